@@ -1,0 +1,62 @@
+"""What every data source hands the trainer: whole tensors of sequences, plus who each one belongs to.
+
+The trainer never knows where data came from. A source (synthetic, DEAM, PMEmo, EMOPIA, a folder)
+returns a `SequenceData`; `groups` names the song (or item) of every sequence so that the split can
+keep all sequences of one song on one side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass
+class SkippedItem:
+    item: str
+    reason: str
+
+
+@dataclass
+class DataReport:
+    """What a source could not use, and why: shown to the user, and an error under --strict."""
+
+    source: str
+    detected_format: str | None = None
+    items_used: int = 0
+    skipped: list[SkippedItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def skip(self, item: str, reason: str) -> None:
+        self.skipped.append(SkippedItem(item, reason))
+
+
+@dataclass
+class SequenceData:
+    inputs: torch.Tensor  # (N, T, in_features) float32
+    targets: torch.Tensor  # (N, T, out_features) float32
+    groups: list[str]  # len N: the song/item id that must not straddle the split
+    description: str
+    report: DataReport
+
+    def __post_init__(self) -> None:
+        n = self.inputs.shape[0]
+        if self.targets.shape[:2] != self.inputs.shape[:2] or len(self.groups) != n:
+            raise ValueError(
+                f"inconsistent data: inputs {tuple(self.inputs.shape)}, "
+                f"targets {tuple(self.targets.shape)}, {len(self.groups)} group ids"
+            )
+
+    def __len__(self) -> int:
+        return int(self.inputs.shape[0])
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the exact tensors and grouping: a changed corpus is detected on resume."""
+        h = hashlib.sha256()
+        for t in (self.inputs, self.targets):
+            h.update(str(tuple(t.shape)).encode())
+            h.update(t.detach().cpu().contiguous().numpy().tobytes())
+        h.update("\n".join(self.groups).encode())
+        return h.hexdigest()

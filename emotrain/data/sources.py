@@ -1,0 +1,29 @@
+"""Pick the data source for a model from the run's data configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from emotrain.config import DataConfig
+from emotrain.data.base import SequenceData
+from emotrain.errors import ConfigError
+from emotrain.models.spec import ModelSpec
+
+#: Optional progress callback for slow sources: (description, done, total).
+ProgressFn = Callable[[str, int, int], None]
+
+
+def load_data(
+    spec: ModelSpec,
+    data: DataConfig,
+    seed: int,
+    *,
+    output_dir: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> SequenceData:
+    if data.kind == "synthetic":
+        from emotrain.data.synthetic import make_synthetic
+
+        return make_synthetic(spec, data.samples, data.seq_len, seed)
+    raise ConfigError(f"--data-format {data.format}: real corpora are not available yet")

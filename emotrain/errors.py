@@ -1,0 +1,39 @@
+"""A small error hierarchy: the library raises these, and only `cli.main()` turns them into exit codes.
+
+Usage mistakes (bad option values, bad paths) are `ConfigError` and exit with status 2; everything
+else a user can cause (unreadable data, a corrupt checkpoint, an export that does not verify) exits 1.
+"""
+
+from __future__ import annotations
+
+
+class EmotrainError(Exception):
+    """Base of every error a user can cause; its message is one line meant for them."""
+
+    exit_code = 1
+
+
+class ConfigError(EmotrainError):
+    """A bad option value or combination: a usage error (exit status 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problems: str | list[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class DataError(EmotrainError):
+    """Data that cannot be read or used: missing files, bad labels, an empty corpus."""
+
+
+class CheckpointError(EmotrainError):
+    """A checkpoint that is missing, corrupt, unsafe, or of another model or architecture."""
+
+
+class ExportError(EmotrainError):
+    """A model that cannot be exported to RTNeural, or an export that does not compute what PyTorch does."""
+
+
+class TrainingError(EmotrainError):
+    """Training that cannot go on (for example a run that would be overwritten)."""

@@ -1,0 +1,1 @@
+"""RTNeural export and its numerical verification."""

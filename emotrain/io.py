@@ -1,0 +1,67 @@
+"""Atomic file writes: a crash, a kill or a full disk leaves the previous good file in place.
+
+Every file that matters (checkpoints, histories, exports, split manifests, the run configuration) goes
+through `atomic_write_bytes`: write a temporary file in the same folder, fsync it, rename it over the
+target, then fsync the folder so the rename itself survives a power cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Replace `path` with `data` so that readers see either the old file or the whole new one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(target.parent)
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> Path:
+    # allow_nan=False: NaN/Infinity are not JSON and would make other tools reject the whole file.
+    text = json.dumps(obj, indent=indent, allow_nan=False, ensure_ascii=False)
+    return atomic_write_text(path, text + "\n")
+
+
+def atomic_torch_save(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Serialise with torch.save into memory first, so a failed pickle never touches the disk."""
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return atomic_write_bytes(path, buffer.getvalue())

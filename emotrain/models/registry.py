@@ -1,0 +1,108 @@
+"""The five networks of the plugin contract (shared/design/plugin-contract.md), by name and alias."""
+
+from __future__ import annotations
+
+from emotrain.errors import ConfigError
+from emotrain.models.layers import LSTM, Dense
+from emotrain.models.spec import ModelSpec
+
+AUDIO_FEATURES = "128 log-mel bands of one analysis frame (librosa defaults: 22,050 Hz, n_fft 2048, hop 512, Slaney mel, power_to_db ref 1.0, top_db 80)"
+EMOTION_EMBEDDING = "64-d emotion embedding: dims 0-31 carry valence, 32-63 arousal, each in [-1, 1]"
+
+SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        name="emotionrecognizer",
+        alias="emotion",
+        role="audio features -> emotion embedding",
+        layers=(Dense(128, 512, "tanh"), Dense(512, 256, "tanh"), LSTM(256, 128), Dense(128, 64, "tanh")),
+        loss="mse",
+        metric="cosine_similarity",
+        higher_is_better=True,
+        parameters=403_264,
+        input_meaning=AUDIO_FEATURES,
+        output_meaning=EMOTION_EMBEDDING,
+    ),
+    ModelSpec(
+        name="melodytransformer",
+        alias="melody",
+        role="emotion embedding -> note probabilities",
+        layers=(Dense(64, 256, "relu"), LSTM(256, 256), Dense(256, 256, "relu"), Dense(256, 128, "sigmoid")),
+        loss="bce",
+        metric="note_f1",
+        higher_is_better=True,
+        parameters=641_664,
+        input_meaning=EMOTION_EMBEDDING,
+        output_meaning="probability of each MIDI note 0-127 being active at the current step",
+    ),
+    ModelSpec(
+        name="harmonypredictor",
+        alias="harmony",
+        role="context -> chord distribution",
+        layers=(Dense(128, 256, "tanh"), Dense(256, 128, "tanh"), Dense(128, 64, "softmax")),
+        loss="kl",
+        metric="top1_accuracy",
+        higher_is_better=True,
+        parameters=74_176,
+        input_meaning="the 64-d emotion embedding followed by the first 64 audio features",
+        output_meaning="probability distribution over 64 chords",
+    ),
+    ModelSpec(
+        name="dynamicsengine",
+        alias="dynamics",
+        role="context -> expression",
+        layers=(Dense(32, 128, "relu"), Dense(128, 64, "relu"), Dense(64, 16, "sigmoid")),
+        loss="mse",
+        metric="mae",
+        higher_is_better=False,
+        parameters=13_520,
+        input_meaning="the first 32 dimensions of the emotion embedding",
+        output_meaning="16 expression parameters in [0, 1]",
+    ),
+    ModelSpec(
+        name="groovepredictor",
+        alias="groove",
+        role="emotion -> groove parameters",
+        layers=(Dense(64, 128, "tanh"), Dense(128, 64, "tanh"), Dense(64, 32, "tanh")),
+        loss="mse",
+        metric="mae",
+        higher_is_better=False,
+        parameters=18_656,
+        input_meaning=EMOTION_EMBEDDING,
+        output_meaning="32 groove parameters in [-1, 1]",
+    ),
+)
+
+MODEL_NAMES = tuple(s.name for s in SPECS)
+_BY_KEY = {**{s.name: s for s in SPECS}, **{s.alias: s for s in SPECS}}
+
+
+def allowed_model_names() -> str:
+    return "all, " + ", ".join(f"{s.name} ({s.alias})" for s in SPECS)
+
+
+def get_spec(name: str) -> ModelSpec:
+    key = name.strip().lower()
+    if key not in _BY_KEY:
+        raise ConfigError(f"--model: unknown model {name!r}; allowed: {allowed_model_names()}")
+    return _BY_KEY[key]
+
+
+def resolve_models(names: list[str] | tuple[str, ...] | str | None) -> tuple[str, ...]:
+    """Turn user input (names, aliases, 'all', comma lists) into canonical names in contract order."""
+    if names is None:
+        names = ["all"]
+    if isinstance(names, str):
+        names = [names]
+    wanted: set[str] = set()
+    for item in names:
+        for part in item.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part.lower() == "all":
+                wanted.update(MODEL_NAMES)
+            else:
+                wanted.add(get_spec(part).name)
+    if not wanted:
+        raise ConfigError(f"--model: no model given; allowed: {allowed_model_names()}")
+    return tuple(n for n in MODEL_NAMES if n in wanted)

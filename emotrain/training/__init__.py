@@ -1,0 +1,1 @@
+"""Training building blocks: small classes that take plain values and know nothing of the CLI."""

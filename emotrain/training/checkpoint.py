@@ -1,0 +1,149 @@
+"""Checkpoints: safe to load, atomic to write, readable across versions and from the old scripts.
+
+A checkpoint is a plain dict of tensors and Python scalars, so `torch.load(weights_only=True)` reads
+all of it and a file carrying a pickled object that would run code is refused. It keeps the old
+pipeline's keys (`epoch`, `model_state_dict`, `optimizer_state_dict`, `metrics`, `model_name`) so
+files written by those scripts still load, and adds ours, read with `.get(key, default)`.
+
+Weights (`model_state_dict`) are kept apart from the run state (optimizer, scheduler, early stopping,
+RNG, history); `epoch` counts completed epochs, so a resumed run starts at `epoch + 1`.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from emotrain.errors import CheckpointError
+from emotrain.io import atomic_torch_save
+from emotrain.models.layers import layer_from_dict, layer_to_dict
+from emotrain.models.registry import SPECS
+from emotrain.models.spec import ModelSpec
+
+FORMAT = "emotrain-checkpoint"
+FORMAT_VERSION = 1
+
+# Names the old scripts may have used for the same networks.
+_OLD_NAMES = {
+    "emotionrecognizer": "emotionrecognizer",
+    "emotion_recognizer": "emotionrecognizer",
+    "emotion": "emotionrecognizer",
+    "melodytransformer": "melodytransformer",
+    "melody_transformer": "melodytransformer",
+    "melody": "melodytransformer",
+    "harmonypredictor": "harmonypredictor",
+    "harmony_predictor": "harmonypredictor",
+    "harmony": "harmonypredictor",
+    "dynamicsengine": "dynamicsengine",
+    "dynamics_engine": "dynamicsengine",
+    "dynamics": "dynamicsengine",
+    "groovepredictor": "groovepredictor",
+    "groove_predictor": "groovepredictor",
+    "groove": "groovepredictor",
+}
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
+    return atomic_torch_save(path, payload)
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint with `weights_only=True`; every failure is one line naming the file."""
+    p = Path(path)
+    if not p.exists():
+        raise CheckpointError(f"checkpoint not found: {p}")
+    if p.is_dir():
+        raise CheckpointError(f"expected a checkpoint file, got a folder: {p}")
+    try:
+        obj = torch.load(p, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(
+            f"refusing to load {p}: it holds objects that are not plain tensors or values "
+            f"(loading it could run code). Detail: {first[:200]}"
+        ) from exc
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise CheckpointError(
+            f"cannot read checkpoint {p}: the file is truncated or corrupt ({type(exc).__name__})"
+        ) from exc
+    if not isinstance(obj, dict) or "model_state_dict" not in obj:
+        raise CheckpointError(
+            f"{p} is not an emotrain checkpoint: expected a dict with 'model_state_dict'"
+        )
+    return obj
+
+
+def spec_for_checkpoint(ckpt: dict[str, Any], path: str | Path = "") -> ModelSpec:
+    """The model a checkpoint belongs to, by its recorded name (old or new spelling)."""
+    raw = str(ckpt.get("model_name", "")).strip()
+    key = raw.lower().replace("-", "_").replace(" ", "_")
+    name = _OLD_NAMES.get(key) or _OLD_NAMES.get(key.replace("_", ""))
+    if name is None:
+        allowed = ", ".join(s.name for s in SPECS)
+        raise CheckpointError(
+            f"{path}: checkpoint names model {raw!r}, which is none of the plugin's networks ({allowed})"
+        )
+    return next(s for s in SPECS if s.name == name)
+
+
+def architecture_of(ckpt: dict[str, Any], spec: ModelSpec) -> tuple:
+    arch = ckpt.get("architecture")
+    if not arch:
+        return spec.layers
+    return tuple(layer_from_dict(d) for d in arch)
+
+
+def _remap_by_order(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Match an old state dict to ours by parameter order and shape (the old scripts named layers
+    differently, but declared the same layers in the same order)."""
+    ours = list(model.state_dict().items())
+    theirs = [(k, v) for k, v in state.items() if torch.is_tensor(v) and v.is_floating_point()]
+    if len(ours) != len(theirs):
+        raise ValueError(f"{len(theirs)} tensors in the checkpoint, {len(ours)} in the model")
+    out = {}
+    for (k, v), (k2, v2) in zip(ours, theirs, strict=True):
+        if tuple(v.shape) != tuple(v2.shape):
+            raise ValueError(f"{k2} has shape {tuple(v2.shape)}, the model's {k} needs {tuple(v.shape)}")
+        out[k] = v2
+    return out
+
+
+def load_weights(model: torch.nn.Module, state: dict[str, torch.Tensor], path: str | Path = "") -> None:
+    """Load weights exactly; on a key mismatch try the old scripts' layout; else say what differs."""
+    own = model.state_dict()
+    if set(own) == set(state):
+        bad = [k for k in own if tuple(own[k].shape) != tuple(state[k].shape)]
+        if bad:
+            k = bad[0]
+            raise CheckpointError(
+                f"{path}: checkpoint is of another architecture: {k} has shape "
+                f"{tuple(state[k].shape)}, this {getattr(model, 'model_name', 'model')} needs "
+                f"{tuple(own[k].shape)}"
+            )
+        model.load_state_dict(state)
+        return
+    try:
+        model.load_state_dict(_remap_by_order(model, state))
+    except ValueError as exc:
+        raise CheckpointError(
+            f"{path}: checkpoint weights do not fit {getattr(model, 'model_name', 'the model')}: {exc}"
+        ) from exc
+
+
+def load_model(path: str | Path, *, device: str = "cpu"):
+    """The trained network of a checkpoint, in eval mode, taking `(batch, time, in_features)`."""
+    ckpt = load_checkpoint(path)
+    spec = spec_for_checkpoint(ckpt, path)
+    from emotrain.models.network import PluginNetwork
+
+    model = PluginNetwork(spec.name, architecture_of(ckpt, spec))
+    load_weights(model, ckpt["model_state_dict"], path)
+    return model.to(device).eval()
+
+
+def architecture_dicts(spec_layers: tuple) -> list[dict[str, Any]]:
+    return [layer_to_dict(layer) for layer in spec_layers]
