@@ -95,7 +95,7 @@ class RunConfig:
         if not self.models:
             out.append("--model: no model selected")
         if self.data.samples and self.data.kind == "synthetic":
-            n_val = int(round(self.data.samples * self.data.validation_split))
+            n_val = round(self.data.samples * self.data.validation_split)
             if n_val < 1 or self.data.samples - n_val < 1:
                 out.append(
                     f"--validation-split: {self.data.validation_split} of {self.data.samples} samples "

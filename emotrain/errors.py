@@ -37,3 +37,9 @@ class ExportError(EmotrainError):
 
 class TrainingError(EmotrainError):
     """Training that cannot go on (for example a run that would be overwritten)."""
+
+
+class RunInterrupted(EmotrainError):
+    """The user pressed Ctrl-C: the last epoch's checkpoint stands and the run can be resumed."""
+
+    exit_code = 130

@@ -34,10 +34,18 @@ def _version_callback(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version and exit."),
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show full tracebacks on errors (also accepted after a command).")
+        bool,
+        typer.Option(
+            "--debug", help="Show full tracebacks on errors (also accepted after a command)."
+        ),
     ] = False,
 ) -> None:
     """Train, check and ship the neural networks of the real-time MIDI companion plugin."""
@@ -89,6 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:
             sys.exit(exc.exit_code)
         return exc.exit_code
+    except OSError as exc:  # a full disk, a read-only folder: the user's environment, not a bug
+        if debug:
+            traceback.print_exc()
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        _error_line(f"cannot read or write{where}: {exc.strerror or exc}")
+        if argv is None:
+            sys.exit(1)
+        return 1
     except KeyboardInterrupt:
         _error_line("interrupted")
         if argv is None:
@@ -97,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: still one line, with how to see more
         if debug:
             traceback.print_exc()
-        _error_line(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        _error_line(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+        )
         if argv is None:
             sys.exit(1)
         return 1

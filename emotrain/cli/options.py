@@ -18,25 +18,40 @@ ModelOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Run folder to write into.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for data, split, initialisation and order.")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", help="Seed for data, split, initialisation and order.")
+]
 DeviceOpt = Annotated[
-    str, typer.Option("--device", help="auto, cpu, cuda or mps; asking for an absent one is an error.")
+    str,
+    typer.Option("--device", help="auto, cpu, cuda or mps; asking for an absent one is an error."),
 ]
 DataOpt = Annotated[
     Path | None,
-    typer.Option("--data", help="Corpus folder (DEAM, PMEmo, EMOPIA or labelled folder). Default: built-in synthetic data."),
+    typer.Option(
+        "--data",
+        help="Corpus folder (DEAM, PMEmo, EMOPIA or labelled folder). Default: built-in synthetic data.",
+    ),
 ]
 DataFormatOpt = Annotated[
     str,
-    typer.Option("--data-format", help="auto, synthetic, deam, pmemo, folder or emopia (auto detects from the layout)."),
+    typer.Option(
+        "--data-format",
+        help="auto, synthetic, deam, pmemo, folder or emopia (auto detects from the layout).",
+    ),
 ]
 CacheDirOpt = Annotated[
     Path | None,
-    typer.Option("--cache-dir", help="Where audio features are cached. Default: <output>/cache/features."),
+    typer.Option(
+        "--cache-dir", help="Where audio features are cached. Default: <output>/cache/features."
+    ),
 ]
-RebuildCacheOpt = Annotated[bool, typer.Option("--rebuild-cache", help="Recompute cached features.")]
+RebuildCacheOpt = Annotated[
+    bool, typer.Option("--rebuild-cache", help="Recompute cached features.")
+]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Treat any unreadable file or missing label as an error.")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final summary.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout, and nothing else.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the report as JSON on stdout, and nothing else.")
+]

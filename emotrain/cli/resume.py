@@ -1,10 +1,89 @@
-"""`emotrain resume`: not available yet; its own issue fills it in."""
+"""`emotrain resume OUTPUT_DIR`: continue every unfinished model of a run, bit for bit."""
 
 from __future__ import annotations
 
-from emotrain.errors import EmotrainError
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from emotrain.cli.options import ModelOpt, QuietOpt
 
 
-def resume() -> None:
-    """Not available yet in this version."""
-    raise EmotrainError("'resume' is not available yet in this version of emotrain")
+def resume(
+    output_dir: Annotated[Path, typer.Argument(help="The run folder written by `emotrain train`.")],
+    model: ModelOpt = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option("--epochs", "-e", help="New planned number of epochs (extend or shorten)."),
+    ] = None,
+    source: Annotated[
+        str,
+        typer.Option("--from", help="latest (default) or best: which checkpoint to continue from."),
+    ] = "latest",
+    device: Annotated[
+        str | None,
+        typer.Option("--device", help="auto, cpu, cuda or mps (default: the recorded one)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Must equal the recorded seed.")
+    ] = None,
+    validation_split: Annotated[
+        float | None, typer.Option("--validation-split", help="Must equal the recorded value.")
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option("--samples", help="Must equal the recorded value.")
+    ] = None,
+    seq_len: Annotated[
+        int | None, typer.Option("--seq-len", help="Must equal the recorded value.")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="Must equal the recorded value.")
+    ] = None,
+    learning_rate: Annotated[
+        float | None, typer.Option("--learning-rate", "--lr", help="Must equal the recorded value.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Must equal the recorded corpus.")
+    ] = None,
+    data_format: Annotated[
+        str | None, typer.Option("--data-format", help="Must equal the recorded value.")
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Continue an interrupted run from its checkpoints with the configuration it recorded."""
+    from emotrain.cli.run_ui import console, print_summary, with_interrupt
+    from emotrain.training.progress import make_reporter
+    from emotrain.training.resume import resume as run_resume
+
+    overrides = {
+        "seed": seed,
+        "validation_split": validation_split,
+        "samples": samples,
+        "seq_len": seq_len,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "data": str(data) if data is not None else None,
+        "data_format": data_format,
+    }
+    reporter = make_reporter(quiet)
+    outcome = with_interrupt(
+        lambda stop: run_resume(
+            output_dir,
+            models=model,
+            epochs=epochs,
+            source=source.strip().lower(),
+            device=device.strip().lower() if device else None,
+            overrides=overrides,
+            reporter=reporter,
+            stop_event=stop,
+        ),
+        str(output_dir),
+    )
+    out = console()
+    for name, why in outcome.skipped.items():
+        out.print(f"{name}: {why}; nothing to resume")
+    if outcome.results:
+        print_summary(outcome.results, str(output_dir))
+    elif outcome.skipped:
+        out.print(f"The run in {output_dir} is already finished; nothing was changed.")

@@ -46,7 +46,9 @@ def _gains(g: torch.Generator, d: int) -> torch.Tensor:
     return 0.6 + 0.4 * torch.rand(d, generator=g)
 
 
-def emotion_embedding(valence: torch.Tensor, arousal: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+def emotion_embedding(
+    valence: torch.Tensor, arousal: torch.Tensor, g: torch.Generator
+) -> torch.Tensor:
     """The contract's 64-d embedding: dims 0-31 follow valence, 32-63 arousal, all in [-1, 1]."""
     gv, ga = _gains(g, 32), _gains(g, 32)
     return torch.cat([valence.unsqueeze(-1) * gv, arousal.unsqueeze(-1) * ga], dim=-1).clamp(-1, 1)
@@ -75,7 +77,9 @@ def _emotion(g, tg, n, t):
 def _melody(g, tg, n, t):
     va = torch.tanh(1.5 * smooth_noise(g, n, t, 2, rho=0.9))
     valence, arousal = va[..., 0], va[..., 1]
-    x = (emotion_embedding(valence, arousal, tg) + 0.05 * torch.randn(n, t, 64, generator=g)).clamp(-1, 1)
+    x = (emotion_embedding(valence, arousal, tg) + 0.05 * torch.randn(n, t, 64, generator=g)).clamp(
+        -1, 1
+    )
     # Root pitch follows valence; major or minor triad by its sign; a melody note above it rises or
     # falls with the arousal trend (the difference to the previous step: the LSTM's job).
     root = (48 + torch.round((valence + 1) * 6)).long()
@@ -125,7 +129,5 @@ def make_synthetic(spec: ModelSpec, samples: int, seq_len: int, seed: int) -> Se
     x, y = _MAKERS[spec.name](g, teacher_g, samples, seq_len)
     groups = [f"synthetic-{i:06d}" for i in range(samples)]
     report = DataReport(source="synthetic", detected_format="synthetic", items_used=samples)
-    desc = f"synthetic: {samples} sequences x {seq_len} frames (seed {seed})"
-    return SequenceData(
-        x.float().contiguous(), y.float().contiguous(), groups, desc, report
-    )
+    desc = f"synthetic: {samples} sequences x {seq_len} frames"
+    return SequenceData(x.float().contiguous(), y.float().contiguous(), groups, desc, report)

@@ -14,6 +14,7 @@ from torch import nn
 
 from emotrain.models.layers import Dense, LayerSpec, layer_to_dict
 
+
 def _activation(name: str) -> nn.Module:
     return {
         "tanh": nn.Tanh(),

@@ -7,14 +7,21 @@ from emotrain.models.layers import LSTM, Dense
 from emotrain.models.spec import ModelSpec
 
 AUDIO_FEATURES = "128 log-mel bands of one analysis frame (librosa defaults: 22,050 Hz, n_fft 2048, hop 512, Slaney mel, power_to_db ref 1.0, top_db 80)"
-EMOTION_EMBEDDING = "64-d emotion embedding: dims 0-31 carry valence, 32-63 arousal, each in [-1, 1]"
+EMOTION_EMBEDDING = (
+    "64-d emotion embedding: dims 0-31 carry valence, 32-63 arousal, each in [-1, 1]"
+)
 
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="emotionrecognizer",
         alias="emotion",
         role="audio features -> emotion embedding",
-        layers=(Dense(128, 512, "tanh"), Dense(512, 256, "tanh"), LSTM(256, 128), Dense(128, 64, "tanh")),
+        layers=(
+            Dense(128, 512, "tanh"),
+            Dense(512, 256, "tanh"),
+            LSTM(256, 128),
+            Dense(128, 64, "tanh"),
+        ),
         loss="mse",
         metric="cosine_similarity",
         higher_is_better=True,
@@ -26,7 +33,12 @@ SPECS: tuple[ModelSpec, ...] = (
         name="melodytransformer",
         alias="melody",
         role="emotion embedding -> note probabilities",
-        layers=(Dense(64, 256, "relu"), LSTM(256, 256), Dense(256, 256, "relu"), Dense(256, 128, "sigmoid")),
+        layers=(
+            Dense(64, 256, "relu"),
+            LSTM(256, 256),
+            Dense(256, 256, "relu"),
+            Dense(256, 128, "sigmoid"),
+        ),
         loss="bce",
         metric="note_f1",
         higher_is_better=True,

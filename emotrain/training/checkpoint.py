@@ -97,7 +97,9 @@ def architecture_of(ckpt: dict[str, Any], spec: ModelSpec) -> tuple:
     return tuple(layer_from_dict(d) for d in arch)
 
 
-def _remap_by_order(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def _remap_by_order(
+    model: torch.nn.Module, state: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
     """Match an old state dict to ours by parameter order and shape (the old scripts named layers
     differently, but declared the same layers in the same order)."""
     ours = list(model.state_dict().items())
@@ -107,12 +109,16 @@ def _remap_by_order(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> d
     out = {}
     for (k, v), (k2, v2) in zip(ours, theirs, strict=True):
         if tuple(v.shape) != tuple(v2.shape):
-            raise ValueError(f"{k2} has shape {tuple(v2.shape)}, the model's {k} needs {tuple(v.shape)}")
+            raise ValueError(
+                f"{k2} has shape {tuple(v2.shape)}, the model's {k} needs {tuple(v.shape)}"
+            )
         out[k] = v2
     return out
 
 
-def load_weights(model: torch.nn.Module, state: dict[str, torch.Tensor], path: str | Path = "") -> None:
+def load_weights(
+    model: torch.nn.Module, state: dict[str, torch.Tensor], path: str | Path = ""
+) -> None:
     """Load weights exactly; on a key mismatch try the old scripts' layout; else say what differs."""
     own = model.state_dict()
     if set(own) == set(state):

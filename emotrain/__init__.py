@@ -1,0 +1,77 @@
+"""emotrain: train, check and ship the neural networks of a real-time MIDI companion plugin.
+
+The public API mirrors the command line; importing it does not import torch until a function runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emotrain._version import __version__
+
+__all__ = ["__version__", "evaluate", "export_rtneural", "load_model", "plot", "resume", "train"]
+
+
+def train(
+    models: Any = "all",
+    *,
+    output: str = "trained_models",
+    overwrite: bool = False,
+    quiet: bool = True,
+    **options: Any,
+) -> list[Any]:
+    """Run what `emotrain train` runs. `options` are TrainingConfig/DataConfig field names
+    (epochs, batch_size, learning_rate, seed, device, samples, seq_len, validation_split, ...)."""
+    from dataclasses import fields
+
+    from emotrain.config import DataConfig, RunConfig, TrainingConfig
+    from emotrain.errors import ConfigError
+    from emotrain.models.registry import resolve_models
+    from emotrain.training.progress import make_reporter
+    from emotrain.training.trainer import train as _train
+
+    data_keys = {f.name for f in fields(DataConfig)}
+    train_keys = {f.name for f in fields(TrainingConfig)}
+    unknown = set(options) - data_keys - train_keys
+    if unknown:
+        raise ConfigError(
+            f"unknown option(s) {sorted(unknown)}; allowed: {sorted(data_keys | train_keys)}"
+        )
+    config = RunConfig(
+        models=resolve_models(models),
+        data=DataConfig(**{k: v for k, v in options.items() if k in data_keys}),
+        training=TrainingConfig(**{k: v for k, v in options.items() if k in train_keys}),
+        output=str(output),
+    )
+    return _train(config, overwrite=overwrite, reporter=make_reporter(quiet))
+
+
+def load_model(checkpoint_path: Any, *, device: str = "cpu") -> Any:
+    """The trained network in eval mode: `(batch, time, in_features) -> (batch, time, out_features)`."""
+    from emotrain.training.checkpoint import load_model as _load
+
+    return _load(checkpoint_path, device=device)
+
+
+def resume(*args: Any, **kwargs: Any) -> Any:
+    from emotrain.training.resume import resume as _resume
+
+    return _resume(*args, **kwargs)
+
+
+def evaluate(*args: Any, **kwargs: Any) -> Any:
+    from emotrain.evaluation import evaluate as _evaluate
+
+    return _evaluate(*args, **kwargs)
+
+
+def export_rtneural(*args: Any, **kwargs: Any) -> Any:
+    from emotrain.export.rtneural import export_checkpoint
+
+    return export_checkpoint(*args, **kwargs)
+
+
+def plot(*args: Any, **kwargs: Any) -> Any:
+    from emotrain.plotting import plot_runs
+
+    return plot_runs(*args, **kwargs)

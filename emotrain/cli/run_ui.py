@@ -1,0 +1,84 @@
+"""What `train` and `resume` share on the terminal: Ctrl-C handling, progress and the summary table."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def summary_table(results: list[Any], output: str) -> Table:
+    table = Table(title=f"emotrain: run in {output}", show_lines=False)
+    for col in ("model", "status", "best epoch", "best val loss", "metrics", "export max err"):
+        table.add_column(col)
+    for r in results:
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in r.val_metrics.items())
+        table.add_row(
+            r.name,
+            r.status,
+            "-" if r.best_epoch is None else str(r.best_epoch),
+            "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
+            metrics or "-",
+            "-" if r.export_error is None else f"{r.export_error:.1e}",
+        )
+    return table
+
+
+def console() -> Console:
+    """Wide enough on pipes and log files that the summary table is not wrapped mid-word."""
+    import sys
+
+    return Console() if sys.stdout.isatty() else Console(width=140)
+
+
+def print_summary(results: list[Any], output: str) -> None:
+    out = console()
+    out.print(summary_table(results, output))
+    out.print(
+        f"Files in {output}: <name>.json (RTNeural), checkpoints/, history/, plots/, splits/, run_config.json"
+    )
+
+
+def with_interrupt(run: Callable[[threading.Event], Any], output: str) -> Any:
+    """First Ctrl-C: stop at the next batch and keep the last epoch's checkpoint; second: exit now."""
+    from emotrain.errors import RunInterrupted
+    from emotrain.training.model_trainer import Interrupted
+
+    stop = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):  # pragma: no cover - exercised by a subprocess test
+        if stop.is_set():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt
+        stop.set()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        signal.signal(signal.SIGINT, handler)
+    try:
+        return run(stop)
+    except Interrupted:
+        raise RunInterrupted(
+            f"interrupted: progress since the last completed epoch was discarded; the latest "
+            f"checkpoint is in {output}/checkpoints. Continue with: emotrain resume {output}"
+        ) from None
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+
+
+def run_training(config: Any, *, overwrite: bool, quiet: bool) -> None:
+    from emotrain.training.progress import make_reporter
+    from emotrain.training.trainer import train
+
+    reporter = make_reporter(quiet)
+    results = with_interrupt(
+        lambda stop: train(config, overwrite=overwrite, reporter=reporter, stop_event=stop),
+        config.output,
+    )
+    print_summary(results, config.output)

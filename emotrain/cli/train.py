@@ -1,0 +1,100 @@
+"""`emotrain train`: parse options, call the library, print progress and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from emotrain.cli.options import (
+    CacheDirOpt,
+    DataFormatOpt,
+    DataOpt,
+    DeviceOpt,
+    ModelOpt,
+    OutputOpt,
+    QuietOpt,
+    RebuildCacheOpt,
+    SeedOpt,
+    StrictOpt,
+)
+
+
+def train(
+    model: ModelOpt = None,
+    epochs: Annotated[int, typer.Option("--epochs", "-e", help="Maximum epochs per model.")] = 40,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", "-b", help="Sequences per batch.")
+    ] = 64,
+    learning_rate: Annotated[
+        float, typer.Option("--learning-rate", "--lr", help="Adam learning rate.")
+    ] = 2e-3,
+    validation_split: Annotated[
+        float,
+        typer.Option("--validation-split", help="Fraction of songs/sequences held out, in (0, 1)."),
+    ] = 0.2,
+    early_stopping_patience: Annotated[
+        int,
+        typer.Option(
+            "--early-stopping-patience", help="Epochs without improvement before stopping."
+        ),
+    ] = 10,
+    min_delta: Annotated[
+        float,
+        typer.Option("--min-delta", help="Smallest val-loss decrease that counts as improvement."),
+    ] = 0.0,
+    seq_len: Annotated[
+        int,
+        typer.Option(
+            "--seq-len", help="Frames per training sequence (LSTMs run from a zero state)."
+        ),
+    ] = 16,
+    samples: Annotated[
+        int, typer.Option("--samples", help="Synthetic data: number of sequences.")
+    ] = 512,
+    seed: SeedOpt = 42,
+    device: DeviceOpt = "auto",
+    output: OutputOpt = Path("trained_models"),
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace an existing run of the same model(s) in --output."
+        ),
+    ] = False,
+    data: DataOpt = None,
+    data_format: DataFormatOpt = "auto",
+    cache_dir: CacheDirOpt = None,
+    rebuild_cache: RebuildCacheOpt = False,
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train the plugin's networks, then export each as RTNeural JSON with curves and checkpoints."""
+    from emotrain.cli.run_ui import run_training
+    from emotrain.config import DataConfig, RunConfig, TrainingConfig
+    from emotrain.models.registry import resolve_models
+
+    config = RunConfig(
+        models=resolve_models(model),
+        data=DataConfig(
+            format=data_format.strip().lower(),
+            path=str(data) if data is not None else None,
+            samples=samples,
+            seq_len=seq_len,
+            validation_split=validation_split,
+            cache_dir=str(cache_dir) if cache_dir is not None else None,
+            rebuild_cache=rebuild_cache,
+            strict=strict,
+        ),
+        training=TrainingConfig(
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            early_stopping_patience=early_stopping_patience,
+            min_delta=min_delta,
+            seed=seed,
+            device=device.strip().lower(),
+        ),
+        output=str(output),
+    )
+    run_training(config, overwrite=overwrite, quiet=quiet)

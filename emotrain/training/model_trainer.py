@@ -1,0 +1,353 @@
+"""Training one model: set up -> epoch loop -> save, with every epoch's state checkpointed.
+
+The loop reads top to bottom: shuffle with a per-epoch generator (so the data order needs no saved
+state and a resumed run sees the same batches), train on tensor batches, validate, record, checkpoint,
+decide whether to stop. Everything needed to continue bit for bit lives in `latest.pt`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from emotrain._version import __version__
+from emotrain.config import RunConfig, model_seed
+from emotrain.data.base import SequenceData
+from emotrain.data.split import Split
+from emotrain.models.spec import ModelSpec
+from emotrain.training.checkpoint import (
+    FORMAT,
+    FORMAT_VERSION,
+    load_checkpoint,
+    load_weights,
+    save_checkpoint,
+)
+from emotrain.training.early_stopping import EarlyStopping
+from emotrain.training.metrics import TrainingMetrics
+from emotrain.training.objectives import MetricAccumulator, loss_from_logits
+from emotrain.training.paths import RunPaths
+from emotrain.training.progress import Reporter
+
+GRAD_CLIP_NORM = 1.0
+
+
+class Interrupted(Exception):
+    """Raised inside the loop when the user pressed Ctrl-C; the last epoch checkpoint stands."""
+
+
+@dataclass
+class ModelResult:
+    name: str
+    status: str  # finished | early_stopped | diverged | interrupted
+    best_epoch: int | None
+    best_val_loss: float | None
+    val_metrics: dict[str, float]
+    epochs_run: int
+    stop_reason: str | None
+    files: dict[str, Path] = field(default_factory=dict)
+    export_error: float | None = None
+
+
+def rng_state() -> dict[str, Any]:
+    import numpy as np
+
+    key, state, pos, has_gauss, cached = np.random.get_state()
+    out: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "python": _python_rng_state(),
+        "numpy": {
+            "key": key,
+            "state": torch.from_numpy(state.astype("int64")),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached),
+        },
+    }
+    if torch.cuda.is_available():
+        out["cuda"] = torch.cuda.get_rng_state_all()
+    return out
+
+
+def _python_rng_state() -> dict[str, Any]:
+    version, internal, gauss = random.getstate()
+    return {"version": version, "state": torch.tensor(internal, dtype=torch.int64), "gauss": gauss}
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    import numpy as np
+
+    if "torch" in state:
+        torch.set_rng_state(state["torch"])
+    if "python" in state:
+        py = state["python"]
+        random.setstate((py["version"], tuple(int(v) for v in py["state"].tolist()), py["gauss"]))
+    if "numpy" in state:
+        n = state["numpy"]
+        np.random.set_state(
+            (
+                n["key"],
+                n["state"].numpy().astype("uint32"),
+                n["pos"],
+                n["has_gauss"],
+                n["cached_gaussian"],
+            )
+        )
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+class ModelTrainer:
+    def __init__(
+        self,
+        spec: ModelSpec,
+        config: RunConfig,
+        data: SequenceData,
+        split: Split,
+        paths: RunPaths,
+        *,
+        device: torch.device,
+        reporter: Reporter,
+        stop_event: threading.Event | None = None,
+        split_manifest: dict[str, Any] | None = None,
+    ):
+        self.spec, self.config, self.paths = spec, config, paths
+        self.device, self.reporter = device, reporter
+        self.stop_event = stop_event or threading.Event()
+        self.split_manifest = split_manifest or {}
+        self.data_fingerprint = data.fingerprint()
+        self.description = data.description
+        self.seed = model_seed(config.training.seed, spec.name)
+        train_index = torch.tensor(split.train_index, dtype=torch.long)
+        val_index = torch.tensor(split.val_index, dtype=torch.long)
+        self.x_train = data.inputs[train_index].to(device)
+        self.y_train = data.targets[train_index].to(device)
+        self.x_val = data.inputs[val_index].to(device)
+        self.y_val = data.targets[val_index].to(device)
+        self._setup()
+
+    # -- setup ---------------------------------------------------------------------------------
+    def _setup(self) -> None:
+        t = self.config.training
+        torch.manual_seed(self.seed)
+        random.seed(self.seed)
+        self.model = self.spec.build().to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=t.learning_rate)
+        # Halve the rate when validation stalls for a third of the early-stopping patience, so the
+        # model gets a finer step before early stopping gives up on it.
+        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            self.optimizer, mode="min", factor=0.5, patience=max(1, t.early_stopping_patience // 3)
+        )
+        self.stopper = EarlyStopping(t.early_stopping_patience, t.min_delta)
+        self.history = TrainingMetrics(self.spec.name, self.spec.metric, self.spec.higher_is_better)
+        self.epoch = 0  # completed epochs
+        self.best_metrics: dict[str, float] = {}
+
+    def load_state(self, ckpt: dict[str, Any]) -> None:
+        """Continue from a checkpoint: weights, optimizer, scheduler, early stopping, history, RNG.
+
+        Old-pipeline checkpoints lack most of this; what cannot be restored is said, not guessed.
+        """
+        load_weights(self.model, ckpt["model_state_dict"], self.spec.name)
+        if ckpt.get("optimizer_state_dict"):
+            try:
+                self.optimizer.load_state_dict(ckpt["optimizer_state_dict"])
+            except (ValueError, KeyError, RuntimeError) as exc:
+                self.reporter.warn(
+                    f"[{self.spec.name}] optimizer state not restored ({exc}); Adam starts afresh"
+                )
+        if ckpt.get("scheduler_state_dict"):
+            self.scheduler.load_state_dict(ckpt["scheduler_state_dict"])
+        if ckpt.get("early_stopping"):
+            self.stopper.load_state_dict(ckpt["early_stopping"])
+        self.epoch = int(ckpt.get("epoch", 0) or 0)
+        metrics = ckpt.get("metrics")
+        if isinstance(metrics, dict) and isinstance(metrics.get("epochs"), list):
+            self.history = TrainingMetrics.from_dict(metrics)
+        self.history.truncate(self.epoch)
+        self.history.status = "running"
+        self.history.stopped_epoch = None
+        self.history.stop_reason = None
+        self.best_metrics = dict(ckpt.get("val_metrics") or {})
+        if ckpt.get("rng"):
+            set_rng_state(ckpt["rng"])
+
+    # -- one epoch -----------------------------------------------------------------------------
+    def _train_epoch(self, epoch: int) -> float:
+        bs = self.config.training.batch_size
+        n = self.x_train.shape[0]
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + epoch))
+        order = order.to(self.device)
+        self.model.train()
+        total = torch.zeros((), device=self.device)
+        params = list(self.model.parameters())
+        for start in range(0, n, bs):
+            if self.stop_event.is_set():
+                raise Interrupted
+            idx = order[start : start + bs]
+            xb, yb = self.x_train[idx], self.y_train[idx]
+            self.optimizer.zero_grad(set_to_none=True)
+            loss = loss_from_logits(self.spec, self.model(xb, logits=True), yb)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, GRAD_CLIP_NORM)
+            self.optimizer.step()
+            total += loss.detach() * idx.shape[0]
+            self.reporter.batch_done(loss.detach())
+        return float(total) / n
+
+    @torch.no_grad()
+    def validate(self) -> tuple[float, dict[str, float]]:
+        self.model.eval()
+        bs = max(self.config.training.batch_size, 256)
+        n = self.x_val.shape[0]
+        total = torch.zeros((), device=self.device, dtype=torch.float64)
+        acc = MetricAccumulator(self.spec)
+        for start in range(0, n, bs):
+            xb, yb = self.x_val[start : start + bs], self.y_val[start : start + bs]
+            logits = self.model(xb, logits=True)
+            total += loss_from_logits(self.spec, logits, yb).double() * xb.shape[0]
+            acc.update(self.model._act_modules[-1](logits), yb)
+        return float(total) / n, acc.result()
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def payload(self, *, finished: bool = False) -> dict[str, Any]:
+        return {
+            # the old pipeline's keys
+            "epoch": self.epoch,
+            "model_state_dict": {
+                k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()
+            },
+            "optimizer_state_dict": self.optimizer.state_dict(),
+            "metrics": self.history.to_dict(),
+            "model_name": self.spec.name,
+            # ours
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "emotrain_version": __version__,
+            "architecture": self.model.architecture(),
+            "scheduler_state_dict": self.scheduler.state_dict(),
+            "early_stopping": self.stopper.state_dict(),
+            "rng": rng_state(),
+            "config": self.config.to_dict(),
+            "data_fingerprint": self.data_fingerprint,
+            "data_description": self.description,
+            "split": self.split_manifest,
+            "best_epoch": self.stopper.best_epoch,
+            "best_val_loss": self.stopper.best_score,
+            "val_metrics": dict(self.best_metrics),
+            "finished": finished,
+            "status": self.history.status,
+        }
+
+    def _save_latest(self, *, finished: bool = False) -> None:
+        save_checkpoint(
+            self.paths.checkpoint(self.spec.name, "latest"), self.payload(finished=finished)
+        )
+
+    # -- the loop ------------------------------------------------------------------------------
+    def fit(self) -> ModelResult:
+        t = self.config.training
+        name = self.spec.name
+        n_train = self.x_train.shape[0]
+        batches = math.ceil(n_train / t.batch_size)
+        self.reporter.model_started(
+            name,
+            start_epoch=self.epoch,
+            epochs=t.epochs,
+            batches=batches,
+            n_train=n_train,
+            n_val=self.x_val.shape[0],
+            description=self.description,
+        )
+        if self.epoch == 0:
+            self._save_latest()  # an interrupted first epoch still leaves something to resume
+        stop_reason = None
+        while self.epoch < t.epochs:
+            epoch = self.epoch + 1
+            self.reporter.epoch_started(epoch)
+            started = time.perf_counter()
+            train_loss = self._train_epoch(epoch)
+            if not math.isfinite(train_loss):
+                return self._diverged(epoch, train_loss)
+            val_loss, metrics = self.validate()
+            if not math.isfinite(val_loss):
+                return self._diverged(epoch, val_loss)
+            elapsed = time.perf_counter() - started
+            lr = self.optimizer.param_groups[0]["lr"]
+            improved = self.stopper.step(val_loss, epoch, self.model)
+            self.scheduler.step(val_loss)
+            self.epoch = epoch
+            row = {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_loss": val_loss,
+                "lr": lr,
+                **{f"val_{k}": v for k, v in metrics.items()},
+                "epoch_time_s": elapsed,
+                "samples_per_s": n_train / max(elapsed, 1e-9),
+            }
+            self.history.add(row)
+            if improved:
+                self.best_metrics = dict(metrics)
+                self.history.best_epoch, self.history.best_val_loss = epoch, val_loss
+            stop, stop_reason = self.stopper.should_stop(epoch)
+            if stop:
+                self.history.status = "early_stopped"
+                self.history.stopped_epoch, self.history.stop_reason = epoch, stop_reason
+            elif epoch == t.epochs:
+                self.history.status = "finished"
+            finished = self.history.status != "running"
+            # Order matters for a kill between writes: best first, then latest, then history. A
+            # resume restarts from latest and rewrites history from it, so none can disagree.
+            if improved:
+                save_checkpoint(self.paths.checkpoint(name, "best"), self.payload(finished=False))
+            self._save_latest(finished=finished)
+            self.history.save(self.paths.history_dir)
+            self.reporter.epoch_done(
+                name,
+                row,
+                epochs=t.epochs,
+                best=self.stopper.best_score,
+                patience_left=self.stopper.patience_left,
+                metric=self.spec.metric,
+            )
+            if finished:
+                break
+        self.reporter.model_done(name)
+        return self._result(stop_reason)
+
+    def _diverged(self, epoch: int, value: float) -> ModelResult:
+        """Stop this model; keep the best checkpoint as it is and record why in the history."""
+        reason = (
+            f"loss became {value} at epoch {epoch}; training of {self.spec.name} stopped "
+            f"(try a lower --learning-rate); the best checkpoint is kept"
+        )
+        self.reporter.message(f"[{self.spec.name}] {reason}")
+        self.stopper.restore(self.model)
+        self.history.status = "diverged"
+        self.history.stopped_epoch, self.history.stop_reason = epoch, reason
+        self.history.save(self.paths.history_dir)
+        # Mark the last good epoch's checkpoint finished, so `resume` does not replay the divergence.
+        latest = self.paths.checkpoint(self.spec.name, "latest")
+        ckpt = load_checkpoint(latest)
+        ckpt.update(finished=True, status="diverged", stop_reason=reason)
+        save_checkpoint(latest, ckpt)
+        self.reporter.model_done(self.spec.name)
+        return self._result(reason)
+
+    def _result(self, stop_reason: str | None) -> ModelResult:
+        return ModelResult(
+            name=self.spec.name,
+            status=self.history.status,
+            best_epoch=self.stopper.best_epoch,
+            best_val_loss=self.stopper.best_score,
+            val_metrics=dict(self.best_metrics),
+            epochs_run=self.epoch,
+            stop_reason=stop_reason,
+        )

@@ -1,0 +1,73 @@
+"""Where a run's files live: the one place that knows the output layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+RUN_CONFIG = "run_config.json"
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    root: Path
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.root / "checkpoints"
+
+    @property
+    def history_dir(self) -> Path:
+        return self.root / "history"
+
+    @property
+    def plots_dir(self) -> Path:
+        return self.root / "plots"
+
+    @property
+    def splits_dir(self) -> Path:
+        return self.root / "splits"
+
+    @property
+    def run_config(self) -> Path:
+        return self.root / RUN_CONFIG
+
+    def checkpoint(self, name: str, kind: str) -> Path:
+        return self.checkpoints_dir / f"{name}_{kind}.pt"
+
+    def history_json(self, name: str) -> Path:
+        return self.history_dir / f"{name}_history.json"
+
+    def history_csv(self, name: str) -> Path:
+        return self.history_dir / f"{name}_history.csv"
+
+    def split(self, name: str) -> Path:
+        return self.splits_dir / f"{name}_split.json"
+
+    def export(self, name: str) -> Path:
+        return self.root / f"{name}.json"
+
+    def plots(self, name: str) -> tuple[Path, Path]:
+        return self.plots_dir / f"{name}_loss.png", self.plots_dir / f"{name}_metric.png"
+
+    def model_files(self, name: str) -> list[Path]:
+        """Every file a model's run owns (what --overwrite removes)."""
+        return [
+            self.checkpoint(name, "latest"),
+            self.checkpoint(name, "best"),
+            self.history_json(name),
+            self.history_csv(name),
+            self.split(name),
+            self.export(name),
+            *self.plots(name),
+        ]
+
+    def has_run(self, name: str) -> bool:
+        return any(
+            p.exists()
+            for p in (
+                self.checkpoint(name, "latest"),
+                self.checkpoint(name, "best"),
+                self.history_json(name),
+            )
+        )

@@ -1,0 +1,181 @@
+"""How training reports progress: rich bars on a terminal, one line per epoch elsewhere, or nothing.
+
+The trainer only calls these methods; it never knows which reporter it has. Per-batch calls pass the
+loss tensor, and only the rich reporter reads it (every few batches), so the plain and silent
+reporters add no device sync to the hot loop.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+class Reporter:
+    """The silent reporter (`--quiet`), and the base of the others."""
+
+    def model_started(
+        self,
+        name: str,
+        *,
+        start_epoch: int,
+        epochs: int,
+        batches: int,
+        n_train: int,
+        n_val: int,
+        description: str,
+    ) -> None: ...
+
+    def epoch_started(self, epoch: int) -> None: ...
+
+    def batch_done(self, loss: Any) -> None: ...
+
+    def epoch_done(
+        self,
+        name: str,
+        row: dict[str, Any],
+        *,
+        epochs: int,
+        best: float | None,
+        patience_left: int,
+        metric: str,
+    ) -> None: ...
+
+    def message(self, text: str) -> None: ...
+
+    def warn(self, text: str) -> None:
+        """Warnings reach the user even with --quiet: on stderr, so stdout stays clean for scripts."""
+        sys.stderr.write(f"warning: {text}\n")
+        sys.stderr.flush()
+
+    def model_done(self, name: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class PlainReporter(Reporter):
+    """One line per epoch: what CI logs, pipes and `nohup` files should hold."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stdout
+
+    def _print(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def model_started(self, name, *, start_epoch, epochs, batches, n_train, n_val, description):
+        start = f", resuming after epoch {start_epoch}" if start_epoch else ""
+        self._print(
+            f"[{name}] {description}; {n_train} train / {n_val} val sequences, "
+            f"{batches} batches/epoch, up to {epochs} epochs{start}"
+        )
+
+    def epoch_done(self, name, row, *, epochs, best, patience_left, metric):
+        metric_value = row.get(f"val_{metric}")
+        self._print(
+            f"[{name}] epoch {row['epoch']}/{epochs} train_loss {_fmt(row.get('train_loss'))} "
+            f"val_loss {_fmt(row.get('val_loss'))} {metric} {_fmt(metric_value)} best {_fmt(best)} "
+            f"patience {patience_left} lr {row.get('lr', 0):.3g} "
+            f"{row.get('samples_per_s', 0):.0f} samples/s"
+        )
+
+    def message(self, text):
+        self._print(text)
+
+
+class RichReporter(Reporter):
+    """A bar per epoch over batches, with the numbers a user watches while a model trains."""
+
+    REFRESH_EVERY = 8  # batches between loss reads: keeps the display live without a sync per step
+
+    def __init__(self, console=None):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.console = console or Console()
+        self.progress = Progress(
+            TextColumn("[bold]{task.fields[model]}[/] epoch {task.fields[epoch]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TextColumn("val {task.fields[val]} best {task.fields[best]}"),
+            TextColumn("patience {task.fields[patience]}"),
+            TextColumn("{task.fields[speed]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.progress.start()
+        self.task = None
+        self.batches = 0
+        self.seen = 0
+        self.epochs = 0
+        self.fields: dict[str, Any] = {}
+
+    def model_started(self, name, *, start_epoch, epochs, batches, n_train, n_val, description):
+        self.console.print(
+            f"[bold]{name}[/]: {description}; {n_train} train / {n_val} val sequences"
+            + (f"; resuming after epoch {start_epoch}" if start_epoch else "")
+        )
+        self.batches, self.epochs = batches, epochs
+        self.fields = {
+            "model": name,
+            "epoch": f"{start_epoch + 1}/{epochs}",
+            "loss": "-",
+            "val": "-",
+            "best": "-",
+            "patience": "-",
+            "speed": "",
+        }
+        self.task = self.progress.add_task(name, total=batches, **self.fields)
+
+    def epoch_started(self, epoch):
+        self.seen = 0
+        self.fields["epoch"] = f"{epoch}/{self.epochs}"
+        self.progress.reset(self.task, total=self.batches, **self.fields)
+
+    def batch_done(self, loss):
+        self.seen += 1
+        if self.seen % self.REFRESH_EVERY == 0 or self.seen == self.batches:
+            self.fields["loss"] = f"{float(loss):.4g}"
+        self.progress.update(self.task, advance=1, loss=self.fields["loss"])
+
+    def epoch_done(self, name, row, *, epochs, best, patience_left, metric):
+        self.fields.update(
+            loss=_fmt(row.get("train_loss")),
+            val=_fmt(row.get("val_loss")),
+            best=_fmt(best),
+            patience=str(patience_left),
+            speed=f"{row.get('samples_per_s', 0):.0f} samples/s",
+        )
+        self.progress.update(self.task, **self.fields)
+
+    def message(self, text):
+        self.progress.console.print(text)
+
+    def model_done(self, name):
+        if self.task is not None:
+            self.progress.stop_task(self.task)
+
+    def close(self):
+        self.progress.stop()
+
+
+def make_reporter(quiet: bool = False, stream: TextIO | None = None) -> Reporter:
+    """Bars on a terminal, plain lines when stdout is a pipe or file, nothing with --quiet."""
+    if quiet:
+        return Reporter()
+    out = stream or sys.stdout
+    if out.isatty():
+        return RichReporter()
+    return PlainReporter(out)

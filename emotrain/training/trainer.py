@@ -1,0 +1,176 @@
+"""A training run's lifecycle: check inputs -> load data -> per model: split, train, export, plot.
+
+Everything a user can get wrong is checked before the first byte is written: the configuration, the
+device, the data, and whether the output folder already holds a run of these models.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from emotrain.config import RunConfig, model_seed
+from emotrain.data.base import SequenceData
+from emotrain.data.split import split_by_group, write_manifest
+from emotrain.errors import ConfigError, TrainingError
+from emotrain.io import atomic_write_json
+from emotrain.models.registry import get_spec
+from emotrain.training.model_trainer import ModelResult, ModelTrainer
+from emotrain.training.paths import RunPaths
+from emotrain.training.progress import Reporter
+
+
+@dataclass
+class PreparedModel:
+    name: str
+    data: SequenceData
+
+
+def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
+    root = Path(config.output)
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"--output: {root} exists and is not a folder")
+    paths = RunPaths(root)
+    existing = [name for name in config.models if paths.has_run(name)]
+    if existing and not overwrite:
+        raise TrainingError(
+            f"{root} already holds a run of {', '.join(existing)}; continue it with "
+            f"`emotrain resume {root}`, or start again with --overwrite"
+        )
+    return paths
+
+
+def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
+    from emotrain.data.sources import load_data
+
+    prepared = []
+    for name in config.models:
+        spec = get_spec(name)
+        data = load_data(
+            spec,
+            config.data,
+            model_seed(config.training.seed, name),
+            output_dir=Path(config.output),
+        )
+        for note in data.report.notes:
+            reporter.message(f"[{name}] {note}")
+        if data.report.skipped:
+            reporter.warn(
+                f"[{name}] skipped {len(data.report.skipped)} item(s): "
+                + "; ".join(f"{s.item}: {s.reason}" for s in data.report.skipped[:5])
+                + (" ..." if len(data.report.skipped) > 5 else "")
+            )
+        prepared.append(PreparedModel(name, data))
+    return prepared
+
+
+def finish_model(
+    trainer: ModelTrainer, result: ModelResult, paths: RunPaths, reporter: Reporter
+) -> None:
+    """Best weights back in, then the RTNeural export (verified) and the curves."""
+    from emotrain.export.rtneural import export_model
+    from emotrain.plotting import plot_history
+
+    name = result.name
+    trainer.stopper.restore(trainer.model)
+    model = trainer.model.to("cpu").eval()
+    metadata = {
+        "data_fingerprint": trainer.data_fingerprint,
+        "training_data": trainer.description,
+        "best_epoch": result.best_epoch,
+        "validation_metrics": {"val_loss": result.best_val_loss, **result.val_metrics},
+    }
+    files: dict[str, Path] = {}
+    if result.best_epoch is not None:
+        exported = export_model(
+            model, paths.export(name), metadata=metadata, verify=True, seed=trainer.seed
+        )
+        result.export_error = exported.max_abs_error
+        files["export"] = exported.path
+        files["best"] = paths.checkpoint(name, "best")
+    else:
+        reporter.message(f"[{name}] no epoch completed a finite validation; nothing exported")
+    files["latest"] = paths.checkpoint(name, "latest")
+    files["history"] = paths.history_json(name)
+    for p in plot_history(trainer.history.to_dict(), paths.plots_dir):
+        files[p.stem.rsplit("_", 1)[-1] + "_plot"] = p
+    result.files = files
+
+
+def run_models(
+    config: RunConfig,
+    prepared: list[PreparedModel],
+    paths: RunPaths,
+    reporter: Reporter,
+    *,
+    device,
+    stop_event: threading.Event | None = None,
+    checkpoints: dict | None = None,
+) -> list[ModelResult]:
+    """Train each prepared model; `checkpoints` maps names to a state to continue from (resume)."""
+    results = []
+    for item in prepared:
+        spec = get_spec(item.name)
+        ckpt = (checkpoints or {}).get(item.name)
+        if ckpt is not None and ckpt.get("split"):
+            from emotrain.data.split import split_from_manifest
+
+            manifest = ckpt["split"]
+            split = split_from_manifest(item.data.groups, manifest)
+        else:
+            split = split_by_group(
+                item.data.groups,
+                config.data.validation_split,
+                model_seed(config.training.seed, item.name),
+            )
+            unit = "sequence" if config.data.kind == "synthetic" else "song"
+            manifest = split.manifest(
+                item.name, config.training.seed, config.data.validation_split, unit
+            )
+            write_manifest(paths.split(item.name), manifest)
+        trainer = ModelTrainer(
+            spec,
+            config,
+            item.data,
+            split,
+            paths,
+            device=device,
+            reporter=reporter,
+            stop_event=stop_event,
+            split_manifest=manifest,
+        )
+        if ckpt is not None:
+            trainer.load_state(ckpt)
+        result = trainer.fit()
+        finish_model(trainer, result, paths, reporter)
+        results.append(result)
+    return results
+
+
+def train(
+    config: RunConfig,
+    *,
+    overwrite: bool = False,
+    reporter: Reporter | None = None,
+    stop_event: threading.Event | None = None,
+) -> list[ModelResult]:
+    """Train `config.models` into `config.output`; what `emotrain train` runs."""
+    from emotrain.training.device import resolve_device
+
+    reporter = reporter or Reporter()
+    config.validate()
+    device = resolve_device(config.training.device)
+    paths = check_output(config, overwrite)
+    prepared = prepare_data(config, reporter)
+    # Inputs are valid: from here on the run folder may change.
+    if overwrite:
+        for name in config.models:
+            for f in paths.model_files(name):
+                f.unlink(missing_ok=True)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(paths.run_config, config.to_dict())
+    try:
+        return run_models(config, prepared, paths, reporter, device=device, stop_event=stop_event)
+    finally:
+        reporter.close()

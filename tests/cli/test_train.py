@@ -1,0 +1,232 @@
+"""`emotrain train` end to end: tiny real runs through the real command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import emotrain
+from emotrain.training.checkpoint import load_checkpoint
+from tests.conftest import TINY
+
+LAYOUT = [
+    "{n}.json",
+    "checkpoints/{n}_latest.pt",
+    "checkpoints/{n}_best.pt",
+    "history/{n}_history.json",
+    "history/{n}_history.csv",
+    "plots/{n}_loss.png",
+    "plots/{n}_metric.png",
+    "splits/{n}_split.json",
+]
+OLD_KEYS = {"epoch", "model_state_dict", "optimizer_state_dict", "metrics", "model_name"}
+
+
+@pytest.mark.parametrize("name", ["groovepredictor", "melodytransformer"])
+def test_run_folder_has_the_exact_layout(tiny_run, name):
+    for pattern in LAYOUT:
+        assert (tiny_run / pattern.format(n=name)).is_file(), pattern
+    assert (tiny_run / "run_config.json").is_file()
+    assert not list(tiny_run.rglob("*.tmp"))
+
+
+def test_checkpoint_holds_old_keys_and_everything_needed_to_resume(tiny_run):
+    ckpt = load_checkpoint(tiny_run / "checkpoints/melodytransformer_latest.pt")
+    assert set(ckpt) >= OLD_KEYS
+    for key in ("scheduler_state_dict", "early_stopping", "rng", "config", "architecture"):
+        assert ckpt.get(key), key
+    assert ckpt["epoch"] == 3 and ckpt["finished"] is True
+    assert ckpt["config"]["training"]["epochs"] == 3
+    assert len(ckpt["metrics"]["epochs"]) == 3
+
+
+def test_history_json_and_csv_agree(tiny_run):
+    import pandas as pd
+
+    history = json.loads((tiny_run / "history/melodytransformer_history.json").read_text())
+    frame = pd.read_csv(tiny_run / "history/melodytransformer_history.csv")
+    assert [r["epoch"] for r in history["epochs"]] == [1, 2, 3] == list(frame["epoch"])
+    for column in (
+        "train_loss",
+        "val_loss",
+        "lr",
+        "val_note_f1",
+        "val_note_precision",
+        "val_note_recall",
+        "epoch_time_s",
+        "samples_per_s",
+    ):
+        assert column in frame.columns
+        got = [r[column] for r in history["epochs"]]
+        assert list(frame[column]) == pytest.approx(got, rel=1e-12)
+    assert history["status"] == "finished" and history["metric"] == "note_f1"
+
+
+def test_split_manifest_is_disjoint_and_complete(tiny_run):
+    manifest = json.loads((tiny_run / "splits/groovepredictor_split.json").read_text())
+    train, val = set(manifest["train"]), set(manifest["val"])
+    assert not train & val
+    assert len(train | val) == 24
+    assert len(val) == round(24 * 0.2)
+
+
+def test_public_load_model_gives_eval_module(tiny_run):
+    model = emotrain.load_model(tiny_run / "checkpoints/melodytransformer_best.pt")
+    assert not model.training
+    assert model(torch.zeros(2, 5, 64)).shape == (2, 5, 128)
+
+
+def test_existing_run_is_refused_and_left_untouched(tiny_run, cli):
+    before = (tiny_run / "checkpoints/groovepredictor_best.pt").read_bytes()
+    result = cli("train", "--model", "groove", "--epochs", "1", "--output", tiny_run, *TINY)
+    assert result.code == 1
+    assert len(result.err_lines) == 1
+    assert "emotrain resume" in result.err and "--overwrite" in result.err
+    assert (tiny_run / "checkpoints/groovepredictor_best.pt").read_bytes() == before
+
+
+def test_overwrite_replaces_the_run(tmp_path, cli):
+    out = tmp_path / "run"
+    assert cli("train", "-m", "groove", "--epochs", "2", "-o", out, *TINY).code == 0
+    assert cli("train", "-m", "groove", "--epochs", "1", "-o", out, "--overwrite", *TINY).code == 0
+    history = json.loads((out / "history/groovepredictor_history.json").read_text())
+    assert len(history["epochs"]) == 1
+
+
+BAD = [
+    (["--validation-split", "0"], "--validation-split"),
+    (["--validation-split", "1"], "--validation-split"),
+    (["--validation-split", "1.5"], "--validation-split"),
+    (["--epochs", "0"], "--epochs"),
+    (["--batch-size", "0"], "--batch-size"),
+    (["--lr", "-0.1"], "--learning-rate"),
+    (["--model", "wavenet"], "--model"),
+    (["--device", "tpu"], "--device"),
+    (["--device", "cuda"], "--device cuda")
+    if not torch.cuda.is_available()
+    else (["--seq-len", "0"], "--seq-len"),
+    (["--seq-len", "0"], "--seq-len"),
+    (["--samples", "1"], "--samples"),
+    (["--data-format", "mp3"], "--data-format"),
+    (["--min-delta", "-1"], "--min-delta"),
+    (["--early-stopping-patience", "0"], "--early-stopping-patience"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"), BAD, ids=lambda v: " ".join(v) if isinstance(v, list) else None
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, cli, args, needle):
+    out = tmp_path / "run"
+    result = cli("train", "--output", out, "--epochs", "1", "--quiet", *args)
+    assert result.code == 2, result.err
+    assert len(result.err_lines) == 1, result.err
+    assert needle in result.err
+    assert "Traceback" not in result.err
+    assert not out.exists()
+
+
+def test_several_problems_are_reported_at_once(tmp_path, cli):
+    result = cli("train", "-o", tmp_path / "r", "--epochs", "0", "--batch-size", "0")
+    assert result.code == 2
+    assert "--epochs" in result.err and "--batch-size" in result.err
+
+
+def test_non_numeric_option_is_a_usage_error(tmp_path, cli):
+    result = cli("train", "-o", tmp_path / "r", "--epochs", "many")
+    assert result.code == 2
+    assert "--epochs" in result.err + result.out
+
+
+def test_debug_shows_the_traceback(tmp_path, cli):
+    result = cli("train", "-o", tmp_path / "r", "--model", "wavenet", "--debug")
+    assert result.code == 2
+    assert "Traceback" in result.err
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(path)["model_state_dict"]
+
+
+def _rows(path: Path) -> list[dict]:
+    rows = json.loads(path.read_text())["epochs"]
+    return [
+        {k: v for k, v in r.items() if k not in ("epoch_time_s", "samples_per_s")} for r in rows
+    ]
+
+
+def test_same_seed_same_bits_other_seed_other_bits(tmp_path, cli):
+    runs = {}
+    for label, seed in (("a", "7"), ("b", "7"), ("c", "8")):
+        out = tmp_path / label
+        assert (
+            cli("train", "-m", "melody", "--epochs", "2", "--seed", seed, "-o", out, *TINY).code
+            == 0
+        )
+        runs[label] = out
+    wa, wb, wc = (_weights(runs[k] / "checkpoints/melodytransformer_latest.pt") for k in "abc")
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert not all(torch.equal(wa[k], wc[k]) for k in wa)
+    assert _rows(runs["a"] / "history/melodytransformer_history.json") == _rows(
+        runs["b"] / "history/melodytransformer_history.json"
+    )
+    assert (runs["a"] / "melodytransformer.json").read_bytes() != b""
+
+
+def test_help_and_version_do_not_import_torch():
+    code = (
+        "import sys\n"
+        "from emotrain.cli import main\n"
+        "for args in (['--help'], ['--version'], ['train', '--help']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("NO-TORCH")
+    assert "--validation-split" in out.stdout and "export-rtneural" in out.stdout
+
+
+def test_python_dash_m_and_plain_progress_when_piped(tmp_path):
+    version = subprocess.run(
+        [sys.executable, "-m", "emotrain", "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.startswith("emotrain ")
+    out = tmp_path / "run"
+    args = [a for a in TINY if a != "--quiet"]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emotrain",
+            "train",
+            "-m",
+            "dynamics",
+            "--epochs",
+            "2",
+            "-o",
+            str(out),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    epoch_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("[dynamicsengine] epoch")]
+    assert len(epoch_lines) == 2
+    assert (
+        "val_loss" in epoch_lines[0]
+        and "samples/s" in epoch_lines[0]
+        and "patience" in epoch_lines[0]
+    )
+    assert (
+        "\x1b[" not in proc.stdout.split("emotrain: run in")[0]
+    )  # no bars or colour codes in logs
+    assert "best val loss" in proc.stdout  # the summary table
