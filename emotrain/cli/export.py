@@ -1,10 +1,142 @@
-"""`emotrain export-rtneural`: not available yet; its own issue fills it in."""
+"""`emotrain export-rtneural`: checkpoints -> verified RTNeural JSON files the plugin loads.
+
+Torch is imported only when the command runs, so `emotrain --help` stays fast.
+"""
 
 from __future__ import annotations
 
-from emotrain.errors import EmotrainError
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from emotrain.cli.options import ModelOpt
+from emotrain.errors import ConfigError
+
+SourceArg = Annotated[
+    Path,
+    typer.Argument(
+        help="A checkpoint file (.pt, emotrain's or the original scripts'), or a run folder: then "
+        "checkpoints/<name>_best.pt of each model (or _latest.pt when there is no best).",
+        show_default=False,
+        metavar="SOURCE",
+    ),
+]
+ExportDirOpt = Annotated[
+    Path,
+    typer.Option("--output", "-o", help="Folder to write <name>.json into.", show_default=False),
+]
+VerifyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verify/--no-verify",
+        help="Run the file through the reference RTNeural interpreter and compare with PyTorch "
+        "before writing it; fail when the error exceeds --tolerance.",
+    ),
+]
+ToleranceOpt = Annotated[
+    float, typer.Option("--tolerance", help="Largest absolute error --verify accepts.")
+]
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace an existing <name>.json that holds a different network (re-exporting the "
+        "same network never needs it).",
+    ),
+]
 
 
-def export_rtneural() -> None:
-    """Not available yet in this version."""
-    raise EmotrainError("'export-rtneural' is not available yet in this version of emotrain")
+def _run_checkpoints(folder: Path, models: list[str] | None) -> list[tuple[Path, str]]:
+    """(checkpoint, note) for each selected model of a run folder, best first, else latest."""
+    from emotrain.models.registry import resolve_models
+
+    ckpt_dir = folder / "checkpoints" if (folder / "checkpoints").is_dir() else folder
+    found: list[tuple[Path, str]] = []
+    missing: list[str] = []
+    for name in resolve_models(models):
+        best, latest = ckpt_dir / f"{name}_best.pt", ckpt_dir / f"{name}_latest.pt"
+        if best.is_file():
+            found.append((best, ""))
+        elif latest.is_file():
+            found.append((latest, f"no {best.name}: exported the latest checkpoint instead"))
+        else:
+            missing.append(name)
+    if models and missing:
+        raise ConfigError(
+            f"--model: no checkpoint for {', '.join(missing)} in {ckpt_dir} (looked for "
+            "<name>_best.pt and <name>_latest.pt)"
+        )
+    if not found:
+        raise ConfigError(
+            f"SOURCE: no checkpoints in {ckpt_dir}; expected checkpoints/<name>_best.pt of a run "
+            "folder, or give a checkpoint file"
+        )
+    return found
+
+
+def _report(result) -> None:
+    shown = f"{result.path}" + (
+        "  (unchanged: it already held this export)" if result.unchanged else ""
+    )
+    typer.echo(f"{result.name}: {shown}")
+    typer.echo(
+        f"  {result.n_layers} layers, {result.parameters:,} parameters, {result.bytes:,} bytes; "
+        f"from {result.source}"
+    )
+    if result.note:
+        typer.echo(f"  note: {result.note}")
+    if result.max_abs_error is None:
+        typer.echo("  not verified (--no-verify)")
+    else:
+        typer.echo(
+            f"  verified: max abs error vs PyTorch {result.max_abs_error:.2e} (float32), "
+            f"{result.max_abs_error_float64:.2e} (float64)"
+        )
+
+
+def export_rtneural(
+    source: SourceArg,
+    output: ExportDirOpt,
+    model: ModelOpt = None,
+    verify: VerifyOpt = True,
+    tolerance: ToleranceOpt = 1e-5,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Export checkpoints as RTNeural JSON (<output>/<name>.json), verified against PyTorch.
+
+    A refused or failing export writes nothing; a run folder stops at the first failure.
+    """
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
+    if not source.exists():
+        raise ConfigError(f"SOURCE: no such checkpoint file or run folder: {source}")
+    if output.exists() and not output.is_dir():
+        raise ConfigError(f"--output: {output} is a file; give a folder")
+
+    from emotrain.export.rtneural import export_checkpoint
+
+    if source.is_dir():
+        jobs = _run_checkpoints(source, model)
+    else:
+        if model:
+            _check_model_of_file(source, model)
+        jobs = [(source, "")]
+    for checkpoint, note in jobs:
+        result = export_checkpoint(
+            checkpoint, output, verify=verify, tolerance=tolerance, overwrite=overwrite, note=note
+        )
+        _report(result)
+    tolerance_note = f", tolerance {tolerance:g}" if verify else ""
+    typer.echo(f"Exported {len(jobs)} model(s) to {output}{tolerance_note}.")
+
+
+def _check_model_of_file(path: Path, models: list[str]) -> None:
+    from emotrain.models.registry import resolve_models
+    from emotrain.training.checkpoint import load_checkpoint, spec_for_checkpoint
+
+    wanted = resolve_models(models)
+    name = spec_for_checkpoint(load_checkpoint(path), path).name
+    if name not in wanted:
+        raise ConfigError(f"--model: {path} holds {name}, not {', '.join(wanted)}")

@@ -1,10 +1,47 @@
-"""`emotrain plot`: not available yet; its own issue fills it in."""
+"""`emotrain plot`: redraw a run's curves from its history files, or compare several runs."""
 
 from __future__ import annotations
 
-from emotrain.errors import EmotrainError
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from emotrain.cli.options import ModelOpt
 
 
-def plot() -> None:
-    """Not available yet in this version."""
-    raise EmotrainError("'plot' is not available yet in this version of emotrain")
+def plot(
+    run_dirs: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="RUN_DIR",
+            help="Run folder(s) written by emotrain train; two or more are overlaid to compare.",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where the PNGs go. Default: RUN_DIR/plots for one run, ./comparison for several.",
+        ),
+    ] = None,
+    model: ModelOpt = None,
+    log: Annotated[
+        bool | None,
+        typer.Option(
+            "--log/--linear",
+            help="Loss axis scale. Default: log when the losses span more than two decades.",
+            show_default="auto",
+        ),
+    ] = None,
+) -> None:
+    """Draw loss and metric curves (best epoch and early stop marked) from history files."""
+    from rich.console import Console
+
+    from emotrain.plotting.runs import plot_runs
+
+    written = plot_runs(run_dirs, output=output, models=model, log=log)
+    console = Console()
+    for path in written:
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)

@@ -52,7 +52,7 @@ def resume(
     quiet: QuietOpt = False,
 ) -> None:
     """Continue an interrupted run from its checkpoints with the configuration it recorded."""
-    from emotrain.cli.run_ui import console, print_summary, with_interrupt
+    from emotrain.cli.run_ui import console, print_summary, raise_if_diverged, with_interrupt
     from emotrain.training.progress import make_reporter
     from emotrain.training.resume import resume as run_resume
 
@@ -85,5 +85,6 @@ def resume(
         out.print(f"{name}: {why}; nothing to resume")
     if outcome.results:
         print_summary(outcome.results, str(output_dir))
+        raise_if_diverged(outcome.results)
     elif outcome.skipped:
         out.print(f"The run in {output_dir} is already finished; nothing was changed.")

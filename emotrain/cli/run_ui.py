@@ -82,3 +82,13 @@ def run_training(config: Any, *, overwrite: bool, quiet: bool) -> None:
         config.output,
     )
     print_summary(results, config.output)
+    raise_if_diverged(results)
+
+
+def raise_if_diverged(results: list[Any]) -> None:
+    """A diverged model is a failure for scripts, even though its best checkpoint was kept."""
+    from emotrain.errors import TrainingError
+
+    bad = [r for r in results if r.status == "diverged"]
+    if bad:
+        raise TrainingError("; ".join(f"{r.name}: {r.stop_reason}" for r in bad))

@@ -71,13 +71,20 @@ def train(
 ) -> None:
     """Train the plugin's networks, then export each as RTNeural JSON with curves and checkpoints."""
     from emotrain.cli.run_ui import run_training
-    from emotrain.config import DataConfig, RunConfig, TrainingConfig
+    from emotrain.config import DATA_FORMATS, DataConfig, RunConfig, TrainingConfig
     from emotrain.models.registry import resolve_models
 
+    models = resolve_models(model)
+    fmt = data_format.strip().lower()
+    if model is None and data is not None and fmt in DATA_FORMATS and fmt != "synthetic":
+        # The default `all` means "every model this corpus can train".
+        from emotrain.data.corpus import supported_models
+
+        models = supported_models(DataConfig(format=fmt, path=str(data))) or models
     config = RunConfig(
-        models=resolve_models(model),
+        models=models,
         data=DataConfig(
-            format=data_format.strip().lower(),
+            format=fmt,
             path=str(data) if data is not None else None,
             samples=samples,
             seq_len=seq_len,

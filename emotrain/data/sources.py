@@ -7,7 +7,6 @@ from pathlib import Path
 
 from emotrain.config import DataConfig
 from emotrain.data.base import SequenceData
-from emotrain.errors import ConfigError
 from emotrain.models.spec import ModelSpec
 
 #: Optional progress callback for slow sources: (description, done, total).
@@ -26,4 +25,6 @@ def load_data(
         from emotrain.data.synthetic import make_synthetic
 
         return make_synthetic(spec, data.samples, data.seq_len, seed)
-    raise ConfigError(f"--data-format {data.format}: real corpora are not available yet")
+    from emotrain.data.corpus import load_corpus
+
+    return load_corpus(spec, data, seed, output_dir=output_dir, progress=progress)

@@ -47,6 +47,9 @@ class Reporter:
 
     def message(self, text: str) -> None: ...
 
+    def data_progress(self, label: str, done: int, total: int) -> None:
+        """Slow data preparation (feature extraction, MIDI parsing): called as items finish."""
+
     def warn(self, text: str) -> None:
         """Warnings reach the user even with --quiet: on stderr, so stdout stays clean for scripts."""
         sys.stderr.write(f"warning: {text}\n")
@@ -86,6 +89,12 @@ class PlainReporter(Reporter):
     def message(self, text):
         self._print(text)
 
+    def data_progress(self, label, done, total):
+        # A line at the start, every quarter and at the end: enough for a log, never a flood.
+        step = max(1, total // 4)
+        if done == total or done % step == 0:
+            self._print(f"{label}: {done}/{total}")
+
 
 class RichReporter(Reporter):
     """A bar per epoch over batches, with the numbers a user watches while a model trains."""
@@ -121,6 +130,8 @@ class RichReporter(Reporter):
         self.seen = 0
         self.epochs = 0
         self.fields: dict[str, Any] = {}
+        self.data_task = None
+        self.data_label = ""
 
     def model_started(self, name, *, start_epoch, epochs, batches, n_train, n_val, description):
         self.console.print(
@@ -162,6 +173,22 @@ class RichReporter(Reporter):
 
     def message(self, text):
         self.progress.console.print(text)
+
+    def data_progress(self, label, done, total):
+        if self.data_task is None or self.data_label != label:
+            self.data_label = label
+            self.data_task = self.progress.add_task(
+                label,
+                total=total,
+                model=label,
+                epoch="",
+                loss="-",
+                val="-",
+                best="-",
+                patience="-",
+                speed="files",
+            )
+        self.progress.update(self.data_task, completed=done, total=total)
 
     def model_done(self, name):
         if self.task is not None:

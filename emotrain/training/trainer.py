@@ -41,6 +41,21 @@ def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
     return paths
 
 
+def check_models_fit_data(config: RunConfig) -> None:
+    from emotrain.data.corpus import resolve, supported_models
+
+    if config.data.kind == "synthetic":
+        return
+    fit = supported_models(config.data)
+    wrong = [m for m in config.models if m not in fit]
+    if wrong:
+        _, detection = resolve(config.data)
+        raise ConfigError(
+            f"--model: the {detection.format} corpus at {config.data.path} can train only "
+            f"{', '.join(fit) or 'nothing'}, not {', '.join(wrong)}"
+        )
+
+
 def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
     from emotrain.data.sources import load_data
 
@@ -69,20 +84,23 @@ def finish_model(
     trainer: ModelTrainer, result: ModelResult, paths: RunPaths, reporter: Reporter
 ) -> None:
     """Best weights back in, then the RTNeural export (verified) and the curves."""
-    from emotrain.export.rtneural import export_model
+    from emotrain.export.rtneural import checkpoint_metadata, export_model
     from emotrain.plotting import plot_history
+    from emotrain.training.checkpoint import load_checkpoint
 
     name = result.name
     trainer.stopper.restore(trainer.model)
     model = trainer.model.to("cpu").eval()
-    metadata = {
-        "data_fingerprint": trainer.data_fingerprint,
-        "training_data": trainer.description,
-        "best_epoch": result.best_epoch,
-        "validation_metrics": {"val_loss": result.best_val_loss, **result.val_metrics},
-    }
     files: dict[str, Path] = {}
     if result.best_epoch is not None:
+        best_path = paths.checkpoint(name, "best")
+        metadata = checkpoint_metadata(load_checkpoint(best_path), best_path)
+        metadata.update(
+            data_fingerprint=trainer.data_fingerprint,
+            training_data=trainer.description,
+            best_epoch=result.best_epoch,
+            val_metrics={"val_loss": result.best_val_loss, **result.val_metrics},
+        )
         exported = export_model(
             model, paths.export(name), metadata=metadata, verify=True, seed=trainer.seed
         )
@@ -160,6 +178,7 @@ def train(
 
     reporter = reporter or Reporter()
     config.validate()
+    check_models_fit_data(config)
     device = resolve_device(config.training.device)
     paths = check_output(config, overwrite)
     prepared = prepare_data(config, reporter)

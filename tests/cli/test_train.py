@@ -230,3 +230,73 @@ def test_python_dash_m_and_plain_progress_when_piped(tmp_path):
         "\x1b[" not in proc.stdout.split("emotrain: run in")[0]
     )  # no bars or colour codes in logs
     assert "best val loss" in proc.stdout  # the summary table
+
+
+def test_nan_loss_stops_the_model_and_keeps_its_best_checkpoint(tmp_path, cli, monkeypatch):
+    import emotrain.training.model_trainer as mt
+
+    real = mt.loss_from_logits
+    calls = {"n": 0}
+
+    def poisoned(spec, logits, target):
+        calls["n"] += torch.is_grad_enabled()  # count training batches only
+        loss = real(spec, logits, target)
+        return loss * float("nan") if calls["n"] > 6 else loss  # 3 batches/epoch: epoch 3 diverges
+
+    monkeypatch.setattr(mt, "loss_from_logits", poisoned)
+    out = tmp_path / "run"
+    result = cli("train", "-m", "dynamics", "--epochs", "5", "-o", out, *TINY)
+    assert result.code == 1
+    assert "dynamicsengine" in result.err and "nan" in result.err.lower()
+    assert len(result.err_lines) == 1
+    best = load_checkpoint(out / "checkpoints/dynamicsengine_best.pt")
+    assert best["epoch"] == 2
+    assert all(torch.isfinite(v).all() for v in best["model_state_dict"].values())
+    history = json.loads((out / "history/dynamicsengine_history.json").read_text())
+    assert history["status"] == "diverged" and len(history["epochs"]) == 2
+    latest = load_checkpoint(out / "checkpoints/dynamicsengine_latest.pt")
+    assert latest["finished"] is True and latest["status"] == "diverged"
+    assert (out / "dynamicsengine.json").is_file()  # exported from the best weights
+    assert "already finished" in cli("resume", out).out
+
+
+def test_early_stopping_restores_the_best_epoch_bit_for_bit(tmp_path, monkeypatch):
+    """Script the validation losses so the best epoch is 2 of 4, then check the restored weights."""
+    import emotrain.training.model_trainer as mt
+    from emotrain.training import trainer as trainer_mod
+
+    snapshots: dict[int, dict[str, torch.Tensor]] = {}
+    scripted = iter([1.0, 0.5, 0.7, 0.8, 0.9])
+    real_validate = mt.ModelTrainer.validate
+
+    def validate(self):
+        snapshots[len(snapshots) + 1] = {k: v.clone() for k, v in self.model.state_dict().items()}
+        _, metrics = real_validate(self)
+        return next(scripted), metrics
+
+    restored = {}
+    real_finish = trainer_mod.finish_model
+
+    def finish(trainer, result, paths, reporter):
+        real_finish(trainer, result, paths, reporter)
+        restored.update({k: v.clone() for k, v in trainer.model.state_dict().items()})
+
+    monkeypatch.setattr(mt.ModelTrainer, "validate", validate)
+    monkeypatch.setattr(trainer_mod, "finish_model", finish)
+    results = emotrain.train(
+        "groove",
+        output=tmp_path / "run",
+        epochs=10,
+        early_stopping_patience=2,
+        samples=24,
+        seq_len=4,
+        batch_size=8,
+        device="cpu",
+    )
+    assert results[0].status == "early_stopped" and results[0].best_epoch == 2
+    assert len(snapshots) == 4
+    for k, v in restored.items():
+        assert torch.equal(v, snapshots[2][k]), k
+        assert not torch.equal(v, snapshots[4][k]) or v.numel() == 0
+    best = load_checkpoint(tmp_path / "run/checkpoints/groovepredictor_best.pt")
+    assert all(torch.equal(best["model_state_dict"][k], snapshots[2][k]) for k in restored)

@@ -1,0 +1,61 @@
+"""Decode an audio file to the plugin's input signal: mono float32 at 22,050 Hz.
+
+soundfile's wheels bundle libsndfile (WAV, FLAC, OGG, MP3) and soxr is the resampler librosa uses by
+default (`soxr_hq`), so `load_audio` gives what `librosa.load(path, sr=22050)` gives, without
+librosa, FFmpeg or torchaudio. The channels are averaged before resampling, as librosa does.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+TARGET_SR = 22050
+
+
+class AudioReadError(Exception):
+    """A file that cannot be decoded; corpus loaders turn it into a reported skip."""
+
+
+def resample(y: np.ndarray, sr_in: int, sr_out: int = TARGET_SR) -> np.ndarray:
+    """soxr 'HQ' resampling, trimmed or zero-padded to ceil(n * ratio) like librosa's fix=True."""
+    if sr_in == sr_out:
+        return y
+    import soxr
+
+    out = soxr.resample(y, sr_in, sr_out, quality="HQ")
+    want = math.ceil(y.shape[0] * sr_out / sr_in)
+    if out.shape[0] > want:
+        out = out[:want]
+    elif out.shape[0] < want:
+        out = np.pad(out, (0, want - out.shape[0]))
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def load_audio(path: str | Path, sr: int = TARGET_SR) -> np.ndarray:
+    """Mono float32 samples at `sr`; raises AudioReadError with a one-line reason."""
+    import soundfile as sf
+
+    try:
+        data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # libsndfile reports every decoding problem as its own error type
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise AudioReadError(f"cannot decode audio: {reason}") from exc
+    if data.shape[0] == 0:
+        raise AudioReadError("audio file has no samples")
+    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    if not np.all(np.isfinite(mono)):
+        raise AudioReadError("audio contains NaN or infinite samples")
+    return resample(mono, int(file_sr), sr)
+
+
+def audio_duration(path: str | Path) -> float:
+    """Seconds of audio from the header alone (cheap), for benchmarks and summaries."""
+    import soundfile as sf
+
+    info = sf.info(str(path))
+    return float(info.frames) / float(info.samplerate)

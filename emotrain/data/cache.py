@@ -1,0 +1,147 @@
+"""On-disk cache of log-mel features, so the second run over a corpus skips decoding entirely.
+
+An entry is keyed by the SHA-256 of the audio file's bytes and by the digest of the feature
+parameters: a renamed or moved file still hits, an edited file or a changed recipe misses. Entries
+are written atomically (emotrain.io), so a killed run never leaves a half-written entry behind;
+an unreadable entry is simply recomputed. Files are extracted in parallel threads (decoding,
+resampling and the STFT all release the GIL) and results come back in input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from emotrain.data.audio import AudioReadError, load_audio
+from emotrain.data.features import DEFAULT_PARAMS, MelParams, log_mel
+from emotrain.io import atomic_write_bytes
+
+ProgressFn = Callable[[str, int, int], None]
+PROGRESS_LABEL = "extracting audio features"
+
+
+@dataclass
+class Extracted:
+    """One file's outcome: features (frames, n_mels) or the reason it could not be used."""
+
+    path: Path
+    features: np.ndarray | None
+    error: str | None = None
+    cached: bool = False
+
+
+def user_cache_dir() -> Path:
+    """The platform's per-user cache folder (XDG on Linux), used when no run folder is known."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "emotrain" / "features"
+
+
+def resolve_cache_dir(cache_dir: str | Path | None, output_dir: Path | None) -> Path:
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    if output_dir is not None:
+        return Path(output_dir) / "cache" / "features"
+    return user_cache_dir()
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class FeatureCache:
+    """Features by content hash under `<folder>/<params digest>/<hash[:2]>/<hash>.npy`."""
+
+    def __init__(self, folder: Path, params: MelParams = DEFAULT_PARAMS, *, rebuild: bool = False):
+        self.folder = Path(folder)
+        self.params = params
+        self.rebuild = rebuild
+
+    def entry_path(self, digest: str) -> Path:
+        return self.folder / self.params.digest() / digest[:2] / f"{digest}.npy"
+
+    def load(self, digest: str) -> np.ndarray | None:
+        if self.rebuild:
+            return None
+        path = self.entry_path(digest)
+        try:
+            feats = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None  # absent or damaged: recompute and overwrite
+        ok = feats.ndim == 2 and feats.shape[1] == self.params.n_mels and feats.dtype == np.float32
+        return feats if ok and feats.shape[0] > 0 and np.all(np.isfinite(feats)) else None
+
+    def store(self, digest: str, feats: np.ndarray) -> None:
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(feats, dtype=np.float32), allow_pickle=False)
+        atomic_write_bytes(self.entry_path(digest), buffer.getvalue())
+
+    def features(self, path: Path) -> Extracted:
+        """Never raises for a bad audio file: the reason is returned for the corpus report."""
+        try:
+            digest = file_digest(path)
+        except OSError as exc:
+            return Extracted(path, None, f"cannot read file: {exc.strerror or exc}")
+        hit = self.load(digest)
+        if hit is not None:
+            return Extracted(path, hit, cached=True)
+        try:
+            feats = log_mel(load_audio(path, self.params.sample_rate), self.params)
+        except AudioReadError as exc:
+            return Extracted(path, None, str(exc))
+        self.store(digest, feats)
+        return Extracted(path, feats)
+
+
+def default_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def extract_all(
+    paths: Sequence[Path],
+    cache: FeatureCache,
+    *,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> list[Extracted]:
+    """Features of every path, in the order given, whatever order the threads finish in."""
+    total = len(paths)
+    results: list[Extracted | None] = [None] * total
+    if progress:
+        progress(PROGRESS_LABEL, 0, total)
+    n_workers = min(workers or default_workers(), max(1, total))
+    if n_workers == 1:
+        for i, path in enumerate(paths):
+            results[i] = cache.features(path)
+            if progress:
+                progress(PROGRESS_LABEL, i + 1, total)
+    else:
+        pool = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="emotrain-features")
+        try:
+            futures = {pool.submit(cache.features, path): i for i, path in enumerate(paths)}
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(PROGRESS_LABEL, done, total)
+        except BaseException:
+            # Ctrl-C must not wait for thousands of queued files: drop them, let running ones end.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+    return [r for r in results if r is not None]

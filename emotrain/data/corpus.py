@@ -1,0 +1,218 @@
+"""Real corpora -> training sequences: the one entry point the trainer calls for `--data PATH`.
+
+Audio corpora (DEAM, PMEmo, audio in a folder) train the emotion recognizer: inputs are raw log-mel
+dB frames (the plugin feeds exactly these, unnormalised), targets the 64-d embedding of each frame's
+valence/arousal. MIDI corpora (EMOPIA, MIDI in a folder) train the melody transformer: inputs are
+the clip's embedding at every step, targets the 128-note activity of each sixteenth-note step.
+Consecutive frames/steps are cut into non-overlapping sequences of `seq_len`; a shorter tail is
+dropped. Every sequence is tagged with its song, so the split never separates one song's frames.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from emotrain.config import DataConfig
+from emotrain.data import deam, emopia, folder, pmemo
+from emotrain.data.base import DataReport, SequenceData
+from emotrain.data.cache import FeatureCache, ProgressFn, extract_all, resolve_cache_dir
+from emotrain.data.detect import (
+    AUDIO_MODEL,
+    MIDI_MODEL,
+    Detection,
+    corpus_root,
+    detect_format,
+    folder_kinds,
+)
+from emotrain.data.features import DEFAULT_PARAMS
+from emotrain.data.labels import AudioItem, MidiItem, emotion_embedding, frame_labels
+from emotrain.data.midi import MidiReadError, piano_roll
+from emotrain.errors import ConfigError, DataError
+from emotrain.models.registry import MODEL_NAMES
+from emotrain.models.spec import ModelSpec
+
+_FIXED = {"deam": (AUDIO_MODEL,), "pmemo": (AUDIO_MODEL,), "emopia": (MIDI_MODEL,)}
+_SHOW_SKIPS = 3
+
+
+def resolve(data: DataConfig) -> tuple[Path, Detection]:
+    """The corpus folder and its format (detected for `auto`); ConfigError for a bad --data."""
+    root = corpus_root(data.path)
+    if data.format == "auto":
+        return root, detect_format(root)
+    return root, Detection(data.format, "given with --data-format")
+
+
+def _models_for(root: Path, fmt: str) -> tuple[str, ...]:
+    return _FIXED[fmt] if fmt in _FIXED else folder_kinds(root)
+
+
+def supported_models(data: DataConfig) -> tuple[str, ...]:
+    """The models this data can train, in contract order; cheap (no audio is decoded)."""
+    if data.kind == "synthetic":
+        return MODEL_NAMES
+    root, detection = resolve(data)
+    return _models_for(root, detection.format)
+
+
+def _sequence_starts(mask: np.ndarray, seq_len: int) -> np.ndarray:
+    """Starts of non-overlapping windows of `seq_len` frames inside each run of labelled frames."""
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    starts = [
+        np.arange(a, b - seq_len + 1, seq_len) for a, b in zip(edges[::2], edges[1::2], strict=True)
+    ]
+    return np.concatenate(starts).astype(np.int64) if starts else np.zeros(0, dtype=np.int64)
+
+
+def _check_strict(report: DataReport, data: DataConfig) -> None:
+    if data.strict and report.skipped:
+        shown = "; ".join(f"{s.item}: {s.reason}" for s in report.skipped[:_SHOW_SKIPS])
+        more = len(report.skipped) - _SHOW_SKIPS
+        tail = f"; and {more} more" if more > 0 else ""
+        raise DataError(
+            f"--strict: {len(report.skipped)} item(s) of the {report.detected_format} corpus "
+            f"could not be used: {shown}{tail}"
+        )
+
+
+def _audio_sequences(
+    items: list[AudioItem],
+    root: Path,
+    data: DataConfig,
+    cache: FeatureCache,
+    report: DataReport,
+    progress: ProgressFn | None,
+) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
+    results = extract_all([item.path for item in items], cache, progress=progress)
+    hits = sum(r.cached for r in results)
+    report.notes.append(
+        f"features: {hits} file(s) from the cache, {len(results) - hits} extracted "
+        f"(cache: {cache.folder})"
+    )
+    xs, ys, groups = [], [], []
+    seq_len = data.seq_len
+    for item, result in zip(items, results, strict=True):
+        name = (
+            item.path.relative_to(root).as_posix()
+            if item.path.is_relative_to(root)
+            else str(item.path)
+        )
+        if result.features is None:
+            report.skip(name, result.error or "unreadable")
+            continue
+        feats = result.features
+        mask, va = frame_labels(item.label, feats.shape[0], DEFAULT_PARAMS.frame_rate)
+        starts = _sequence_starts(mask, seq_len)
+        if starts.size == 0:
+            report.skip(
+                name,
+                f"no {seq_len} consecutive labelled frames ({feats.shape[0]} frames of audio, "
+                f"{int(mask.sum())} with a {item.label.kind} label)",
+            )
+            continue
+        index = starts[:, None] + np.arange(seq_len)[None, :]
+        xs.append(feats[index])
+        ys.append(emotion_embedding(va[index]))
+        groups.extend([item.song] * starts.size)
+    return xs, ys, groups
+
+
+def _midi_sequences(
+    items: list[MidiItem],
+    root: Path,
+    data: DataConfig,
+    report: DataReport,
+    progress: ProgressFn | None,
+) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
+    xs, ys, groups = [], [], []
+    seq_len = data.seq_len
+    for done, item in enumerate(items, start=1):
+        name = (
+            item.path.relative_to(root).as_posix()
+            if item.path.is_relative_to(root)
+            else str(item.path)
+        )
+        try:
+            roll = piano_roll(item.path)
+        except MidiReadError as exc:
+            report.skip(name, str(exc))
+            continue
+        finally:
+            if progress:
+                progress("reading MIDI files", done, len(items))
+        n_seq = roll.shape[0] // seq_len
+        if n_seq == 0:
+            report.skip(name, f"shorter than one sequence ({roll.shape[0]} steps < {seq_len})")
+            continue
+        ys.append(roll[: n_seq * seq_len].reshape(n_seq, seq_len, roll.shape[1]))
+        emb = emotion_embedding(np.array([item.valence, item.arousal]))
+        xs.append(np.broadcast_to(emb, (n_seq, seq_len, emb.shape[0])))
+        groups.extend([item.song] * n_seq)
+    return xs, ys, groups
+
+
+def load_corpus(
+    spec: ModelSpec,
+    data: DataConfig,
+    seed: int,
+    *,
+    output_dir: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> SequenceData:
+    """Sequences for `spec`'s model from the corpus at `data.path`; deterministic, `seed` unused."""
+    del seed  # loading involves no randomness; the split, seeded, happens in the trainer
+    root, detection = resolve(data)
+    fmt = detection.format
+    supported = _models_for(root, fmt)
+    if spec.name not in supported:
+        can = ", ".join(supported) if supported else "none of the models (no audio or MIDI rows)"
+        raise ConfigError(f"--model {spec.name}: this {fmt} corpus can train only {can}")
+    report = DataReport(source=f"{fmt} corpus at {root}", detected_format=fmt)
+    if data.format == "auto":
+        report.notes.append(f"detected format: {fmt} ({detection.evidence})")
+    label_mode = getattr(data, "label_mode", "auto")
+
+    if spec.name == AUDIO_MODEL:
+        if fmt == "deam":
+            audio_items = deam.plan(root, report, label_mode)
+        elif fmt == "pmemo":
+            audio_items = pmemo.plan(root, report, label_mode)
+        else:
+            audio_items = folder.plan(root, report, "audio")
+        _check_strict(report, data)  # fail on label problems before hours of decoding
+        cache = FeatureCache(
+            resolve_cache_dir(data.cache_dir, output_dir),
+            DEFAULT_PARAMS,
+            rebuild=data.rebuild_cache,
+        )
+        xs, ys, groups = _audio_sequences(audio_items, root, data, cache, report, progress)
+        unit = "frames"
+    else:
+        midi_items = (
+            emopia.plan(root, report) if fmt == "emopia" else folder.plan(root, report, "midi")
+        )
+        _check_strict(report, data)
+        xs, ys, groups = _midi_sequences(midi_items, root, data, report, progress)
+        unit = "sixteenth-note steps"
+
+    _check_strict(report, data)
+    if not groups:
+        first = report.skipped[0] if report.skipped else None
+        why = f"; e.g. {first.item}: {first.reason}" if first else ""
+        raise DataError(
+            f"{fmt} corpus at {root}: nothing usable for {spec.name} "
+            f"({len(report.skipped)} item(s) skipped{why})"
+        )
+    inputs = torch.from_numpy(np.ascontiguousarray(np.concatenate(xs), dtype=np.float32))
+    targets = torch.from_numpy(np.ascontiguousarray(np.concatenate(ys), dtype=np.float32))
+    songs = len(set(groups))
+    report.items_used = songs
+    description = (
+        f"{fmt}: {songs} song(s), {len(groups)} sequences x {data.seq_len} {unit} from {root}"
+        + (f"; {len(report.skipped)} item(s) skipped" if report.skipped else "")
+    )
+    return SequenceData(inputs, targets, groups, description, report)

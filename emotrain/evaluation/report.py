@@ -1,0 +1,226 @@
+"""The evaluation report: each model's figures beside its trivial baseline's, as one JSON dict.
+
+The report is the contract with shell scripts (`emotrain evaluate --json | jq ...`), so its shape is
+plain and stable: `models.<name>.metrics` and `models.<name>.baseline` have the same keys, and
+`headline` says in one place whether the model beats the baseline on the metric it is judged by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from emotrain._version import __version__
+from emotrain.errors import ConfigError, DataError
+from emotrain.evaluation import REPORT_FILE
+from emotrain.evaluation.data import (
+    DEFAULT_SEED,
+    EvalData,
+    ExternalData,
+    all_data,
+    external_config,
+    run_config_of,
+    run_validation_data,
+)
+from emotrain.evaluation.discovery import find_checkpoints, locate
+from emotrain.io import atomic_write_json
+
+ProgressFn = Callable[[str], None]
+
+
+def predict(model: Any, inputs: Any, *, batch_size: int = 256, device: Any = "cpu") -> Any:
+    """Run the network over (N, T, F) sequences in batches, each from a zero recurrent state."""
+    import torch
+
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, inputs.shape[0], batch_size):
+            batch = inputs[start : start + batch_size].to(device)
+            outputs.append(model(batch).to("cpu", torch.float64))
+    return torch.cat(outputs, dim=0)
+
+
+def _headline(spec: Any, metrics: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Does the model beat the constant baseline on the metric it is judged by, and on its loss?
+
+    Both matter: a melody model can "win" on F1 at 0.5 only because the mean note distribution
+    never crosses 0.5, while its loss shows it ranks notes no better than the mean.
+    """
+    from emotrain.evaluation.metrics import is_better
+
+    value, base = metrics.get(spec.metric), baseline.get(spec.metric)
+    return {
+        "metric": spec.metric,
+        "higher_is_better": spec.higher_is_better,
+        "model": value,
+        "baseline": base,
+        "beats_baseline": is_better(spec.metric, value, base),
+        "loss_beats_baseline": is_better(
+            spec.loss, metrics.get(spec.loss), baseline.get(spec.loss)
+        ),
+    }
+
+
+def _choose_data(
+    spec: Any,
+    ckpt: dict[str, Any],
+    run_dir: Path | None,
+    external: ExternalData | None,
+    cache_dir: str | None,
+    seed: int | None,
+) -> EvalData:
+    from emotrain.config import DataConfig
+
+    config = run_config_of(ckpt, run_dir)
+    if external is not None:
+        chosen = next((s for s in (external.seed, seed) if s is not None), DEFAULT_SEED)
+        cfg = external_config(external, config, cache_dir)
+        where = external.path or f"freshly generated synthetic data (seed {chosen})"
+        why = f"evaluated on all of {where} (--data/--data-format); baseline mean taken from it too"
+        return all_data(spec, cfg, chosen, run_dir, why)
+    if config is not None:
+        data = run_validation_data(spec, ckpt, config, run_dir, cache_dir=cache_dir)
+        if seed is not None:
+            data.notes.append("--seed ignored: the run's recorded seed rebuilds its own data")
+        return data
+    chosen = DEFAULT_SEED if seed is None else seed
+    why = (
+        "old-pipeline checkpoint (no recorded configuration or split): evaluated on all sequences "
+        f"of the built-in synthetic data (seed {chosen}), baseline mean taken from the same data"
+    )
+    return all_data(spec, DataConfig(), chosen, run_dir, why)
+
+
+def evaluate_checkpoint(
+    path: str | Path,
+    *,
+    kind: str = "best",
+    run_dir: Path | None = None,
+    external: ExternalData | None = None,
+    cache_dir: str | None = None,
+    seed: int | None = None,
+    device: str = "cpu",
+    batch_size: int = 256,
+) -> dict[str, Any]:
+    """One model's report entry: its checkpoint judged on its data, beside the mean baseline.
+
+    `seed` only matters where no recorded configuration fixes the data (old checkpoints, or
+    `external` synthetic data); a run's own seed always rebuilds its own data.
+    """
+    from emotrain.evaluation import baselines, metrics
+    from emotrain.models.layers import multiply_adds_per_frame
+    from emotrain.models.network import PluginNetwork, count_parameters
+    from emotrain.training.checkpoint import (
+        architecture_of,
+        load_checkpoint,
+        load_weights,
+        spec_for_checkpoint,
+    )
+
+    path = Path(path)
+    ckpt = load_checkpoint(path)
+    spec = spec_for_checkpoint(ckpt, path)
+    model = PluginNetwork(spec.name, architecture_of(ckpt, spec))
+    load_weights(model, ckpt["model_state_dict"], path)
+    model = model.to(device).eval()
+    is_ours = ckpt.get("format") == "emotrain-checkpoint"
+
+    data = _choose_data(spec, ckpt, run_dir, external, cache_dir, seed)
+    pred = predict(model, data.inputs, batch_size=batch_size, device=device)
+    scores = metrics.model_metrics(spec.name, pred, data.targets)
+    mean = baselines.mean_target(data.baseline_targets)
+    base_scores = metrics.model_metrics(
+        spec.name, baselines.constant_prediction(mean, data.targets), data.targets
+    )
+    notes = list(data.notes)
+    if kind != "best":
+        notes.insert(
+            0, f"no {spec.name}_best.pt found; evaluated the {kind} checkpoint {path.name}"
+        )
+    if spec.name == "melodytransformer":
+        _, _, _, used = metrics.topk_prf(pred, data.targets)
+        total = data.targets.shape[0] * data.targets.shape[1]
+        if used < total:
+            notes.append(
+                f"top-k and pitch-class figures skip {total - used} of {total} steps without an "
+                "active note"
+            )
+    return {
+        "checkpoint": str(path),
+        "checkpoint_kind": kind,
+        "checkpoint_format": "emotrain" if is_ours else "old-pipeline",
+        "epoch": ckpt.get("epoch"),
+        "best_epoch": ckpt.get("best_epoch"),
+        "data": data.description,
+        "n_items": int(data.inputs.shape[0]),
+        "n_frames": int(data.inputs.shape[0] * data.inputs.shape[1]),
+        "parameters": count_parameters(model),
+        "macs_per_frame": multiply_adds_per_frame(model.layer_specs),
+        "loss": spec.loss,
+        "headline": _headline(spec, scores, base_scores),
+        "metrics": scores,
+        "baseline": base_scores,
+        "baseline_method": baselines.describe(spec.name, data.baseline_source),
+        "notes": notes,
+    }
+
+
+def evaluate(
+    checkpoint_dir: str | Path,
+    *,
+    output: str | Path | None = None,
+    models: Any = None,
+    data: str | Path | None = None,
+    data_format: str = "auto",
+    cache_dir: str | Path | None = None,
+    seed: int | None = None,
+    device: str = "auto",
+    batch_size: int = 256,
+    progress: ProgressFn | None = None,
+) -> dict[str, Any]:
+    """What `emotrain evaluate` does: find the checkpoints, judge each, write the report.
+
+    Returns the report dict; with `output`, also writes `<output>/evaluation_results.json`.
+    """
+    from emotrain.models.registry import resolve_models
+    from emotrain.training.device import resolve_device
+
+    if batch_size < 1:
+        raise ConfigError(f"--batch-size: must be an integer >= 1, got {batch_size}")
+    if seed is not None and not 0 <= seed < 2**32:
+        raise ConfigError(f"--seed: must be an integer from 0 to {2**32 - 1}, got {seed}")
+    wanted = resolve_models(models) if models else None
+    folder, run_dir = locate(checkpoint_dir)
+    found = find_checkpoints(folder, wanted)
+    torch_device = resolve_device(device)
+    external = None
+    if data is not None or data_format != "auto":
+        external = ExternalData(None if data is None else str(data), data_format, seed)
+    report: dict[str, Any] = {
+        "emotrain_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source": str(checkpoint_dir),
+        "models": {},
+    }
+    for item in found:
+        if progress is not None:
+            progress(f"evaluating {item.name} ({item.path})")
+        report["models"][item.name] = evaluate_checkpoint(
+            item.path,
+            kind=item.kind,
+            run_dir=run_dir,
+            external=external,
+            cache_dir=None if cache_dir is None else str(cache_dir),
+            seed=seed,
+            device=torch_device,
+            batch_size=batch_size,
+        )
+    if output is not None:
+        target = Path(output) / REPORT_FILE
+        try:
+            atomic_write_json(target, report)
+        except OSError as exc:
+            raise DataError(f"cannot write the report to {target}: {exc.strerror or exc}") from exc
+    return report

@@ -1,0 +1,319 @@
+"""A reference interpreter of RTNeural's JSON format in numpy: the plugin's computation, run here.
+
+It reads a file the way `RTNeural::json_parser::parseJson` does (only the last entry of `in_shape`
+and of each `shape`, `kernel_size` and `dilation`; `activation` applied only on dense, conv1d and
+activation entries; unknown layer types dropped, recorded in `dropped`) and runs it the way
+RTNeural's `Model` does: `reset()` zeroes every recurrent and convolution state, and each
+`forward(frame)` is one time step whose state carries over to the next call. Weights are always the
+float32 values that `parseJson<float>` holds; the arithmetic runs in float32 (what the plugin does)
+or float64 (to tell arithmetic rounding from a wrong layout).
+
+Where RTNeural would silently zero-fill or read past a short array, this raises ExportError instead:
+the interpreter exists to catch wrong files, not to reproduce their garbage.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emotrain.errors import ExportError
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "softmax", "elu")
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))  # stable for both signs, no overflow warnings
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def activate(name: str, x: np.ndarray) -> np.ndarray:
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "relu":
+        return np.maximum(x, 0).astype(x.dtype)
+    if name == "sigmoid":
+        return _sigmoid(x)
+    if name == "softmax":
+        return _softmax(x)
+    if name == "elu":
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype)
+    raise ExportError(f"unknown activation {name!r}")
+
+
+class _Layer:
+    state_names: tuple[str, ...] = ()
+
+    def reset(self) -> None:
+        pass
+
+    def step(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class _Dense(_Layer):
+    def __init__(self, kernel: np.ndarray, bias: np.ndarray):
+        self.kernel, self.bias = kernel, bias
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.kernel + self.bias
+
+
+class _LSTM(_Layer):
+    def __init__(self, w: np.ndarray, u: np.ndarray, b: np.ndarray):
+        self.w, self.u, self.b = w, u, b
+        self.h = np.zeros(u.shape[0], w.dtype)
+        self.c = np.zeros(u.shape[0], w.dtype)
+
+    def reset(self) -> None:
+        self.h[:] = 0
+        self.c[:] = 0
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        n = self.h.size
+        z = x @ self.w + self.h @ self.u + self.b  # gate blocks i, f, c, o
+        i, f = _sigmoid(z[:n]), _sigmoid(z[n : 2 * n])
+        g, o = np.tanh(z[2 * n : 3 * n]), _sigmoid(z[3 * n :])
+        self.c = f * self.c + i * g
+        self.h = o * np.tanh(self.c)
+        return self.h.copy()
+
+
+class _GRU(_Layer):
+    def __init__(self, w: np.ndarray, u: np.ndarray, b: np.ndarray):
+        self.w, self.u, self.b_in, self.b_rec = w, u, b[0], b[1]
+        self.h = np.zeros(u.shape[0], w.dtype)
+
+    def reset(self) -> None:
+        self.h[:] = 0
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        n = self.h.size
+        xw = x @ self.w + self.b_in  # gate blocks z, r, h
+        hu = self.h @ self.u + self.b_rec
+        z = _sigmoid(xw[:n] + hu[:n])
+        r = _sigmoid(xw[n : 2 * n] + hu[n : 2 * n])
+        c = np.tanh(xw[2 * n :] + r * hu[2 * n :])
+        self.h = (1 - z) * c + z * self.h
+        return self.h.copy()
+
+
+class _Conv1D(_Layer):
+    """Causal: output t = bias + sum_k kernel[k]^T x[t - (K-1-k)*dilation], zeros before reset."""
+
+    def __init__(self, kernel: np.ndarray, bias: np.ndarray, dilation: int):
+        self.kernel, self.bias, self.dilation = kernel, bias, dilation
+        span = (kernel.shape[0] - 1) * dilation + 1
+        self.buffer = np.zeros((span, kernel.shape[1]), kernel.dtype)
+
+    def reset(self) -> None:
+        self.buffer[:] = 0
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        self.buffer = np.roll(self.buffer, -1, axis=0)
+        self.buffer[-1] = x
+        taps = self.buffer[:: self.dilation]  # oldest first, matching kernel[0]
+        return np.einsum("ki,kio->o", taps, self.kernel) + self.bias
+
+
+class _PReLU(_Layer):
+    def __init__(self, alpha: np.ndarray):
+        self.alpha = alpha
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        return np.where(x >= 0, x, x * self.alpha).astype(x.dtype)
+
+
+class _BatchNorm(_Layer):
+    def __init__(self, gamma, beta, mean, var, eps: float, dtype):
+        self.scale = (gamma / np.sqrt(var + dtype.type(eps))).astype(dtype)
+        self.beta, self.mean = beta, mean
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) * self.scale + self.beta
+
+
+class _Activation(_Layer):
+    def __init__(self, name: str):
+        self.name = name
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        return activate(self.name, x)
+
+
+def _last_int(value: Any, what: str) -> int:
+    if isinstance(value, list) and value:
+        value = value[-1]
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ExportError(f"{what}: expected a positive integer, got {value!r}")
+    return value
+
+
+def load_document(document: dict | str | bytes | Path) -> dict:
+    """A parsed JSON document from a dict, JSON text or a file path; ExportError if it is not one."""
+    if isinstance(document, dict):
+        return document
+    if isinstance(document, Path):
+        document = document.read_bytes()
+    try:
+        doc = json.loads(document)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ExportError(f"not valid JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ExportError("not an RTNeural model: the top level is not an object")
+    return doc
+
+
+class ReferenceModel:
+    """`ReferenceModel(document, dtype)`, then `reset()` and `forward(frame)` as the plugin does."""
+
+    def __init__(self, document: dict | str | bytes | Path, dtype: Any = np.float32):
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError("dtype must be float32 or float64")
+        doc = load_document(document)
+        shape = doc.get("in_shape")
+        layers = doc.get("layers")
+        if not isinstance(shape, list) or not shape or not isinstance(layers, list):
+            raise ExportError("not an RTNeural model: needs 'in_shape' and 'layers' arrays")
+        if len(shape) == 4:
+            self.in_size = _last_int(shape[2], "in_shape[2]") * _last_int(shape[3], "in_shape[3]")
+        else:
+            self.in_size = _last_int(shape, "in_shape")
+        self.layers: list[_Layer] = []
+        self.kinds: list[str] = []
+        self.dropped: list[str] = []
+        width = self.in_size
+        for i, entry in enumerate(layers):
+            width = self._add(i, entry, width)
+        self.out_size = width
+
+    def _arr(self, value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+        try:  # the float32 values the plugin holds, whatever precision the arithmetic runs in
+            arr = np.asarray(value, dtype=np.float32).astype(self.dtype)
+        except (ValueError, TypeError) as exc:
+            raise ExportError(f"{what}: not a rectangular array of numbers") from exc
+        if arr.shape != shape:
+            raise ExportError(f"{what}: shape {list(arr.shape)}, the layer needs {list(shape)}")
+        return arr
+
+    def _add(self, i: int, entry: Any, width: int) -> int:
+        if not isinstance(entry, dict):
+            raise ExportError(f"layers[{i}]: not an object")
+        kind = entry.get("type")
+        where = f"layers[{i}] ({kind})"
+        if not all(k in entry for k in ("type", "shape", "weights")):
+            raise ExportError(f"{where}: needs 'type', 'shape' and 'weights'")
+        out = _last_int(entry["shape"], f"{where} shape")
+        w = entry["weights"]
+        act = entry.get("activation", "")
+        if act not in ("", *ACTIVATIONS):
+            raise ExportError(
+                f"{where}: activation {act!r} is unknown to RTNeural (crashes the host)"
+            )
+        arr = self._arr
+        if kind in ("dense", "time-distributed-dense"):
+            self._need(w, 2, where)
+            layer: _Layer = _Dense(
+                arr(w[0], (width, out), f"{where} kernel"), arr(w[1], (out,), f"{where} bias")
+            )
+        elif kind == "lstm":
+            self._need(w, 3, where)
+            layer = _LSTM(
+                arr(w[0], (width, 4 * out), f"{where} W"),
+                arr(w[1], (out, 4 * out), f"{where} U"),
+                arr(w[2], (4 * out,), f"{where} bias"),
+            )
+            act = ""
+        elif kind == "gru":
+            self._need(w, 3, where)
+            layer = _GRU(
+                arr(w[0], (width, 3 * out), f"{where} W"),
+                arr(w[1], (out, 3 * out), f"{where} U"),
+                arr(w[2], (2, 3 * out), f"{where} bias"),
+            )
+            act = ""
+        elif kind == "conv1d":
+            k = _last_int(entry.get("kernel_size"), f"{where} kernel_size")
+            d = _last_int(entry.get("dilation"), f"{where} dilation")
+            if entry.get("groups", 1) != 1:
+                raise ExportError(f"{where}: groups other than 1 are not read by parseJson")
+            self._need(w, 2, where)
+            layer = _Conv1D(
+                arr(w[0], (k, width, out), f"{where} kernel"), arr(w[1], (out,), f"{where} bias"), d
+            )
+        elif kind == "prelu":
+            self._need(w, 1, where)
+            slopes = w[0][0] if isinstance(w[0], list) and w[0] else None  # as parseJson reads it
+            if not isinstance(slopes, list) or len(slopes) not in (1, width):
+                raise ExportError(f"{where}: weights[0][0] must list 1 or {width} slopes")
+            layer = _PReLU(arr(slopes, (len(slopes),), f"{where} slopes"))
+            act, out = "", self._same(out, width, where)
+        elif kind == "batchnorm":
+            eps = entry.get("epsilon")
+            if not isinstance(eps, (int, float)) or isinstance(eps, bool) or eps < 0:
+                raise ExportError(f"{where}: needs a number 'epsilon' >= 0")
+            self._need(w, 2, where)
+            if len(w) != 4:  # parseJson: anything but 4 arrays is [running_mean, running_var]
+                w = [np.ones(width), np.zeros(width), w[0], w[1]]
+            g, b, m, v = (arr(x, (width,), f"{where} weights[{j}]") for j, x in enumerate(w))
+            layer = _BatchNorm(g, b, m, v, float(eps), self.dtype)
+            act, out = "", self._same(out, width, where)
+        elif kind == "activation":
+            if not act:
+                return width  # RTNeural adds nothing for an empty activation
+            layer, act, out = _Activation(act), "", self._same(out, width, where)
+        else:
+            self.dropped.append(f"layers[{i}] type {kind!r}")  # RTNeural silently skips it
+            return width
+        self.layers.append(layer)
+        self.kinds.append(str(kind))
+        if act:
+            self.layers.append(_Activation(act))
+            self.kinds.append("activation")
+        return out
+
+    @staticmethod
+    def _need(weights: Any, n: int, where: str) -> None:
+        if not isinstance(weights, list) or len(weights) < n:
+            raise ExportError(f"{where}: needs {n} weight arrays")
+
+    @staticmethod
+    def _same(out: int, width: int, where: str) -> int:
+        if out != width:
+            raise ExportError(f"{where}: shape says {out} outputs for {width} inputs")
+        return out
+
+    def reset(self) -> None:
+        for layer in self.layers:
+            layer.reset()
+
+    def forward(self, frame: Any) -> np.ndarray:
+        """One time step: the outputs for `frame` given every earlier frame since `reset()`."""
+        x = np.asarray(frame, dtype=self.dtype).reshape(-1)
+        if x.size != self.in_size:
+            raise ExportError(f"input frame has {x.size} values, the model takes {self.in_size}")
+        for layer in self.layers:
+            x = layer.step(x).astype(self.dtype, copy=False)
+        return x
+
+    def run(self, sequence: Any, *, reset: bool = True) -> np.ndarray:
+        """`forward()` over each row of a (T, in) sequence, from a zero state unless reset=False."""
+        seq = np.asarray(sequence, dtype=self.dtype)
+        if seq.ndim != 2:
+            raise ExportError(f"sequence must be (time, features), got shape {list(seq.shape)}")
+        if reset:
+            self.reset()
+        out = np.empty((seq.shape[0], self.out_size), self.dtype)
+        with np.errstate(over="ignore", under="ignore"):
+            for t in range(seq.shape[0]):
+                out[t] = self.forward(seq[t])
+        return out

@@ -1,0 +1,359 @@
+"""RTNeural JSON export: convert, check against PyTorch, write atomically; or refuse, write nothing.
+
+The plugin loads each network with `RTNeural::json_parser::parseJson` and silently falls back to
+heuristics when anything goes wrong, so a bad export would be invisible to the musician. Hence every
+export here is verified before it is written (the bytes that will be written are run through the
+reference interpreter and compared with PyTorch), and the file carries an "emotrain" block that
+RTNeural ignores: what the vectors mean, where the weights came from, and test vectors a plugin's
+own unit test can replay.
+
+Entry points: `export_model` (a model with `rtneural_layers()`, e.g. PluginNetwork; what training
+calls), `export_layers` (an explicit `(module, activation)` list) and `export_checkpoint` (what
+`emotrain export-rtneural` calls).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from emotrain._version import __version__
+from emotrain.errors import CheckpointError, ConfigError, ExportError
+from emotrain.export.layouts import LayerList, layer_entries, parameters_of
+from emotrain.export.verify import TorchReference, verify_export
+from emotrain.export.writer import render
+from emotrain.io import atomic_write_bytes
+from emotrain.models.registry import AUDIO_FEATURES, SPECS
+
+FORMAT = "emotrain-rtneural"
+FORMAT_VERSION = 1
+TEST_VECTOR_FRAMES = 8
+USAGE = (
+    "call reset() once, then forward() once per frame; recurrent and convolution state carries over"
+)
+# The networks whose input contains audio features (plugin-contract.md), so the recipe matters.
+_AUDIO_INPUT = ("emotionrecognizer", "harmonypredictor")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    name: str
+    n_layers: int  # entries in the file's "layers"
+    bytes: int
+    parameters: int
+    max_abs_error: float | None  # float32 interpreter vs PyTorch; None when not verified
+    max_abs_error_float64: float | None
+    unchanged: bool = False  # the file already held exactly these bytes
+    source: Path | None = None
+    note: str = ""
+
+
+def _check_tolerance(tolerance: float) -> float:
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
+        raise ConfigError(f"tolerance: must be a number > 0, got {tolerance!r}")
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ConfigError(f"tolerance: must be a finite number > 0, got {tolerance}")
+    return float(tolerance)
+
+
+def _jsonable(value: Any, where: str) -> Any:
+    """Metadata as plain JSON values; a non-finite number (e.g. a diverged metric) becomes null."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.generic):
+        return _jsonable(value.item(), where)
+    if isinstance(value, torch.Tensor):
+        if value.numel() > 10_000:
+            raise ExportError(f"metadata {where}: a tensor of {value.numel()} values is too big")
+        return _jsonable(value.detach().cpu().tolist(), where)
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise ExportError(f"metadata {where}: cannot store a {type(value).__name__} in JSON")
+
+
+def _spec(name: str):
+    return next((s for s in SPECS if s.name == name), None)
+
+
+def _block(name: str, in_features: int, out_features: int, metadata: dict | None) -> dict:
+    spec = _spec(name)
+    block: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model": name,
+        "emotrain_version": __version__,
+        "input": {"size": in_features, "meaning": spec.input_meaning if spec else None},
+        "output": {"size": out_features, "meaning": spec.output_meaning if spec else None},
+        "feature_recipe": AUDIO_FEATURES if name in _AUDIO_INPUT else None,
+        "usage": USAGE,
+        "source_checkpoint": None,
+        "data_fingerprint": None,
+        "val_metrics": None,
+    }
+    block.update(_jsonable(dict(metadata or {}), "emotrain"))
+    return block
+
+
+def _compose(block: dict, in_features: int, layers_text: str) -> str:
+    return (
+        '{\n  "emotrain": ' + render(block, "  ", "emotrain") + ",\n"
+        f'  "in_shape": [null, {in_features}],\n'
+        '  "layers": ' + layers_text + "\n}\n"
+    )
+
+
+def _same_network(old: bytes, new_text: str) -> bool:
+    try:
+        a, b = json.loads(old), json.loads(new_text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    keys = ("in_shape", "layers")
+    return isinstance(a, dict) and all(a.get(k) == b.get(k) for k in keys)
+
+
+def _export(
+    layers: LayerList,
+    in_features: int,
+    path: Path,
+    *,
+    name: str,
+    reference: TorchReference,
+    names: Sequence[str] | None,
+    metadata: dict | None,
+    verify: bool,
+    tolerance: float,
+    seed: int,
+    overwrite: bool,
+    source: Path | None = None,
+    note: str = "",
+) -> ExportResult:
+    tolerance = _check_tolerance(tolerance)
+    path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give the path of the .json file to write")
+    entries, out_features = layer_entries(layers, in_features, names)
+    inputs = np.random.default_rng([seed, 1]).standard_normal((TEST_VECTOR_FRAMES, in_features))
+    inputs = inputs.astype(np.float32)
+    try:
+        outputs = reference(inputs, np.float32)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ExportError(
+            f"{name}: PyTorch's forward fails on a (1, time, {in_features}) sequence: {first[:200]}"
+        ) from exc
+    if outputs.shape != (TEST_VECTOR_FRAMES, out_features):
+        raise ExportError(
+            f"{name}: the model's forward gives {outputs.shape[-1]} outputs per frame but its "
+            f"export order ends with {out_features}; the layer list does not describe the model"
+        )
+    if not np.isfinite(outputs).all():
+        raise ExportError(f"{name}: PyTorch's own outputs are not finite; nothing to export")
+    block = _block(name, in_features, out_features, metadata)
+    block["verification"] = None
+    block["test_vectors"] = {
+        "about": "inputs are consecutive frames after reset(); outputs are PyTorch's for them",
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+    layers_text = render(entries, "  ", "layers")
+    text = _compose(block, in_features, layers_text)
+    check = None
+    if verify:
+        check = verify_export(text, reference, tolerance=tolerance, seed=seed, name=name)
+        block["verification"] = check.to_dict()
+        text = _compose(block, in_features, layers_text)
+    data = text.encode("utf-8")
+    unchanged = path.is_file() and path.read_bytes() == data
+    if (
+        path.exists()
+        and not unchanged
+        and not overwrite
+        and not _same_network(path.read_bytes(), text)
+    ):
+        raise ExportError(
+            f"{path} already holds a different network; nothing was written (replace it with "
+            "--overwrite)"
+        )
+    if not unchanged:
+        atomic_write_bytes(path, data)
+    return ExportResult(
+        path=path,
+        name=name,
+        n_layers=len(entries),
+        bytes=len(data),
+        parameters=parameters_of(layers),
+        max_abs_error=check.max_abs_error if check else None,
+        max_abs_error_float64=check.max_abs_error_float64 if check else None,
+        unchanged=unchanged,
+        source=source,
+        note=note,
+    )
+
+
+def export_layers(
+    layers: LayerList,
+    in_features: int,
+    path: Path,
+    *,
+    name: str | None = None,
+    metadata: dict | None = None,
+    verify: bool = True,
+    tolerance: float = 1e-5,
+    seed: int = 0,
+    overwrite: bool = True,
+) -> ExportResult:
+    """Export an explicit export order: `(module, activation)` pairs run one after another.
+
+    PyTorch's reference runs each module over the sequence (Linear on the last axis, LSTM/GRU from a
+    zero state, Conv1d causally, BatchNorm1d over features) followed by its activation.
+    """
+    pairs = list(layers)
+    return _export(
+        pairs,
+        in_features,
+        Path(path),
+        name=name or Path(path).stem,
+        reference=TorchReference(layers=pairs),
+        names=None,
+        metadata=metadata,
+        verify=verify,
+        tolerance=tolerance,
+        seed=seed,
+        overwrite=overwrite,
+    )
+
+
+def export_model(
+    model: nn.Module,
+    path: Path,
+    *,
+    metadata: dict | None = None,
+    verify: bool = True,
+    tolerance: float = 1e-5,
+    seed: int = 0,
+    overwrite: bool = True,
+    source: Path | None = None,
+    note: str = "",
+) -> ExportResult:
+    """Export a model through its declared `rtneural_layers()`, verified against its own forward().
+
+    The model's forward must take `(batch, time, features)` from a zero state (as PluginNetwork's
+    does). `metadata` is merged into the "emotrain" block. Raises ExportError, writing nothing, when
+    the model cannot be exported or the file does not compute what the model computes.
+    """
+    if not callable(getattr(model, "rtneural_layers", None)):
+        raise ExportError(
+            f"{type(model).__name__} declares no export order (rtneural_layers()); "
+            "use export_layers() with an explicit layer list"
+        )
+    pairs = list(model.rtneural_layers())
+    qualname = {id(m): n for n, m in model.named_modules()}
+    names = [qualname.get(id(m), "") for m, _ in pairs]
+    in_features = getattr(model, "in_features", None)
+    if not isinstance(in_features, int):
+        raise ExportError(f"{type(model).__name__} has no integer in_features")
+    return _export(
+        pairs,
+        in_features,
+        Path(path),
+        name=getattr(model, "model_name", None) or Path(path).stem,
+        reference=TorchReference(model=model),
+        names=names,
+        metadata=metadata,
+        verify=verify,
+        tolerance=tolerance,
+        seed=seed,
+        overwrite=overwrite,
+        source=source,
+        note=note,
+    )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checkpoint_metadata(ckpt: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The provenance part of the "emotrain" block, from a loaded checkpoint and its file."""
+    from emotrain.training.checkpoint import FORMAT as CKPT_FORMAT
+
+    ours = ckpt.get("format") == CKPT_FORMAT
+    return {
+        "source_checkpoint": {
+            "file": Path(path).name,
+            "sha256": sha256_of(Path(path)),
+            "written_by": "emotrain" if ours else "original training scripts",
+            "emotrain_version": ckpt.get("emotrain_version"),
+            "epoch": ckpt.get("epoch"),
+        },
+        "best_epoch": ckpt.get("best_epoch"),
+        "data_fingerprint": ckpt.get("data_fingerprint"),
+        "val_metrics": ckpt.get("val_metrics"),
+    }
+
+
+def export_checkpoint(
+    checkpoint_path: Path,
+    output_dir: Path,
+    *,
+    verify: bool = True,
+    tolerance: float = 1e-5,
+    overwrite: bool = False,
+    seed: int = 0,
+    note: str = "",
+) -> ExportResult:
+    """Export a checkpoint (emotrain's or the original scripts') to `output_dir/<name>.json`.
+
+    Unlike `export_model`, it refuses by default to replace an existing file holding a different
+    network (`overwrite=True` allows it); writing the same network again is always fine.
+    """
+    from emotrain.models.network import PluginNetwork
+    from emotrain.training.checkpoint import (
+        architecture_of,
+        load_checkpoint,
+        load_weights,
+        spec_for_checkpoint,
+    )
+
+    path = Path(checkpoint_path)
+    ckpt = load_checkpoint(path)
+    spec = spec_for_checkpoint(ckpt, path)
+    try:
+        model = PluginNetwork(spec.name, architecture_of(ckpt, spec))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CheckpointError(f"{path}: unreadable 'architecture' entry ({exc})") from exc
+    state = ckpt["model_state_dict"]
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: 'model_state_dict' is not a dict of tensors")
+    load_weights(model, state, path)
+    return export_model(
+        model.eval(),
+        Path(output_dir) / f"{spec.name}.json",
+        metadata=checkpoint_metadata(ckpt, path),
+        verify=verify,
+        tolerance=tolerance,
+        seed=seed,
+        overwrite=overwrite,
+        source=path,
+        note=note,
+    )

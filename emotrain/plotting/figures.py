@@ -1,0 +1,254 @@
+"""Training curves of one run: the loss and the headline metric per epoch, as PNGs.
+
+Figures are plain `matplotlib.figure.Figure` objects on the Agg canvas (no pyplot, no global
+state, no display needed), so the trainer can draw them at the end of a run in any environment,
+and tests can inspect the very lines that end up in the PNG. matplotlib is imported only when a
+figure is drawn.
+
+Every PNG is rendered into memory first and written with `atomic_write_bytes`, so an interrupted
+plot never leaves a half-written image behind.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emotrain.io import atomic_write_bytes
+from emotrain.plotting.history import validate_history
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Figure size in inches and resolution: 800 x 500 pixels, readable on a laptop and in a README.
+FIGSIZE = (8.0, 5.0)
+DPI = 100
+#: Losses spanning more than this ratio (two decades) get a log axis unless `log=False`.
+LOG_SPAN = 100.0
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def column(rows: Sequence[dict[str, Any]], key: str) -> list[float]:
+    return [_float(row.get(key)) for row in rows]
+
+
+def _finite_positive(values: Iterable[float]) -> list[float]:
+    return [v for v in values if math.isfinite(v) and v > 0]
+
+
+def wants_log_scale(values: Iterable[float]) -> bool:
+    """True when positive losses span more than two decades (a linear axis flattens them)."""
+    vals = list(values)
+    pos = _finite_positive(vals)
+    if not pos or len(pos) < len([v for v in vals if math.isfinite(v)]):
+        return False  # zero or negative losses cannot go on a log axis
+    return max(pos) / min(pos) > LOG_SPAN
+
+
+def new_figure() -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def pretty(metric: str) -> str:
+    return metric.replace("_", " ")
+
+
+def metric_columns(history: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """The headline validation metric column (if recorded) and the other val_* metric columns."""
+    rows = history["epochs"]
+    present: list[str] = []
+    for row in rows:
+        for key in row:
+            if key.startswith("val_") and key != "val_loss" and key not in present:
+                present.append(key)
+    metric = history.get("metric")
+    headline = f"val_{metric}" if metric and f"val_{metric}" in present else None
+    others = [k for k in present if k != headline]
+    return headline, others
+
+
+def _mark_events(
+    ax: Any, history: dict[str, Any], values: list[float] | None = None, what: str = ""
+) -> None:
+    epochs = [row["epoch"] for row in history["epochs"]]
+    best = history.get("best_epoch")
+    if isinstance(best, int) and best in epochs:
+        y = values[epochs.index(best)] if values is not None else None
+        label = f"best epoch {best}"
+        if y is not None and math.isfinite(y):
+            label += f" ({what} {y:.4g})" if what else f" ({y:.4g})"
+            ax.plot(
+                [best],
+                [y],
+                marker="*",
+                markersize=14,
+                color="tab:green",
+                linestyle="none",
+                zorder=5,
+            )
+        ax.axvline(best, color="tab:green", linestyle="--", linewidth=1.2, label=label)
+    stopped = history.get("stopped_epoch")
+    if isinstance(stopped, int):
+        reason = history.get("stop_reason")
+        label = f"stopped at epoch {stopped}" + (
+            f" ({reason})" if isinstance(reason, str) and reason else ""
+        )
+        ax.axvline(stopped, color="tab:red", linestyle=":", linewidth=1.5, label=label)
+
+
+def epoch_axis(ax: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.margins(x=0.03)
+    ax.set_xlabel("epoch")
+    ax.grid(True, alpha=0.3)
+
+
+def apply_log_scale(ax: Any, values: list[float], log: bool | None) -> bool:
+    use = wants_log_scale(values) if log is None else log
+    if use:
+        finite = [v for v in values if math.isfinite(v)]
+        if finite and min(finite) <= 0:
+            ax.set_yscale("symlog", linthresh=1e-6)
+        else:
+            ax.set_yscale("log")
+            _plain_log_labels(ax, values)
+    return use
+
+
+def _plain_log_labels(ax: Any, values: list[float]) -> None:
+    """Tick labels as plain numbers (0.03, not 3 x 10^-2); minor ticks at 2 and 5 are labelled
+    only when the losses span few decades, so labels never crowd."""
+    from matplotlib.ticker import FuncFormatter
+
+    pos = _finite_positive(values)
+    few_decades = bool(pos) and math.log10(max(pos) / min(pos)) <= 2
+
+    def minor(v: float, _pos: Any) -> str:
+        if v <= 0 or not few_decades:
+            return ""
+        mantissa = round(v / 10 ** math.floor(math.log10(v)), 6)
+        return f"{v:g}" if mantissa in (2.0, 5.0) else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+
+
+def loss_figure(history: dict[str, Any], *, log: bool | None = None) -> Figure:
+    """Train and validation loss per epoch, the best epoch and the early-stopping point marked."""
+    rows = history["epochs"]
+    epochs = [row["epoch"] for row in rows]
+    train, val = column(rows, "train_loss"), column(rows, "val_loss")
+    fig = new_figure()
+    ax = fig.add_subplot()
+    ax.plot(epochs, train, marker="o", markersize=3, color="tab:blue", label="train loss")
+    ax.plot(epochs, val, marker="o", markersize=3, color="tab:orange", label="validation loss")
+    _mark_events(ax, history, val, "val loss")
+    used_log = apply_log_scale(ax, train + val, log)
+    epoch_axis(ax)
+    ax.set_ylabel("loss (log scale)" if used_log else "loss")
+    status = history.get("status")
+    ax.set_title(f"{history['model']}: loss per epoch" + (f" [{status}]" if status else ""))
+    ax.legend(loc="best")
+    return fig
+
+
+def metric_figure(history: dict[str, Any]) -> Figure:
+    """The headline validation metric per epoch (bold), other validation metrics thin beside it."""
+    rows = history["epochs"]
+    epochs = [row["epoch"] for row in rows]
+    headline, others = metric_columns(history)
+    fig = new_figure()
+    ax = fig.add_subplot()
+    metric = history.get("metric") or "metric"
+    head_values = column(rows, headline) if headline else None
+    if headline:
+        ax.plot(
+            epochs,
+            head_values,
+            marker="o",
+            markersize=4,
+            linewidth=2.2,
+            color="tab:purple",
+            label=f"validation {pretty(metric)}",
+        )
+        train_key = "train_" + headline[4:]
+        if any(train_key in row for row in rows):
+            ax.plot(
+                epochs,
+                column(rows, train_key),
+                linestyle="--",
+                color="tab:purple",
+                alpha=0.6,
+                label=f"train {pretty(metric)}",
+            )
+    for key in others:
+        ax.plot(
+            epochs,
+            column(rows, key),
+            linewidth=1.0,
+            alpha=0.7,
+            label=f"validation {pretty(key[4:])}",
+        )
+    if not headline and not others:
+        ax.text(
+            0.5,
+            0.5,
+            "no validation metric recorded",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+    _mark_events(ax, history, head_values, pretty(metric))
+    epoch_axis(ax)
+    direction = history.get("higher_is_better")
+    hint = (
+        "" if direction is None else (" (higher is better)" if direction else " (lower is better)")
+    )
+    ax.set_ylabel(pretty(metric) if headline else "metric value")
+    ax.set_title(f"{history['model']}: validation {pretty(metric)} per epoch{hint}")
+    if headline or others:
+        ax.legend(loc="best")
+    return fig
+
+
+def figure_png(fig: Figure) -> bytes:
+    """Render to PNG bytes in memory (then the caller writes them atomically)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def plot_history(
+    history: dict[str, Any], plots_dir: Path, *, log: bool | None = None
+) -> list[Path]:
+    """Write `<name>_loss.png` and `<name>_metric.png` into `plots_dir`; returns the paths written.
+
+    A history without a completed epoch has nothing to draw: nothing is written (the trainer may
+    call this after an interrupt in the first epoch).
+    """
+    model = history.get("model") if isinstance(history, dict) else None
+    validate_history(history, f"of {model}" if isinstance(model, str) else "given to plot_history")
+    if not history["epochs"]:
+        return []
+    name = history["model"]
+    plots_dir = Path(plots_dir)
+    written = []
+    for suffix, fig in (
+        ("loss", loss_figure(history, log=log)),
+        ("metric", metric_figure(history)),
+    ):
+        written.append(atomic_write_bytes(plots_dir / f"{name}_{suffix}.png", figure_png(fig)))
+    return written

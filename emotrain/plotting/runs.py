@@ -1,0 +1,62 @@
+"""`emotrain plot`: redraw one run's plots from its histories, or overlay several runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from emotrain.errors import DataError
+from emotrain.plotting.compare import plot_comparison
+from emotrain.plotting.figures import plot_history
+from emotrain.plotting.history import find_histories, load_history
+
+DEFAULT_COMPARISON_DIR = "comparison"
+
+
+def _labels(run_dirs: Sequence[Path]) -> list[str]:
+    """Run folder names for the legend; full paths where two folders share a name."""
+    names = [p.resolve().name or str(p) for p in run_dirs]
+    return [str(p) if names.count(n) > 1 else n for p, n in zip(run_dirs, names, strict=True)]
+
+
+def _checked(path: Path) -> dict:
+    history = load_history(path)
+    if not history["epochs"]:
+        raise DataError(f"history {path} has no completed epoch yet: nothing to plot")
+    return history
+
+
+def plot_runs(
+    run_dirs: str | Path | Sequence[str | Path],
+    *,
+    output: str | Path | None = None,
+    models: Sequence[str] | str | None = None,
+    log: bool | None = None,
+) -> list[Path]:
+    """Redraw `<run>/plots/<name>_{loss,metric}.png` (one run) or overlay several runs into
+    `output` (default ./comparison). Every history is checked before any image is written.
+
+    Returns the PNG paths written.
+    """
+    from emotrain.models.registry import resolve_models
+
+    dirs = [Path(run_dirs)] if isinstance(run_dirs, (str, Path)) else [Path(p) for p in run_dirs]
+    if not dirs:
+        raise DataError("no run folder given")
+    wanted = resolve_models(models) if models else None
+    found = [find_histories(d, wanted) for d in dirs]
+    histories = [{name: _checked(path) for name, path in runs.items()} for runs in found]
+    if len(dirs) == 1:
+        target = Path(output) if output is not None else dirs[0] / "plots"
+        written: list[Path] = []
+        for history in histories[0].values():
+            written += plot_history(history, target, log=log)
+        return written
+    target = Path(output) if output is not None else Path(DEFAULT_COMPARISON_DIR)
+    labels = _labels(dirs)
+    names = [n for n in dict.fromkeys(n for runs in histories for n in runs)]
+    written = []
+    for name in names:
+        runs = [(lbl, h[name]) for lbl, h in zip(labels, histories, strict=True) if name in h]
+        written += plot_comparison(runs, target, log=log)
+    return written

@@ -1,0 +1,99 @@
+"""Training on each corpus layout through the real CLI, and the split manifest it leaves behind."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from emotrain.cli import main
+
+FAST = ["--epochs", "1", "--seq-len", "8", "--batch-size", "16", "--device", "cpu", "--quiet"]
+
+
+@pytest.mark.parametrize(
+    ("corpus", "fmt", "model"),
+    [
+        ("deam_corpus", "deam", "emotionrecognizer"),
+        ("pmemo_corpus", "auto", "emotionrecognizer"),
+        ("emopia_corpus", "emopia", "melodytransformer"),
+        ("audio_folder", "folder", "emotionrecognizer"),
+        ("midi_folder", "auto", "melodytransformer"),
+    ],
+)
+def test_train_on_corpus_writes_a_song_level_split(request, tmp_path, capsys, corpus, fmt, model):
+    root = request.getfixturevalue(corpus)
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "--data",
+        str(root),
+        "--data-format",
+        fmt,
+        "--model",
+        model,
+        "--output",
+        str(out),
+    ]
+    assert main([*args, *FAST]) == 0, capsys.readouterr().err
+    assert (out / f"{model}.json").is_file()
+    manifest = json.loads((out / "splits" / f"{model}_split.json").read_text())
+    assert manifest["unit"] == "song"
+    train, val = set(manifest["train"]), set(manifest["val"])
+    assert train and val and not train & val
+    from emotrain.config import DataConfig
+    from emotrain.data.corpus import load_corpus
+    from emotrain.models import get_spec
+
+    data = load_corpus(
+        get_spec(model), DataConfig(format=fmt, path=str(root), seq_len=8), 0, output_dir=out
+    )
+    assert train | val == set(data.groups)
+    n_train = sum(g in train for g in data.groups)
+    assert manifest["n_train_sequences"] == n_train
+    assert manifest["n_val_sequences"] == len(data.groups) - n_train
+
+
+def test_wrong_model_for_a_corpus_is_a_usage_error(emopia_corpus, tmp_path, capsys):
+    code = main(
+        [
+            "train",
+            "--data",
+            str(emopia_corpus),
+            "--model",
+            "emotion",
+            "--output",
+            str(tmp_path / "r"),
+            *FAST,
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "can train only melodytransformer" in err and "Traceback" not in err
+
+
+def test_missing_corpus_is_a_usage_error(tmp_path, capsys):
+    code = main(
+        ["train", "--data", str(tmp_path / "nowhere"), "--output", str(tmp_path / "r"), *FAST]
+    )
+    assert code == 2
+    assert "--data: folder not found" in capsys.readouterr().err
+
+
+def test_strict_turns_a_skipped_file_into_an_error(audio_folder, copy_corpus, tmp_path, capsys):
+    root = copy_corpus(audio_folder)
+    (root / "clips" / "take_0.wav").write_bytes(b"not a wav")
+    args = [
+        "train",
+        "--data",
+        str(root),
+        "--model",
+        "emotion",
+        "--output",
+        str(tmp_path / "r"),
+        *FAST,
+    ]
+    assert main([*args, "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "--strict: 1 item(s)" in err and "clips/take_0.wav: cannot decode audio" in err
+    assert not (tmp_path / "r" / "emotionrecognizer.json").exists()

@@ -1,0 +1,113 @@
+"""The torch log-mel must equal librosa's defaults: checked against numbers librosa produced.
+
+The reference (fixtures/librosa_logmel.npz) was made by fixtures/make_librosa_reference.py with
+librosa 0.11.0 from the closed-form signals in parity_signals.py; librosa is not needed to run this.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from parity_signals import parity_signal, parity_stereo_44100
+
+from emotrain.data.audio import load_audio
+from emotrain.data.features import DEFAULT_PARAMS, MelParams, log_mel, mel_filterbank, n_frames
+
+FIXTURE = Path(__file__).parent / "fixtures" / "librosa_logmel.npz"
+TOLERANCE_DB = 1e-3
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, np.ndarray]:
+    with np.load(FIXTURE) as data:
+        return {k: data[k] for k in data.files}
+
+
+def test_log_mel_matches_librosa_at_22050(reference):
+    ours = log_mel(parity_signal(22050, 1.5).astype(np.float32))
+    ref = reference["mono22050"]
+    assert ours.shape == ref.shape == (65, 128)
+    assert ours.dtype == np.float32
+    assert np.max(np.abs(ours - ref)) < TOLERANCE_DB
+
+
+def test_decode_mix_and_resample_match_librosa_load(reference, tmp_path):
+    path = tmp_path / "stereo.wav"
+    sf.write(path, parity_stereo_44100(1.0), 44100, subtype="FLOAT")
+    samples = load_audio(path)
+    assert samples.shape == (int(reference["stereo44100_samples"]),)
+    ours = log_mel(samples)
+    assert ours.shape == reference["stereo44100"].shape
+    assert np.max(np.abs(ours - reference["stereo44100"])) < TOLERANCE_DB
+
+
+def test_reflect_padding_would_not_pass(reference):
+    """Guards the test itself: edge frames depend on the padding mode, as datasets.md says."""
+    import torch
+
+    y = torch.from_numpy(parity_signal(22050, 1.5).astype(np.float64))
+    spec = torch.stft(
+        y,
+        2048,
+        512,
+        window=torch.hann_window(2048, periodic=True, dtype=torch.float64),
+        center=True,
+        pad_mode="reflect",
+        return_complex=True,
+    )
+    mel = mel_filterbank(DEFAULT_PARAMS) @ spec.abs() ** 2
+    db = 10 * torch.log10(mel.clamp(min=1e-10))
+    db = torch.maximum(db, db.max() - 80).T.numpy()
+    assert np.max(np.abs(db[-2:] - reference["mono22050"][-2:])) > 1.0
+
+
+def test_filterbank_is_slaney_normalised():
+    fb = mel_filterbank(DEFAULT_PARAMS).numpy()
+    assert fb.shape == (128, 1025)
+    assert np.all(fb >= 0) and np.all(fb.max(axis=1) > 0)
+    # Slaney area normalisation: each triangle's height is 2 / (its width in Hz).
+    assert fb.max() < 0.05
+
+
+def test_silence_is_the_floor():
+    feats = log_mel(np.zeros(4096, dtype=np.float32))
+    assert feats.shape == (9, 128)
+    assert np.all(feats == pytest.approx(-100.0))
+
+
+def test_empty_signal_is_rejected():
+    with pytest.raises(ValueError):
+        log_mel(np.zeros(0, dtype=np.float32))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=30_000),
+    gain=st.floats(min_value=1e-4, max_value=10.0),
+    seed=st.integers(0, 2**16),
+)
+def test_frame_count_and_80_db_range(n, gain, seed):
+    y = (gain * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)
+    feats = log_mel(y)
+    assert feats.shape == (n_frames(n), 128) == (1 + n // 512, 128)
+    assert np.all(np.isfinite(feats))
+    assert feats.max() - feats.min() <= 80.0 + 1e-3
+
+
+def test_params_digest_changes_with_the_recipe():
+    assert DEFAULT_PARAMS.digest() == MelParams().digest()
+    assert MelParams(top_db=None).digest() != DEFAULT_PARAMS.digest()
+    assert MelParams(n_mels=64).digest() != DEFAULT_PARAMS.digest()
+
+
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(min_value=1, max_value=40_000), block=st.integers(1, 40))
+def test_blocked_stft_equals_one_big_stft(n, block):
+    y = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    whole = log_mel(y, block_frames=1_000_000)
+    np.testing.assert_allclose(log_mel(y, block_frames=block), whole, atol=1e-4)
