@@ -55,7 +55,7 @@ class DataConfig:
 class TrainingConfig:
     epochs: int = 40
     batch_size: int = 64
-    learning_rate: float = 2e-3
+    learning_rate: float = 5e-3
     early_stopping_patience: int = 10
     min_delta: float = 0.0
     seed: int = 42

@@ -29,7 +29,7 @@ def train(
     ] = 64,
     learning_rate: Annotated[
         float, typer.Option("--learning-rate", "--lr", help="Adam learning rate.")
-    ] = 2e-3,
+    ] = 5e-3,
     validation_split: Annotated[
         float,
         typer.Option("--validation-split", help="Fraction of songs/sequences held out, in (0, 1)."),

@@ -11,6 +11,7 @@ RNG, history); `epoch` counts completed epochs, so a resumed run starts at `epoc
 
 from __future__ import annotations
 
+import io
 import pickle
 import zipfile
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import torch
 
 from emotrain.errors import CheckpointError
-from emotrain.io import atomic_torch_save
+from emotrain.io import atomic_torch_save, atomic_write_bytes
 from emotrain.models.layers import layer_from_dict, layer_to_dict
 from emotrain.models.registry import SPECS
 from emotrain.models.spec import ModelSpec
@@ -47,8 +48,17 @@ _OLD_NAMES = {
 }
 
 
-def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
-    return atomic_torch_save(path, payload)
+def serialize(payload: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any], *, data: bytes | None = None) -> Path:
+    """Write atomically; `data` is `payload` already serialised, when one epoch writes two files."""
+    if data is None:
+        return atomic_torch_save(path, payload)
+    return atomic_write_bytes(path, data)
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

@@ -28,12 +28,14 @@ from emotrain.training.checkpoint import (
     load_checkpoint,
     load_weights,
     save_checkpoint,
+    serialize,
 )
 from emotrain.training.early_stopping import EarlyStopping
 from emotrain.training.metrics import TrainingMetrics
 from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
+from emotrain.training.writer import BackgroundWriter
 
 GRAD_CLIP_NORM = 1.0
 
@@ -123,6 +125,7 @@ class ModelTrainer:
         self.split_manifest = split_manifest or {}
         self.data_fingerprint = data.fingerprint()
         self.description = data.description
+        self.writer = BackgroundWriter()
         self.seed = model_seed(config.training.seed, spec.name)
         train_index = torch.tensor(split.train_index, dtype=torch.long)
         val_index = torch.tensor(split.val_index, dtype=torch.long)
@@ -267,63 +270,96 @@ class ModelTrainer:
         )
         if self.epoch == 0:
             self._save_latest()  # an interrupted first epoch still leaves something to resume
-        stop_reason = None
-        while self.epoch < t.epochs:
-            epoch = self.epoch + 1
-            self.reporter.epoch_started(epoch)
-            started = time.perf_counter()
-            train_loss = self._train_epoch(epoch)
-            if not math.isfinite(train_loss):
-                return self._diverged(epoch, train_loss)
-            val_loss, metrics = self.validate()
-            if not math.isfinite(val_loss):
-                return self._diverged(epoch, val_loss)
-            elapsed = time.perf_counter() - started
-            lr = self.optimizer.param_groups[0]["lr"]
-            improved = self.stopper.step(val_loss, epoch, self.model)
-            self.scheduler.step(val_loss)
-            self.epoch = epoch
-            row = {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                "val_loss": val_loss,
-                "lr": lr,
-                **{f"val_{k}": v for k, v in metrics.items()},
-                "epoch_time_s": elapsed,
-                "samples_per_s": n_train / max(elapsed, 1e-9),
-            }
-            self.history.add(row)
+        try:
+            return self._loop()
+        finally:
+            self.writer.close()  # every file of the last epoch is on disk before anyone reads it
+
+    def _write_epoch(self, *, improved: bool, finished: bool) -> None:
+        """Serialise now (the next step mutates the tensors); write on the worker, in order.
+
+        Order matters for a kill between writes: best first, then latest, then history. A resume
+        restarts from latest and rewrites history from it, so none can disagree. An improving
+        epoch writes the same state twice: it is serialised once.
+        """
+        name = self.spec.name
+        payload = self.payload(finished=finished)
+        data = serialize(payload)
+        history = TrainingMetrics.from_dict(self.history.to_dict())
+        paths = self.paths
+
+        def job() -> None:
             if improved:
-                self.best_metrics = dict(metrics)
-                self.history.best_epoch, self.history.best_val_loss = epoch, val_loss
-            stop, stop_reason = self.stopper.should_stop(epoch)
-            if stop:
-                self.history.status = "early_stopped"
-                self.history.stopped_epoch, self.history.stop_reason = epoch, stop_reason
-            elif epoch == t.epochs:
-                self.history.status = "finished"
-            finished = self.history.status != "running"
-            # Order matters for a kill between writes: best first, then latest, then history. A
-            # resume restarts from latest and rewrites history from it, so none can disagree.
-            if improved:
-                save_checkpoint(self.paths.checkpoint(name, "best"), self.payload(finished=False))
-            self._save_latest(finished=finished)
-            self.history.save(self.paths.history_dir)
-            self.reporter.epoch_done(
-                name,
-                row,
-                epochs=t.epochs,
-                best=self.stopper.best_score,
-                patience_left=self.stopper.patience_left,
-                metric=self.spec.metric,
-            )
-            if finished:
-                break
-        self.reporter.model_done(name)
-        return self._result(stop_reason)
+                save_checkpoint(paths.checkpoint(name, "best"), payload, data=data)
+            save_checkpoint(paths.checkpoint(name, "latest"), payload, data=data)
+            history.save(paths.history_dir)
+
+        self.writer.submit(job)
+
+    def _loop(self) -> ModelResult:
+        while self.epoch < self.config.training.epochs:
+            result = self.run_epoch()
+            if result is not None:
+                return result
+        self.reporter.model_done(self.spec.name)
+        return self._result(self.history.stop_reason)
+
+    def run_epoch(self) -> ModelResult | None:
+        """Train, validate, record, checkpoint one epoch; a result when the model is done."""
+        t = self.config.training
+        name = self.spec.name
+        epoch = self.epoch + 1
+        self.reporter.epoch_started(epoch)
+        started = time.perf_counter()
+        train_loss = self._train_epoch(epoch)
+        if not math.isfinite(train_loss):
+            return self._diverged(epoch, train_loss)
+        val_loss, metrics = self.validate()
+        if not math.isfinite(val_loss):
+            return self._diverged(epoch, val_loss)
+        elapsed = time.perf_counter() - started
+        lr = self.optimizer.param_groups[0]["lr"]
+        improved = self.stopper.step(val_loss, epoch, self.model)
+        self.scheduler.step(val_loss)
+        self.epoch = epoch
+        n_train = self.x_train.shape[0]
+        row = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "val_loss": val_loss,
+            "lr": lr,
+            **{f"val_{k}": v for k, v in metrics.items()},
+            "epoch_time_s": elapsed,
+            "samples_per_s": n_train / max(elapsed, 1e-9),
+        }
+        self.history.add(row)
+        if improved:
+            self.best_metrics = dict(metrics)
+            self.history.best_epoch, self.history.best_val_loss = epoch, val_loss
+        stop, stop_reason = self.stopper.should_stop(epoch)
+        if stop:
+            self.history.status = "early_stopped"
+            self.history.stopped_epoch, self.history.stop_reason = epoch, stop_reason
+        elif epoch == t.epochs:
+            self.history.status = "finished"
+        finished = self.history.status != "running"
+        self._write_epoch(improved=improved, finished=finished)
+        self.reporter.epoch_done(
+            name,
+            row,
+            epochs=t.epochs,
+            best=self.stopper.best_score,
+            patience_left=self.stopper.patience_left,
+            metric=self.spec.metric,
+        )
+        if finished:
+            self.reporter.model_done(name)
+            return self._result(stop_reason)
+        return None
 
     def _diverged(self, epoch: int, value: float) -> ModelResult:
         """Stop this model; keep the best checkpoint as it is and record why in the history."""
+        self.writer.wait()
         reason = (
             f"loss became {value} at epoch {epoch}; training of {self.spec.name} stopped "
             f"(try a lower --learning-rate); the best checkpoint is kept"

@@ -51,7 +51,7 @@ def main() -> None:
         real_save = ckpt_mod.save_checkpoint
         real_write = eio.atomic_write_bytes
 
-        def save(path, payload):
+        def save(path, payload, **kwargs):
             kind = "best" if str(path).endswith("_best.pt") else "latest"
             if point == "mid-write" and kind == "latest" and payload.get("epoch") == epoch:
 
@@ -65,8 +65,10 @@ def main() -> None:
                     die()
 
                 eio.atomic_write_bytes = half_write
-            out = real_save(path, payload)
+                ckpt_mod.atomic_write_bytes = half_write
+            out = real_save(path, payload, **kwargs)
             eio.atomic_write_bytes = real_write
+            ckpt_mod.atomic_write_bytes = real_write
             if payload.get("epoch") == epoch and (
                 (point == "after-latest" and kind == "latest")
                 or (point == "after-best" and kind == "best")
