@@ -111,19 +111,11 @@ def evaluate_checkpoint(
     """
     from emotrain.evaluation import baselines, metrics
     from emotrain.models.layers import multiply_adds_per_frame
-    from emotrain.models.network import PluginNetwork, count_parameters
-    from emotrain.training.checkpoint import (
-        architecture_of,
-        load_checkpoint,
-        load_weights,
-        spec_for_checkpoint,
-    )
+    from emotrain.models.network import count_parameters
+    from emotrain.training.checkpoint import load_checkpoint_model
 
     path = Path(path)
-    ckpt = load_checkpoint(path)
-    spec = spec_for_checkpoint(ckpt, path)
-    model = PluginNetwork(spec.name, architecture_of(ckpt, spec))
-    load_weights(model, ckpt["model_state_dict"], path)
+    ckpt, spec, model = load_checkpoint_model(path)
     model = model.to(device).eval()
     is_ours = ckpt.get("format") == "emotrain-checkpoint"
 

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from emotrain._version import __version__
-from emotrain.errors import CheckpointError, ConfigError, ExportError
+from emotrain.errors import ConfigError, ExportError
 from emotrain.export.layouts import LayerList, layer_entries, parameters_of
 from emotrain.export.verify import TorchReference, verify_export
 from emotrain.export.writer import render
@@ -327,25 +327,10 @@ def export_checkpoint(
     Unlike `export_model`, it refuses by default to replace an existing file holding a different
     network (`overwrite=True` allows it); writing the same network again is always fine.
     """
-    from emotrain.models.network import PluginNetwork
-    from emotrain.training.checkpoint import (
-        architecture_of,
-        load_checkpoint,
-        load_weights,
-        spec_for_checkpoint,
-    )
+    from emotrain.training.checkpoint import load_checkpoint_model
 
     path = Path(checkpoint_path)
-    ckpt = load_checkpoint(path)
-    spec = spec_for_checkpoint(ckpt, path)
-    try:
-        model = PluginNetwork(spec.name, architecture_of(ckpt, spec))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise CheckpointError(f"{path}: unreadable 'architecture' entry ({exc})") from exc
-    state = ckpt["model_state_dict"]
-    if not isinstance(state, dict):
-        raise CheckpointError(f"{path}: 'model_state_dict' is not a dict of tensors")
-    load_weights(model, state, path)
+    ckpt, spec, model = load_checkpoint_model(path)
     return export_model(
         model.eval(),
         Path(output_dir) / f"{spec.name}.json",

@@ -15,6 +15,7 @@ from emotrain.io import atomic_write_bytes
 from emotrain.plotting.figures import (
     apply_log_scale,
     column,
+    empty_note,
     epoch_axis,
     figure_png,
     metric_columns,
@@ -108,14 +109,7 @@ def compare_metric_figure(runs: Sequence[tuple[str, dict[str, Any]]]) -> Figure:
     if ax.lines:
         ax.legend(loc="best", fontsize="small")
     else:
-        ax.text(
-            0.5,
-            0.5,
-            "no validation metric recorded",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-        )
+        empty_note(ax, "no validation metric recorded")
     return fig
 
 

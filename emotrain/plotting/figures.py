@@ -107,6 +107,11 @@ def _mark_events(
         ax.axvline(stopped, color="tab:red", linestyle=":", linewidth=1.5, label=label)
 
 
+def empty_note(ax: Any, text: str) -> None:
+    """Say so in the middle of the axes: an empty plot must not look like a broken one."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+
+
 def epoch_axis(ax: Any) -> None:
     from matplotlib.ticker import MaxNLocator
 
@@ -203,14 +208,7 @@ def metric_figure(history: dict[str, Any]) -> Figure:
             label=f"validation {pretty(key[4:])}",
         )
     if not headline and not others:
-        ax.text(
-            0.5,
-            0.5,
-            "no validation metric recorded",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-        )
+        empty_note(ax, "no validation metric recorded")
     _mark_events(ax, history, head_values, pretty(metric))
     epoch_axis(ax)
     direction = history.get("higher_is_better")

@@ -150,14 +150,30 @@ def load_weights(
         ) from exc
 
 
-def load_model(path: str | Path, *, device: str = "cpu"):
-    """The trained network of a checkpoint, in eval mode, taking `(batch, time, in_features)`."""
-    ckpt = load_checkpoint(path)
-    spec = spec_for_checkpoint(ckpt, path)
+def load_checkpoint_model(path: str | Path) -> tuple[dict[str, Any], ModelSpec, Any]:
+    """The checkpoint, its model spec and the network with its weights (train mode, on CPU).
+
+    One place for what evaluate, export and `load_model` all need, including the checks that turn a
+    malformed file into a one-line CheckpointError instead of a traceback.
+    """
     from emotrain.models.network import PluginNetwork
 
-    model = PluginNetwork(spec.name, architecture_of(ckpt, spec))
-    load_weights(model, ckpt["model_state_dict"], path)
+    ckpt = load_checkpoint(path)
+    spec = spec_for_checkpoint(ckpt, path)
+    try:
+        model = PluginNetwork(spec.name, architecture_of(ckpt, spec))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CheckpointError(f"{path}: unreadable 'architecture' entry ({exc})") from exc
+    state = ckpt["model_state_dict"]
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: 'model_state_dict' is not a dict of tensors")
+    load_weights(model, state, path)
+    return ckpt, spec, model
+
+
+def load_model(path: str | Path, *, device: str = "cpu"):
+    """The trained network of a checkpoint, in eval mode, taking `(batch, time, in_features)`."""
+    _, _, model = load_checkpoint_model(path)
     return model.to(device).eval()
 
 
