@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from emotrain.config import RunConfig, model_seed
+from emotrain.config import RunConfig
 from emotrain.errors import CheckpointError, ConfigError, DataError
 from emotrain.models.registry import MODEL_NAMES, resolve_models
 from emotrain.training.checkpoint import load_checkpoint, spec_for_checkpoint
@@ -200,9 +200,8 @@ def resume(
     stop_event: threading.Event | None = None,
 ) -> ResumeOutcome:
     """What `emotrain resume` runs: continue every unfinished model of the run in `output`."""
-    from emotrain.data.sources import load_data
     from emotrain.training.device import resolve_device
-    from emotrain.training.trainer import PreparedModel, run_models
+    from emotrain.training.trainer import PreparedModel, load_model_data, run_models
 
     reporter = reporter or Reporter()
     plans, skipped, warnings = plan_resume(
@@ -217,13 +216,7 @@ def resume(
         for plan in plans:
             config = plan.config
             dev = resolve_device(config.training.device)
-            spec = spec_for_checkpoint(plan.ckpt, plan.checkpoint)
-            data = load_data(
-                spec,
-                config.data,
-                model_seed(config.training.seed, plan.name),
-                output_dir=Path(config.output),
-            )
+            data = load_model_data(plan.name, config, reporter)
             recorded = plan.ckpt.get("data_fingerprint")
             if recorded and recorded != data.fingerprint():
                 raise DataError(

@@ -56,28 +56,32 @@ def check_models_fit_data(config: RunConfig) -> None:
         )
 
 
-def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
+def load_model_data(name: str, config: RunConfig, reporter: Reporter) -> SequenceData:
+    """One model's data as training (and resume) see it, with the source's notes and skips shown."""
     from emotrain.data.sources import load_data
 
-    prepared = []
-    for name in config.models:
-        spec = get_spec(name)
-        data = load_data(
-            spec,
-            config.data,
-            model_seed(config.training.seed, name),
-            output_dir=Path(config.output),
+    data = load_data(
+        get_spec(name),
+        config.data,
+        model_seed(config.training.seed, name),
+        output_dir=Path(config.output),
+        progress=lambda label, done, total: reporter.data_progress(
+            f"[{name}] {label}", done, total
+        ),
+    )
+    for note in data.report.notes:
+        reporter.message(f"[{name}] {note}")
+    if data.report.skipped:
+        reporter.warn(
+            f"[{name}] skipped {len(data.report.skipped)} item(s): "
+            + "; ".join(f"{s.item}: {s.reason}" for s in data.report.skipped[:5])
+            + (" ..." if len(data.report.skipped) > 5 else "")
         )
-        for note in data.report.notes:
-            reporter.message(f"[{name}] {note}")
-        if data.report.skipped:
-            reporter.warn(
-                f"[{name}] skipped {len(data.report.skipped)} item(s): "
-                + "; ".join(f"{s.item}: {s.reason}" for s in data.report.skipped[:5])
-                + (" ..." if len(data.report.skipped) > 5 else "")
-            )
-        prepared.append(PreparedModel(name, data))
-    return prepared
+    return data
+
+
+def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
+    return [PreparedModel(name, load_model_data(name, config, reporter)) for name in config.models]
 
 
 def finish_model(

@@ -97,3 +97,20 @@ def test_strict_turns_a_skipped_file_into_an_error(audio_folder, copy_corpus, tm
     err = capsys.readouterr().err
     assert "--strict: 1 item(s)" in err and "clips/take_0.wav: cannot decode audio" in err
     assert not (tmp_path / "r" / "emotionrecognizer.json").exists()
+
+
+def test_default_models_follow_the_corpus_and_extraction_progress_is_shown(
+    deam_corpus, tmp_path, capsys
+):
+    """No --model with --data: train what the corpus can train; plain logs show extraction."""
+    out = tmp_path / "run"
+    args = ["train", "--data", str(deam_corpus), "--output", str(out)]
+    code = main([*args, *[a for a in FAST if a != "--quiet"]])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert (out / "emotionrecognizer.json").is_file()
+    assert not (out / "melodytransformer.json").exists()
+    progress = [ln for ln in captured.out.splitlines() if "extracting audio features" in ln]
+    assert progress and progress[-1].rstrip().endswith(f"{progress[-1].split('/')[-1]}")
+    done, total = progress[-1].rsplit(" ", 1)[-1].split("/")
+    assert done == total and int(total) > 0

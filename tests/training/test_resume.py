@@ -272,3 +272,36 @@ def test_resume_of_a_missing_folder_is_a_usage_error(tmp_path, cli):
     result = cli("resume", tmp_path / "nope")
     assert result.code == 2
     assert "nope" in result.err
+
+
+def test_full_disk_mid_training_keeps_the_last_good_checkpoint(
+    tmp_path, reference, cli, monkeypatch
+):
+    """ENOSPC from the writer while epoch 3's latest checkpoint is written: one line, exit 1, the
+    epoch-2 checkpoint intact, no temp file left, and resume still reaches the reference result."""
+    import errno
+
+    import emotrain.io as eio
+
+    real_fsync = eio.os.fsync
+    seen = {"latest": 0}
+
+    def fsync(fd):
+        target = os.readlink(f"/proc/self/fd/{fd}") if isinstance(fd, int) else ""
+        if f".{NAME}_latest.pt." in target:
+            seen["latest"] += 1
+            if seen["latest"] == 4:  # epochs 0, 1, 2 succeed; epoch 3 hits a full disk
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(eio.os, "fsync", fsync)
+    out = tmp_path / "run"
+    result = cli(*ARGS, "-o", out)
+    monkeypatch.setattr(eio.os, "fsync", real_fsync)
+    assert result.code == 1
+    assert len(result.err_lines) == 1 and "No space left on device" in result.err
+    assert f"{NAME}_latest.pt" in result.err
+    assert load_checkpoint(out / f"checkpoints/{NAME}_latest.pt")["epoch"] == 2
+    assert not list(out.rglob("*.tmp"))
+    assert cli("resume", out, "--quiet").code == 0
+    assert_same_run(out, reference)
