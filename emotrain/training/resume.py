@@ -38,7 +38,8 @@ class ResumePlan:
     checkpoint: Path
     ckpt: dict[str, Any]
     config: RunConfig
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what could not be kept as recorded
+    notes: list[str] = field(default_factory=list)  # what the user asked to change
 
 
 @dataclass
@@ -156,7 +157,8 @@ def plan_resume(
         if spec.name != name:
             raise CheckpointError(f"{path} holds a {spec.name} checkpoint, not {name}")
         notes: list[str] = []
-        config = _recorded_config(ckpt, name, root, notes)
+        warns: list[str] = []
+        config = _recorded_config(ckpt, name, root, warns)
         if _has_config(ckpt):
             _check_locked(config, overrides or {}, name)
         else:  # nothing recorded to protect: the user's options describe the run
@@ -166,7 +168,7 @@ def plan_resume(
             notes.append(f"[{name}] planned epochs changed from {training.epochs} to {epochs}")
             training = replace(training, epochs=epochs)
         if device is not None and device != training.device:
-            notes.append(
+            warns.append(
                 f"[{name}] device changed from {training.device} to {device}: results may differ "
                 "in the last bits from an uninterrupted run"
             )
@@ -174,7 +176,10 @@ def plan_resume(
         config = replace(config, training=training)
         config.validate()
         done = int(ckpt.get("epoch", 0))
-        status = ckpt.get("status") or ckpt.get("metrics", {}).get("status", "running")
+        history = ckpt.get("metrics")
+        status = ckpt.get("status") or (
+            history.get("status", "running") if isinstance(history, dict) else "running"
+        )
         if status in ("early_stopped", "diverged"):
             skipped[name] = f"already finished ({status.replace('_', ' ')} at epoch {done})"
             continue
@@ -183,8 +188,8 @@ def plan_resume(
             continue
         if source == "best":
             notes.append(f"[{name}] continuing from the best checkpoint (epoch {done})")
-        warnings.extend(notes)
-        plans.append(ResumePlan(name, path, ckpt, config, notes))
+        warnings.extend(warns)
+        plans.append(ResumePlan(name, path, ckpt, config, warns, notes))
     return plans, skipped, warnings
 
 
@@ -212,6 +217,9 @@ def resume(
         remove_stale_temp_files(Path(output))
     for message in warnings:
         reporter.warn(message)
+    for plan in plans:
+        for message in plan.notes:
+            reporter.message(message)
     try:
         for plan in plans:
             config = plan.config

@@ -114,3 +114,20 @@ def test_default_models_follow_the_corpus_and_extraction_progress_is_shown(
     assert progress and progress[-1].rstrip().endswith(f"{progress[-1].split('/')[-1]}")
     done, total = progress[-1].rsplit(" ", 1)[-1].split("/")
     assert done == total and int(total) > 0
+
+
+def test_resume_refuses_when_the_corpus_changed(midi_folder, copy_corpus, tmp_path, capsys):
+    corpus = copy_corpus(midi_folder)
+    out = tmp_path / "run"
+    args = ["train", "--data", str(corpus), "-m", "melody", "--output", str(out), *FAST]
+    assert main(args) == 0, capsys.readouterr().err
+    labels = corpus / "labels.csv"
+    lines = labels.read_text().splitlines()
+    name, _, arousal = lines[1].split(",")
+    lines[1] = f"{name},-0.900,{arousal}"  # one song's valence edited after training started
+    labels.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert main(["resume", str(out), "--epochs", "2", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "training data changed since the run started" in err
+    assert len([ln for ln in err.splitlines() if ln.strip()]) == 1
