@@ -272,6 +272,11 @@ class ModelTrainer:
             self._save_latest()  # an interrupted first epoch still leaves something to resume
         try:
             return self._loop()
+        except Interrupted:
+            self.writer.wait()  # the last completed epoch's files are whole before we say so
+            self.history.status = "interrupted"
+            self.history.save(self.paths.history_dir)
+            raise
         finally:
             self.writer.close()  # every file of the last epoch is on disk before anyone reads it
 

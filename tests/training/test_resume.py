@@ -149,6 +149,8 @@ def test_ctrl_c_saves_and_says_how_to_resume(tmp_path, reference):
     assert f"emotrain resume {out}" in err
     assert "Traceback" not in err
     assert load_checkpoint(out / f"checkpoints/{NAME}_latest.pt")["epoch"] >= 2
+    history = json.loads((out / f"history/{NAME}_history.json").read_text())
+    assert history["status"] == "interrupted"
     _emotrain("resume", out, "--quiet")
     assert_same_run(out, reference)
 
