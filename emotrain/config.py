@@ -29,11 +29,18 @@ class DataConfig:
     strict: bool = False
 
     def problems(self) -> list[str]:
-        out: list[str] = []
+        out = _type_problems(self)
+        if out:
+            return out
         if self.format not in DATA_FORMATS:
             out.append(f"--data-format: {self.format!r} is not one of {', '.join(DATA_FORMATS)}")
         if self.format not in ("synthetic", "auto") and not self.path:
             out.append(f"--data: --data-format {self.format} needs a corpus folder (--data PATH)")
+        if self.format == "synthetic" and self.path:
+            out.append(
+                "--data-format: synthetic is the built-in data and takes no --data; use auto or "
+                "the corpus format (deam, pmemo, emopia, folder)"
+            )
         if self.samples < 2:
             out.append(f"--samples: must be an integer >= 2, got {self.samples}")
         if not 1 <= self.seq_len <= 4096:
@@ -62,7 +69,9 @@ class TrainingConfig:
     device: str = "auto"
 
     def problems(self) -> list[str]:
-        out: list[str] = []
+        out = _type_problems(self)
+        if out:
+            return out
         if self.epochs < 1:
             out.append(f"--epochs: must be an integer >= 1, got {self.epochs}")
         if self.batch_size < 1:
@@ -132,6 +141,33 @@ class RunConfig:
 
     def with_models(self, models: tuple[str, ...]) -> RunConfig:
         return replace(self, models=models)
+
+
+_FLAGS = {
+    "format": "--data-format", "path": "--data", "samples": "--samples", "seq_len": "--seq-len",
+    "validation_split": "--validation-split", "cache_dir": "--cache-dir",
+    "rebuild_cache": "--rebuild-cache", "strict": "--strict", "epochs": "--epochs",
+    "batch_size": "--batch-size", "learning_rate": "--learning-rate",
+    "early_stopping_patience": "--early-stopping-patience", "min_delta": "--min-delta",
+    "seed": "--seed", "device": "--device",
+}  # fmt: skip
+
+
+def _type_problems(obj: Any) -> list[str]:
+    """Values from Python callers or hand-edited files can be of any type: say which is wrong."""
+    out = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        kind = {"int": int, "float": (int, float), "str": str, "bool": bool}.get(
+            str(f.type).replace(" | None", "")
+        )
+        if kind is None or (value is None and "None" in str(f.type)):
+            continue
+        bad_bool = isinstance(value, bool) and kind is not bool
+        if bad_bool or not isinstance(value, kind):
+            want = {int: "an integer", str: "text", bool: "true or false"}.get(kind, "a number")
+            out.append(f"{_FLAGS.get(f.name, f.name)}: must be {want}, got {value!r}")
+    return out
 
 
 def model_seed(seed: int, model_name: str) -> int:

@@ -74,49 +74,63 @@ def _error_line(message: str) -> None:
     sys.stderr.flush()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit status when `SystemExit` is not raised."""
+_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot")
+
+
+def _usage_hint(args: list[str]) -> str:
+    command = next((a for a in args if a in _COMMANDS), None)
+    return f"see `emotrain {command} --help`" if command else "see `emotrain --help`"
+
+
+def _run(args: list[str], debug: bool) -> int:
+    """Run the app and turn every way it can end into an exit status, printing at most one line."""
     from emotrain.errors import EmotrainError
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    if debug:  # accepted anywhere on the line, not only before the command
-        args = [a for a in args if a != "--debug"]
-        args.insert(0, "--debug")
     try:
-        app(args=args, prog_name="emotrain", standalone_mode=True)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if argv is None:
-            raise
-        return code
+        result = app(args=args, prog_name="emotrain", standalone_mode=False)
     except EmotrainError as exc:
         if debug:
             traceback.print_exc()
         _error_line(str(exc))
-        if argv is None:
-            sys.exit(exc.exit_code)
         return exc.exit_code
     except OSError as exc:  # a full disk, a read-only folder: the user's environment, not a bug
         if debug:
             traceback.print_exc()
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         _error_line(f"cannot read or write{where}: {exc.strerror or exc}")
-        if argv is None:
-            sys.exit(1)
         return 1
     except KeyboardInterrupt:
         _error_line("interrupted")
-        if argv is None:
-            sys.exit(130)
         return 130
-    except Exception as exc:  # a bug of ours: still one line, with how to see more
-        if debug:
+    except typer.Abort:
+        _error_line("aborted")
+        return 1
+    except Exception as exc:
+        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
+            # Typer's own usage errors (a bad number, an unknown option, a missing argument).
+            message = exc.format_message()
+            if message:  # (none when `emotrain` alone printed the help)
+                _error_line(f"{message} ({_usage_hint(args)})")
+            return exc.exit_code
+        if debug:  # a bug of ours: still one line, with how to see more
             traceback.print_exc()
         _error_line(
             f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
         )
-        if argv is None:
-            sys.exit(1)
         return 1
-    return 0
+    if result == 130:  # Typer's answer to a second Ctrl-C
+        _error_line("interrupted")
+    return result if isinstance(result, int) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script (exits) and of tests (`main([...])` returns the status)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if debug:  # accepted anywhere on the line, not only before the command
+        args = [a for a in args if a != "--debug"]
+        args.insert(0, "--debug")
+    code = _run(args, debug)
+    if argv is None:
+        sys.exit(code)
+    return code

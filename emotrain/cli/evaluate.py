@@ -40,10 +40,18 @@ def _verdict(metric: str, model: Any, baseline: Any) -> str:
     return "[green]yes[/green]" if better else "[red]no[/red]"
 
 
+def _plain(text: Any) -> str:
+    """User-derived text (paths, notes) with rich markup escaped: a folder named `run[/b]` or
+    `[best]` must print as itself, not close a tag (MarkupError) or vanish as a style."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
 def model_heading(name: str, entry: dict[str, Any]) -> str:
     epoch = entry.get("epoch")
     return (
-        f"[bold]{name}[/bold]: {entry['checkpoint_kind']} checkpoint"
+        f"[bold]{_plain(name)}[/bold]: {_plain(entry['checkpoint_kind'])} checkpoint"
         + (f" (epoch {epoch})" if epoch is not None else "")
         + f", {entry['n_items']:,} sequences / {entry['n_frames']:,} frames, "
         f"{entry['parameters']:,} parameters, {entry['macs_per_frame']:,} multiply-adds per frame"
@@ -94,12 +102,16 @@ def verdict_line(entry: dict[str, Any]) -> str:
 def print_report(report: dict[str, Any], console: Any) -> None:
     for name, entry in report["models"].items():
         console.print(model_heading(name, entry), highlight=False, soft_wrap=True)
-        console.print(f"  data: {entry['data']}", highlight=False, soft_wrap=True)
-        console.print(f"  baseline: {entry['baseline_method']}", highlight=False, soft_wrap=True)
+        console.print(f"  data: {_plain(entry['data'])}", highlight=False, soft_wrap=True)
+        console.print(
+            f"  baseline: {_plain(entry['baseline_method'])}", highlight=False, soft_wrap=True
+        )
         console.print(model_table(entry))
         console.print(f"  {verdict_line(entry)}", highlight=False, soft_wrap=True)
         for note in entry["notes"]:
-            console.print(f"  [yellow]note:[/yellow] {note}", highlight=False, soft_wrap=True)
+            console.print(
+                f"  [yellow]note:[/yellow] {_plain(note)}", highlight=False, soft_wrap=True
+            )
         console.print()
 
 
@@ -154,13 +166,15 @@ def evaluate(
         seed=seed,
         device=device,
         batch_size=batch_size,
-        progress=lambda msg: err.print(f"[dim]{msg}[/dim]", highlight=False, soft_wrap=True),
+        progress=lambda msg: err.print(
+            f"[dim]{_plain(msg)}[/dim]", highlight=False, soft_wrap=True
+        ),
     )
     written = Path(output) / REPORT_FILE
     if json_out:
         typer.echo(json.dumps(report, indent=2, allow_nan=False))
-        err.print(f"report written to {written}", highlight=False, soft_wrap=True)
+        err.print(f"report written to {written}", markup=False, highlight=False, soft_wrap=True)
         return
     out = Console()
     print_report(report, out)
-    out.print(f"report written to {written}", highlight=False, soft_wrap=True)
+    out.print(f"report written to {written}", markup=False, highlight=False, soft_wrap=True)

@@ -49,31 +49,26 @@ OverwriteOpt = Annotated[
 
 
 def _run_checkpoints(folder: Path, models: list[str] | None) -> list[tuple[Path, str]]:
-    """(checkpoint, note) for each selected model of a run folder, best first, else latest."""
+    """(checkpoint, note) for each selected model of a folder, best first, else latest; the same
+    search `evaluate` does, so the old scripts' file names are found too."""
+    from emotrain.errors import DataError
+    from emotrain.evaluation.discovery import find_checkpoints, locate
     from emotrain.models.registry import resolve_models
 
-    ckpt_dir = folder / "checkpoints" if (folder / "checkpoints").is_dir() else folder
-    found: list[tuple[Path, str]] = []
-    missing: list[str] = []
-    for name in resolve_models(models):
-        best, latest = ckpt_dir / f"{name}_best.pt", ckpt_dir / f"{name}_latest.pt"
-        if best.is_file():
-            found.append((best, ""))
-        elif latest.is_file():
-            found.append((latest, f"no {best.name}: exported the latest checkpoint instead"))
-        else:
-            missing.append(name)
-    if models and missing:
-        raise ConfigError(
-            f"--model: no checkpoint for {', '.join(missing)} in {ckpt_dir} (looked for "
-            "<name>_best.pt and <name>_latest.pt)"
+    ckpt_dir, _ = locate(folder)
+    try:
+        found = find_checkpoints(ckpt_dir, resolve_models(models) if models else None)
+    except DataError as exc:  # nothing to export where the user pointed: a usage error here
+        raise ConfigError(f"SOURCE: {exc}") from exc
+    return [
+        (
+            f.path,
+            ""
+            if f.kind == "best"
+            else f"no {f.name}_best.pt: exported the latest checkpoint instead",
         )
-    if not found:
-        raise ConfigError(
-            f"SOURCE: no checkpoints in {ckpt_dir}; expected checkpoints/<name>_best.pt of a run "
-            "folder, or give a checkpoint file"
-        )
-    return found
+        for f in found
+    ]
 
 
 def _report(result) -> None:

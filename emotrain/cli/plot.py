@@ -41,7 +41,14 @@ def plot(
 
     from emotrain.plotting.runs import plot_runs
 
-    written = plot_runs(run_dirs, output=output, models=model, log=log)
+    err = Console(stderr=True)
+    written = plot_runs(
+        run_dirs,
+        output=output,
+        models=model,
+        log=log,
+        note=lambda text: err.print(f"note: {text}", markup=False, highlight=False, soft_wrap=True),
+    )
     console = Console()
     for path in written:
-        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+        console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)

@@ -63,7 +63,7 @@ def resume(
         "seq_len": seq_len,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
-        "data": str(data) if data is not None else None,
+        "data": str(data.expanduser().resolve()) if data is not None else None,
         "data_format": data_format,
     }
     reporter = make_reporter(quiet)
@@ -82,9 +82,11 @@ def resume(
     )
     out = console()
     for name, why in outcome.skipped.items():
-        out.print(f"{name}: {why}; nothing to resume")
+        out.print(f"{name}: {why}; nothing to resume", markup=False)
     if outcome.results:
         print_summary(outcome.results, str(output_dir))
         raise_if_diverged(outcome.results)
     elif outcome.skipped:
-        out.print(f"The run in {output_dir} is already finished; nothing was changed.")
+        out.print(
+            f"The run in {output_dir} is already finished; nothing was changed.", markup=False
+        )

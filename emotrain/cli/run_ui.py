@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
 def summary_table(results: list[Any], output: str) -> Table:
-    table = Table(title=f"emotrain: run in {output}", show_lines=False)
+    table = Table(title=f"emotrain: run in {escape(str(output))}", show_lines=False)
     for col in ("model", "status", "best epoch", "best val loss", "metrics", "export max err"):
         table.add_column(col)
     for r in results:
@@ -39,7 +40,7 @@ def print_summary(results: list[Any], output: str) -> None:
     out = console()
     out.print(summary_table(results, output))
     out.print(
-        f"Files in {output}: <name>.json (RTNeural), checkpoints/, history/, plots/, splits/, run_config.json"
+        f"Files in {escape(str(output))}: <name>.json (RTNeural), checkpoints/, history/, plots/, splits/, run_config.json"
     )
 
 

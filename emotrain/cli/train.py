@@ -85,11 +85,12 @@ def train(
         models=models,
         data=DataConfig(
             format=fmt,
-            path=str(data) if data is not None else None,
+            # Recorded absolute, so `resume` works from any working directory.
+            path=str(data.expanduser().resolve()) if data is not None else None,
             samples=samples,
             seq_len=seq_len,
             validation_split=validation_split,
-            cache_dir=str(cache_dir) if cache_dir is not None else None,
+            cache_dir=str(cache_dir.expanduser().resolve()) if cache_dir is not None else None,
             rebuild_cache=rebuild_cache,
             strict=strict,
         ),

@@ -40,7 +40,10 @@ def load_audio(path: str | Path, sr: int = TARGET_SR) -> np.ndarray:
     import soundfile as sf
 
     try:
-        data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+        # An open file, not a path: given a path, libsndfile takes a macOS `._x.mp3` beside it
+        # for x.mp3's resource fork and refuses to decode x.mp3.
+        with open(path, "rb") as handle:
+            data, file_sr = sf.read(handle, dtype="float32", always_2d=True)
     except Exception as exc:  # libsndfile reports every decoding problem as its own error type
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise AudioReadError(f"cannot decode audio: {reason}") from exc

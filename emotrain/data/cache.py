@@ -1,7 +1,9 @@
 """On-disk cache of log-mel features, so the second run over a corpus skips decoding entirely.
 
 An entry is keyed by the SHA-256 of the audio file's bytes and by the digest of the feature
-parameters: a renamed or moved file still hits, an edited file or a changed recipe misses. Entries
+parameters and of the decoder (libsndfile) and resampler (soxr) versions: a renamed or moved file
+still hits; an edited file, a changed recipe or an upgraded decoder (whose MP3 output may differ by
+a few samples) misses, and the old entries are simply never looked at again. Entries
 are written atomically (emotrain.io), so a killed run never leaves a half-written entry behind;
 an unreadable entry is simply recomputed. Files are extracted in parallel threads (decoding,
 resampling and the STFT all release the GIL) and results come back in input order.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -65,16 +68,34 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def decoder_versions() -> dict[str, str]:
+    """The libraries whose output the features depend on besides our own code."""
+    import soundfile
+    import soxr
+
+    return {
+        "libsndfile": str(getattr(soundfile, "__libsndfile_version__", "unknown")),
+        "soxr": str(getattr(soxr, "__version__", "unknown")),
+    }
+
+
+def cache_key(params: MelParams) -> str:
+    """Folder name of one recipe's entries: the feature parameters plus the decoder versions."""
+    text = json.dumps({"params": params.digest(), **decoder_versions()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class FeatureCache:
-    """Features by content hash under `<folder>/<params digest>/<hash[:2]>/<hash>.npy`."""
+    """Features by content hash under `<folder>/<cache key>/<hash[:2]>/<hash>.npy`."""
 
     def __init__(self, folder: Path, params: MelParams = DEFAULT_PARAMS, *, rebuild: bool = False):
         self.folder = Path(folder)
         self.params = params
         self.rebuild = rebuild
+        self.key = cache_key(params)
 
     def entry_path(self, digest: str) -> Path:
-        return self.folder / self.params.digest() / digest[:2] / f"{digest}.npy"
+        return self.folder / self.key / digest[:2] / f"{digest}.npy"
 
     def load(self, digest: str) -> np.ndarray | None:
         if self.rebuild:

@@ -17,18 +17,27 @@ import torch
 
 from emotrain.config import DataConfig
 from emotrain.data import deam, emopia, folder, pmemo
+from emotrain.data.audio import AUDIO_SUFFIXES
 from emotrain.data.base import DataReport, SequenceData
 from emotrain.data.cache import FeatureCache, ProgressFn, extract_all, resolve_cache_dir
 from emotrain.data.detect import (
     AUDIO_MODEL,
     MIDI_MODEL,
+    MIDI_SUFFIXES,
     Detection,
     corpus_root,
     detect_format,
     folder_kinds,
 )
 from emotrain.data.features import DEFAULT_PARAMS
-from emotrain.data.labels import AudioItem, MidiItem, emotion_embedding, frame_labels
+from emotrain.data.labels import (
+    AudioItem,
+    MidiItem,
+    column,
+    emotion_embedding,
+    frame_labels,
+    read_table,
+)
 from emotrain.data.midi import MidiReadError, piano_roll
 from emotrain.errors import ConfigError, DataError
 from emotrain.models.registry import MODEL_NAMES
@@ -47,7 +56,30 @@ def resolve(data: DataConfig) -> tuple[Path, Detection]:
 
 
 def _models_for(root: Path, fmt: str) -> tuple[str, ...]:
-    return _FIXED[fmt] if fmt in _FIXED else folder_kinds(root)
+    if fmt in _FIXED:
+        return _FIXED[fmt]
+    kinds = folder_kinds(root)
+    if not kinds:
+        _no_usable_rows(root / "labels.csv")
+    return kinds
+
+
+def _no_usable_rows(path: Path) -> None:
+    """Say what is wrong with a labels.csv that names no audio or MIDI file, rather than let the
+    caller report that the folder "can train only nothing"."""
+    header, rows = read_table(path)
+    i_file = column(header, "file", path)
+    names = [row[i_file].strip() for row in rows if row[i_file].strip()]
+    if not names:
+        raise DataError(
+            f"folder: {path} has no rows (only its header); add one row per file: "
+            "file, valence, arousal"
+        )
+    suffixes = sorted({Path(n).suffix.lower() or "(none)" for n in names})
+    raise DataError(
+        f"folder: {path} lists no audio or MIDI file (its files end in {', '.join(suffixes)}; "
+        f"audio: {', '.join(AUDIO_SUFFIXES)}; MIDI: {', '.join(MIDI_SUFFIXES)})"
+    )
 
 
 def supported_models(data: DataConfig) -> tuple[str, ...]:

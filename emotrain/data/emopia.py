@@ -35,8 +35,14 @@ def _label_table(path: Path) -> dict[str, str]:
 
 def plan(root: Path, report: DataReport) -> list[MidiItem]:
     folder = root / "midis" if (root / "midis").is_dir() else root
+    # Hidden files are never clips: macOS leaves an AppleDouble `._<name>.mid` beside each file it
+    # copies to a non-Mac disk, and those would otherwise be parse errors (fatal under --strict).
     clips = sorted(
-        (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in MIDI_SUFFIXES),
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in MIDI_SUFFIXES and not p.name.startswith(".")
+        ),
         key=lambda p: natural_key(p.stem),
     )
     if not clips:

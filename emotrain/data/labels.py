@@ -306,13 +306,17 @@ def match_audio(
     """Pair each song's audio file with its label: dynamic if it has one (mode 'auto'), else static.
 
     A song whose label is missing or broken is skipped with the reason; songs that are labelled but
-    have no audio are only counted in a note (users often hold a part of a corpus).
+    have no audio are only counted in a note (users often hold a part of a corpus). In 'auto' mode
+    a song whose dynamic label is broken still trains on a good static label, but its broken
+    dynamic label is reported as a skipped item: the user learns of the bad table row, and
+    --strict refuses the corpus rather than quietly training on the coarser label.
     """
     if mode not in LABEL_MODES:
         raise DataError(f"label mode {mode!r} is not one of {', '.join(LABEL_MODES)}")
     items: list[AudioItem] = []
     used = {"static": 0, "dynamic": 0}
     for song, path in files.items():
+        name = path.relative_to(root).as_posix()
         label: Label | None = None
         reasons = []
         if mode in ("auto", "dynamic"):
@@ -322,8 +326,14 @@ def match_audio(
             label = static[0].get(song)
             reasons.append(static[1].get(song, "no static label"))
         if label is None:
-            report.skip(path.relative_to(root).as_posix(), "; ".join(reasons))
+            report.skip(name, "; ".join(reasons))
             continue
+        broken_dynamic = dynamic[1].get(song)
+        if label.kind == "static" and mode == "auto" and broken_dynamic:
+            report.skip(
+                f"{name} (dynamic label)",
+                f"{broken_dynamic}; the song's static label is used instead",
+            )
         used[label.kind] += 1
         items.append(AudioItem(song, path, label))
     labelled = set(static[0]) | set(dynamic[0])

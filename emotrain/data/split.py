@@ -56,9 +56,34 @@ def split_by_group(groups: list[str], validation_split: float, seed: int) -> Spl
     )
 
 
-def split_from_manifest(groups: list[str], manifest: dict[str, Any]) -> Split:
-    """Rebuild a recorded split over (possibly reloaded) data: the manifest's ids win."""
-    train, val = set(manifest.get("train", ())), set(manifest.get("val", ()))
+def split_from_manifest(
+    groups: list[str], manifest: dict[str, Any], *, source: str = "the split manifest"
+) -> Split:
+    """Rebuild a recorded split over (possibly reloaded) data: the manifest's ids win.
+
+    The manifest is a file a user can edit, so its shape is checked: a DataError naming `source`
+    beats a traceback, and a string must not be read as a set of its characters.
+    """
+    if not isinstance(manifest, dict):
+        raise DataError(
+            f"{source} is corrupt: expected a JSON object with 'train' and 'val' lists of song "
+            f"ids, got {type(manifest).__name__}"
+        )
+    for key in ("train", "val"):
+        ids = manifest.get(key)
+        if ids is None:
+            raise DataError(f"{source} is corrupt: it has no {key!r} list of song ids")
+        if not isinstance(ids, list):
+            raise DataError(
+                f"{source} is corrupt: {key!r} must be a list of song ids, got {type(ids).__name__}"
+            )
+        odd = [i for i in ids if not isinstance(i, str)]
+        if odd:
+            raise DataError(
+                f"{source} is corrupt: {key!r} must hold song ids (strings), "
+                f"not {type(odd[0]).__name__} values"
+            )
+    train, val = set(manifest["train"]), set(manifest["val"])
     train_index = tuple(i for i, g in enumerate(groups) if g in train)
     val_index = tuple(i for i, g in enumerate(groups) if g in val)
     return Split(tuple(sorted(train)), tuple(sorted(val)), train_index, val_index)

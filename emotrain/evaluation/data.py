@@ -55,18 +55,21 @@ def run_config_of(ckpt: dict[str, Any], run_dir: Path | None) -> RunConfig | Non
     return None
 
 
-def _manifest(ckpt: dict[str, Any], run_dir: Path | None, name: str) -> tuple[dict | None, str]:
+def _manifest(ckpt: dict[str, Any], run_dir: Path | None, name: str) -> tuple[Any, str, str]:
+    """(manifest, where it came from for the report, its name for an error message)."""
     if run_dir is not None:
         path = run_dir / "splits" / f"{name}_split.json"
         if path.is_file():
             try:
-                return json.loads(path.read_text(encoding="utf-8")), f"splits/{name}_split.json"
+                manifest = json.loads(path.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise DataError(f"split manifest {path} is corrupt: not valid JSON") from exc
+            return manifest, f"splits/{name}_split.json", f"split manifest {path}"
     split = ckpt.get("split")
     if isinstance(split, dict) and split.get("val"):
-        return split, "the split recorded in the checkpoint"
-    return None, ""
+        where = "the split recorded in the checkpoint"
+        return split, where, where
+    return None, "", ""
 
 
 def _load(spec: ModelSpec, data_cfg: DataConfig, seed: int, output_dir: Path | None):
@@ -119,9 +122,9 @@ def run_validation_data(
             "the rebuilt data differs from the data this checkpoint trained on (fingerprint "
             "mismatch): the corpus or its cache changed since training"
         )
-    manifest, where = _manifest(ckpt, run_dir, spec.name)
+    manifest, where, source = _manifest(ckpt, run_dir, spec.name)
     if manifest is not None:
-        split = split_from_manifest(data.groups, manifest)
+        split = split_from_manifest(data.groups, manifest, source=source)
     else:
         split = split_by_group(data.groups, config.data.validation_split, seed)
         where = "a split recomputed from the run's seed (no manifest found)"
@@ -172,12 +175,11 @@ def all_data(
 def external_config(
     external: ExternalData, base: RunConfig | None, cache_dir: str | None
 ) -> DataConfig:
-    """`--data`/`--data-format` as a DataConfig, keeping the run's sequence length if known."""
+    """`--data`/`--data-format` as a DataConfig, keeping the run's sequence length if known.
+
+    The run's own cache folder is not inherited: features of another corpus belong beside the
+    evaluation's output (or in `--cache-dir`), not in the run folder being evaluated.
+    """
     start = base.data if base is not None else DataConfig()
     fmt = external.format if external.format != "auto" or external.path else "synthetic"
-    return replace(
-        start,
-        format=fmt,
-        path=external.path,
-        cache_dir=cache_dir if cache_dir is not None else start.cache_dir,
-    )
+    return replace(start, format=fmt, path=external.path, cache_dir=cache_dir)

@@ -8,6 +8,8 @@ A metric that is undefined for its input (a Pearson correlation of a constant pr
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 #: Metrics where smaller is better; every other metric is better when larger.
@@ -179,18 +181,21 @@ def _topk_choice(prob: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor
     return ranks < k.unsqueeze(-1), on
 
 
-def topk_prf(prob: torch.Tensor, target: torch.Tensor) -> tuple[float, float, float, int]:
+def topk_prf(
+    prob: torch.Tensor, target: torch.Tensor
+) -> tuple[float | None, float | None, float | None, int]:
     """Per step, take the k most probable notes, k = the number of truly active notes; count hits
     over all steps (micro average). Steps with no active note are skipped (k would be 0).
 
     Because the prediction has exactly as many notes as the truth, precision = recall = F1 here:
     the figure answers "of the notes that sound, how many did the model rank highest?". A random
     ranking scores about k/128, not the 57% of the old top-10 overlap.
-    Returns (precision, recall, f1, steps used).
+    Returns (precision, recall, f1, steps used); the figures are None when no step has an active
+    note (0 would read as "every note missed").
     """
     chosen, on = _topk_choice(prob, target)
     if chosen.shape[0] == 0:
-        return 0.0, 0.0, 0.0, 0
+        return None, None, None, 0
     tp = float((chosen & on).sum())
     predicted = float(on.sum())
     precision, recall, f1 = _prf(tp, predicted - tp, predicted - tp)
@@ -211,7 +216,9 @@ def _normalise(h: torch.Tensor) -> torch.Tensor:
     return h / h.sum(-1, keepdim=True)
 
 
-def pitch_class_distance(prob: torch.Tensor, target: torch.Tensor) -> tuple[float, float, int]:
+def pitch_class_distance(
+    prob: torch.Tensor, target: torch.Tensor
+) -> tuple[float | None, float | None, int]:
     """Total-variation distance (half the L1 distance, in [0, 1]) between the 12-bin pitch-class
     histogram of the top-k predicted notes (as in `topk_prf`) and that of the true notes.
 
@@ -219,11 +226,12 @@ def pitch_class_distance(prob: torch.Tensor, target: torch.Tensor) -> tuple[floa
     probabilities on every silent note would swamp the few that sound. Octave errors cost nothing
     here (they do in the top-k figures), so the pair tells "wrong octave" from "wrong harmony".
     Returns (mean over steps with an active note, distance of the histograms summed over those
-    steps: "right key overall", steps used).
+    steps: "right key overall", steps used); the distances are None when no step has an active
+    note (a distance of 0 would read as a perfect match).
     """
     chosen, on = _topk_choice(prob, target)
     if chosen.shape[0] == 0:
-        return 0.0, 0.0, 0
+        return None, None, 0
     hp, ht = pitch_class_histograms(chosen.double()), pitch_class_histograms(on.double())
     per_step = 0.5 * (_normalise(hp) - _normalise(ht)).abs().sum(-1)
     total = 0.5 * (_normalise(hp.sum(0)) - _normalise(ht.sum(0))).abs().sum()
@@ -281,5 +289,10 @@ _BY_MODEL = {
 
 
 def model_metrics(model: str, pred: torch.Tensor, target: torch.Tensor) -> dict[str, float | None]:
-    """Every metric of one model on `pred`/`target` ((N, T, F) or (frames, F)), over all frames."""
-    return _BY_MODEL[model](pred, target)
+    """Every metric of one model on `pred`/`target` ((N, T, F) or (frames, F)), over all frames.
+
+    A value that came out NaN or infinite is undefined, so it is None: a report must stay valid
+    JSON (`allow_nan=False`) and must never show NaN as if it were a figure.
+    """
+    scores = _BY_MODEL[model](pred, target)
+    return {k: v if v is None or math.isfinite(v) else None for k, v in scores.items()}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain._version import __version__
-from emotrain.errors import ConfigError, DataError
+from emotrain.errors import CheckpointError, ConfigError, DataError
 from emotrain.evaluation import REPORT_FILE
 from emotrain.evaluation.data import (
     DEFAULT_SEED,
@@ -70,6 +70,7 @@ def _choose_data(
     external: ExternalData | None,
     cache_dir: str | None,
     seed: int | None,
+    output_dir: Path | None,
 ) -> EvalData:
     from emotrain.config import DataConfig
 
@@ -79,7 +80,8 @@ def _choose_data(
         cfg = external_config(external, config, cache_dir)
         where = external.path or f"freshly generated synthetic data (seed {chosen})"
         why = f"evaluated on all of {where} (--data/--data-format); baseline mean taken from it too"
-        return all_data(spec, cfg, chosen, run_dir, why)
+        # Another corpus's features are cached beside the report, never in the evaluated run.
+        return all_data(spec, cfg, chosen, output_dir, why)
     if config is not None:
         data = run_validation_data(spec, ckpt, config, run_dir, cache_dir=cache_dir)
         if seed is not None:
@@ -103,12 +105,17 @@ def evaluate_checkpoint(
     seed: int | None = None,
     device: str = "cpu",
     batch_size: int = 256,
+    output_dir: Path | None = None,
 ) -> dict[str, Any]:
     """One model's report entry: its checkpoint judged on its data, beside the mean baseline.
 
     `seed` only matters where no recorded configuration fixes the data (old checkpoints, or
-    `external` synthetic data); a run's own seed always rebuilds its own data.
+    `external` synthetic data); a run's own seed always rebuilds its own data. `output_dir` is
+    where the features of an `external` audio corpus are cached (`<output_dir>/cache/features`)
+    unless `cache_dir` is given; without either, the per-user cache folder is used.
     """
+    import torch
+
     from emotrain.evaluation import baselines, metrics
     from emotrain.models.layers import multiply_adds_per_frame
     from emotrain.models.network import count_parameters
@@ -119,8 +126,12 @@ def evaluate_checkpoint(
     model = model.to(device).eval()
     is_ours = ckpt.get("format") == "emotrain-checkpoint"
 
-    data = _choose_data(spec, ckpt, run_dir, external, cache_dir, seed)
+    data = _choose_data(spec, ckpt, run_dir, external, cache_dir, seed, output_dir)
     pred = predict(model, data.inputs, batch_size=batch_size, device=device)
+    if not bool(torch.isfinite(pred).all()):
+        raise CheckpointError(
+            f"cannot evaluate {path}: its predictions are not finite (NaN/inf weights?)"
+        )
     scores = metrics.model_metrics(spec.name, pred, data.targets)
     mean = baselines.mean_target(data.baseline_targets)
     base_scores = metrics.model_metrics(
@@ -134,7 +145,11 @@ def evaluate_checkpoint(
     if spec.name == "melodytransformer":
         _, _, _, used = metrics.topk_prf(pred, data.targets)
         total = data.targets.shape[0] * data.targets.shape[1]
-        if used < total:
+        if used == 0:
+            notes.append(
+                "no step has an active note: the top-k and pitch-class figures are undefined (null)"
+            )
+        elif used < total:
             notes.append(
                 f"top-k and pitch-class figures skip {total - used} of {total} steps without an "
                 "active note"
@@ -159,6 +174,23 @@ def evaluate_checkpoint(
     }
 
 
+def check_output_folder(folder: Path, file_name: str | None = None) -> None:
+    """Refuse an --output that cannot become a folder before any work is done (not after every
+    model was evaluated): the path, or the nearest existing folder above it, must be a folder."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            return
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "is a file" if probe == folder else f"is inside {probe}, which is a file"
+        raise ConfigError(f"--output: {folder} {what}; give a folder")
+    if file_name is not None and (folder / file_name).is_dir():
+        raise ConfigError(
+            f"--output: {folder / file_name} is a folder; the report needs that name for a file"
+        )
+
+
 def evaluate(
     checkpoint_dir: str | Path,
     *,
@@ -176,11 +208,16 @@ def evaluate(
 
     Returns the report dict; with `output`, also writes `<output>/evaluation_results.json`.
     """
+    from emotrain.config import DATA_FORMATS
     from emotrain.models.registry import resolve_models
     from emotrain.training.device import resolve_device
 
     if batch_size < 1:
         raise ConfigError(f"--batch-size: must be an integer >= 1, got {batch_size}")
+    if data_format not in DATA_FORMATS:
+        raise ConfigError(f"--data-format: {data_format!r} is not one of {', '.join(DATA_FORMATS)}")
+    if output is not None:
+        check_output_folder(Path(output), REPORT_FILE)
     if seed is not None and not 0 <= seed < 2**32:
         raise ConfigError(f"--seed: must be an integer from 0 to {2**32 - 1}, got {seed}")
     wanted = resolve_models(models) if models else None
@@ -208,6 +245,7 @@ def evaluate(
             seed=seed,
             device=torch_device,
             batch_size=batch_size,
+            output_dir=None if output is None else Path(output),
         )
     if output is not None:
         target = Path(output) / REPORT_FILE

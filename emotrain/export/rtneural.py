@@ -307,9 +307,18 @@ def checkpoint_metadata(ckpt: dict[str, Any], path: Path) -> dict[str, Any]:
             "epoch": ckpt.get("epoch"),
         },
         "best_epoch": ckpt.get("best_epoch"),
+        "training_data": ckpt.get("data_description"),
         "data_fingerprint": ckpt.get("data_fingerprint"),
-        "val_metrics": ckpt.get("val_metrics"),
+        "val_metrics": _val_metrics(ckpt),
     }
+
+
+def _val_metrics(ckpt: dict[str, Any]) -> dict[str, Any] | None:
+    metrics = ckpt.get("val_metrics")
+    if not isinstance(metrics, dict):
+        return None
+    loss = ckpt.get("best_val_loss")
+    return {"val_loss": loss, **metrics} if isinstance(loss, (int, float)) else dict(metrics)
 
 
 def export_checkpoint(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from emotrain.errors import DataError
+from emotrain.errors import ConfigError, DataError
 from emotrain.plotting.compare import plot_comparison
 from emotrain.plotting.figures import plot_history
 from emotrain.plotting.history import find_histories, load_history
@@ -19,11 +19,16 @@ def _labels(run_dirs: Sequence[Path]) -> list[str]:
     return [str(p) if names.count(n) > 1 else n for p, n in zip(run_dirs, names, strict=True)]
 
 
-def _checked(path: Path) -> dict:
-    history = load_history(path)
-    if not history["epochs"]:
-        raise DataError(f"history {path} has no completed epoch yet: nothing to plot")
-    return history
+def _check_output(folder: Path) -> None:
+    """An --output that is (or sits inside) a file is refused before any image is drawn."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            return
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "is a file" if probe == folder else f"is inside {probe}, which is a file"
+        raise ConfigError(f"--output: {folder} {what}; give a folder for the PNGs")
 
 
 def plot_runs(
@@ -32,10 +37,14 @@ def plot_runs(
     output: str | Path | None = None,
     models: Sequence[str] | str | None = None,
     log: bool | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Redraw `<run>/plots/<name>_{loss,metric}.png` (one run) or overlay several runs into
     `output` (default ./comparison). Every history is checked before any image is written.
 
+    A history without a completed epoch (a run interrupted in a model's first epoch) is passed
+    over with a `note` ("<name>: no completed epoch yet; nothing to plot") so the other models
+    still get their plots; only when no history at all has an epoch is that an error.
     Returns the PNG paths written.
     """
     from emotrain.models.registry import resolve_models
@@ -43,9 +52,32 @@ def plot_runs(
     dirs = [Path(run_dirs)] if isinstance(run_dirs, (str, Path)) else [Path(p) for p in run_dirs]
     if not dirs:
         raise DataError("no run folder given")
+    if output is not None:
+        _check_output(Path(output))
     wanted = resolve_models(models) if models else None
     found = [find_histories(d, wanted) for d in dirs]
-    histories = [{name: _checked(path) for name, path in runs.items()} for runs in found]
+    loaded = [{name: (path, load_history(path)) for name, path in runs.items()} for runs in found]
+    histories: list[dict[str, dict]] = []
+    passed_over: list[str] = []
+    for runs in loaded:
+        usable = {}
+        for name, (path, history) in runs.items():
+            if history["epochs"]:
+                usable[name] = history
+            else:
+                where = f" ({path})" if len(dirs) > 1 else ""
+                passed_over.append(f"{name}: no completed epoch yet; nothing to plot{where}")
+        histories.append(usable)
+    if not any(histories):
+        paths = [path for runs in loaded for path, _ in runs.values()]
+        if len(paths) == 1:
+            raise DataError(f"history {paths[0]} has no completed epoch yet: nothing to plot")
+        raise DataError(
+            f"nothing to plot: none of the {len(paths)} histories has a completed epoch yet "
+            f"({', '.join(str(p) for p in paths)})"
+        )
+    for text in passed_over if note is not None else ():
+        note(text)
     if len(dirs) == 1:
         target = Path(output) if output is not None else dirs[0] / "plots"
         written: list[Path] = []

@@ -71,14 +71,23 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         obj = torch.load(p, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = str(exc)
+        if "GLOBAL" in text:  # a reference to code (a class or function) that weights_only blocks
+            detail = next((ln for ln in text.splitlines() if "GLOBAL" in ln), "").strip()
+            raise CheckpointError(
+                f"refusing to load {p}: it holds objects that are not plain tensors or values "
+                f"(loading it could run code). Detail: {detail[:200]}"
+            ) from exc
         raise CheckpointError(
-            f"refusing to load {p}: it holds objects that are not plain tensors or values "
-            f"(loading it could run code). Detail: {first[:200]}"
+            f"cannot read checkpoint {p}: not a PyTorch checkpoint, or truncated or corrupt"
         ) from exc
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (
+        RuntimeError, EOFError, OSError, ValueError, KeyError, IndexError, TypeError,
+        AttributeError, zipfile.BadZipFile,
+    ) as exc:  # fmt: skip
         raise CheckpointError(
-            f"cannot read checkpoint {p}: the file is truncated or corrupt ({type(exc).__name__})"
+            f"cannot read checkpoint {p}: not a PyTorch checkpoint, or truncated or corrupt "
+            f"({type(exc).__name__})"
         ) from exc
     if not isinstance(obj, dict) or "model_state_dict" not in obj:
         raise CheckpointError(

@@ -138,8 +138,12 @@ class ModelTrainer:
     # -- setup ---------------------------------------------------------------------------------
     def _setup(self) -> None:
         t = self.config.training
+        import numpy as np
+
+        # Seed every generator a checkpoint records, so the same command writes the same state.
         torch.manual_seed(self.seed)
         random.seed(self.seed)
+        np.random.seed(self.seed)
         self.model = self.spec.build().to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=t.learning_rate)
         # Halve the rate when validation stalls for a third of the early-stopping patience, so the

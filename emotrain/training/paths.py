@@ -63,11 +63,6 @@ class RunPaths:
         ]
 
     def has_run(self, name: str) -> bool:
-        return any(
-            p.exists()
-            for p in (
-                self.checkpoint(name, "latest"),
-                self.checkpoint(name, "best"),
-                self.history_json(name),
-            )
-        )
+        """Anything of this model's that training would replace: a run, or just its export
+        (an output folder may be a plugin's models folder)."""
+        return any(p.exists() for p in self.model_files(name))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from rich.markup import escape
+
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
@@ -135,7 +137,7 @@ class RichReporter(Reporter):
 
     def model_started(self, name, *, start_epoch, epochs, batches, n_train, n_val, description):
         self.console.print(
-            f"[bold]{name}[/]: {description}; {n_train} train / {n_val} val sequences"
+            f"[bold]{escape(name)}[/]: {escape(description)}; {n_train} train / {n_val} val sequences"
             + (f"; resuming after epoch {start_epoch}" if start_epoch else "")
         )
         self.batches, self.epochs = batches, epochs
@@ -172,7 +174,7 @@ class RichReporter(Reporter):
         self.progress.update(self.task, **self.fields)
 
     def message(self, text):
-        self.progress.console.print(text)
+        self.progress.console.print(escape(text))
 
     def data_progress(self, label, done, total):
         if self.data_task is None or self.data_label != label:
@@ -180,7 +182,7 @@ class RichReporter(Reporter):
             self.data_task = self.progress.add_task(
                 label,
                 total=total,
-                model=label,
+                model=escape(label),
                 epoch="",
                 loss="-",
                 val="-",

@@ -3,19 +3,26 @@
 What wins on a conflict: the run's recorded configuration, always, except `--epochs` (which extends or
 shortens the plan) and `--device`. Options that would change the data, the split or the data order are
 accepted only when they equal the recorded values, so a script can pass its usual flags safely.
+
+A run can stop anywhere: inside a model's epochs (continue it from its checkpoint), before a model of
+`--model all` ever started (start it with the run's recorded configuration), or after a model's last
+checkpoint but before its export (redo the export and plots). `plan_resume` reads and decides;
+`resume` checks every model's data before it writes anything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from emotrain.config import RunConfig
-from emotrain.errors import CheckpointError, ConfigError, DataError
+from emotrain.errors import CheckpointError, ConfigError, DataError, RunInterrupted
 from emotrain.models.registry import MODEL_NAMES, resolve_models
-from emotrain.training.checkpoint import load_checkpoint, spec_for_checkpoint
+from emotrain.training.checkpoint import load_checkpoint, save_checkpoint, spec_for_checkpoint
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 
@@ -30,14 +37,16 @@ LOCKED = {
     "batch_size": ("training", "batch_size", "--batch-size"),
     "learning_rate": ("training", "learning_rate", "--learning-rate"),
 }
+FINAL_STATUSES = ("finished", "early_stopped", "diverged")
 
 
 @dataclass
 class ResumePlan:
     name: str
-    checkpoint: Path
-    ckpt: dict[str, Any]
+    action: str  # "continue" from ckpt, "start" from scratch, "finish" (export and plots only)
     config: RunConfig
+    checkpoint: Path | None = None
+    ckpt: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)  # what could not be kept as recorded
     notes: list[str] = field(default_factory=list)  # what the user asked to change
 
@@ -49,52 +58,231 @@ class ResumeOutcome:
     warnings: list[str]
 
 
-def _checkpoint_path(paths: RunPaths, name: str, source: str) -> Path:
-    return paths.checkpoint(name, "best" if source == "best" else "latest")
-
-
-def _load(path: Path, source: str, root: Path) -> dict[str, Any]:
+def _load(path: Path, name: str, source: str, root: Path) -> dict[str, Any]:
     try:
-        return load_checkpoint(path)
+        ckpt = load_checkpoint(path)
     except CheckpointError as exc:
-        if source == "latest" and path.with_name(path.name.replace("_latest", "_best")).exists():
+        if source == "latest" and path.with_name(f"{name}_best.pt").exists():
             raise CheckpointError(
                 f"{exc}; the best checkpoint is intact: continue from it with "
-                f"`emotrain resume {root} --from best`"
+                f"`emotrain resume {root} --model {name} --from best`"
             ) from exc
         raise
-
-
-def _recorded_config(ckpt: dict[str, Any], name: str, root: Path, warnings: list[str]) -> RunConfig:
-    if _has_config(ckpt):
-        config = RunConfig.from_dict(ckpt["config"])
-    else:
-        config = RunConfig(models=(name,))
-        warnings.append(
-            f"[{name}] checkpoint from the original training scripts: no configuration, RNG state, "
-            "scheduler, early-stopping state or split was recorded; continuing on the built-in "
-            "synthetic data with today's defaults, a new seeded split, fresh early-stopping and "
-            "scheduler state, so the result is not what the original run would have given"
-        )
-    return replace(config, models=(name,), output=str(root))
+    spec = spec_for_checkpoint(ckpt, path)
+    if spec.name != name:
+        raise CheckpointError(f"{path} holds a {spec.name} checkpoint, not {name}")
+    return ckpt
 
 
 def _has_config(ckpt: dict[str, Any]) -> bool:
     return isinstance(ckpt.get("config"), dict) and bool(ckpt["config"].get("training"))
 
 
+def _run_config(paths: RunPaths) -> RunConfig | None:
+    """The configuration `train` recorded for the whole run (to start models that never began)."""
+    try:
+        return RunConfig.from_dict(json.loads(paths.run_config.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise ConfigError(
+            f"{paths.run_config} is unreadable ({exc}); cannot tell what to resume"
+        ) from exc
+
+
 def _apply(config: RunConfig, overrides: dict[str, Any]) -> RunConfig:
+    """Old-pipeline checkpoints recorded nothing: the user's options describe the run."""
     data, training = config.data, config.training
     for key, value in overrides.items():
         if value is None or key not in LOCKED:
             continue
         section, attr, _ = LOCKED[key]
-        value = str(value) if key == "data" else value
         if section == "data":
-            data = replace(data, **{attr: value})
+            data = replace(data, **{attr: str(value) if key == "data" else value})
         else:
             training = replace(training, **{attr: value})
+    if data.path and data.format == "synthetic" and overrides.get("data_format") is None:
+        data = replace(data, format="auto")  # --data alone means "detect this corpus"
     return replace(config, data=data, training=training)
+
+
+def _same(key: str, given: Any, recorded: Any, config: RunConfig) -> bool:
+    if key == "data":
+        return recorded is not None and Path(str(recorded)).resolve() == Path(str(given)).resolve()
+    if key == "data_format":
+        given = str(given).strip().lower()
+        builtin = {"auto", "synthetic"}
+        return given == recorded or (config.data.path is None and {given, recorded} <= builtin)
+    return given == recorded
+
+
+def _check_locked(config: RunConfig, overrides: dict[str, Any], name: str) -> None:
+    problems = []
+    for key, value in overrides.items():
+        if value is None or key not in LOCKED:
+            continue
+        section, attr, flag = LOCKED[key]
+        recorded = getattr(getattr(config, section), attr)
+        if not _same(key, value, recorded, config):
+            problems.append(
+                f"{flag}: the run of {name} was recorded with {recorded!r}, not {value!r}; resume "
+                "cannot change the data, split or training order (start a new run with "
+                "`emotrain train ... --overwrite` instead)"
+            )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _adjust(
+    config: RunConfig,
+    name: str,
+    epochs: int | None,
+    device: str | None,
+    plan_notes: list[str],
+    warns: list[str],
+) -> RunConfig:
+    training = config.training
+    if epochs is not None and epochs != training.epochs:
+        plan_notes.append(f"[{name}] planned epochs changed from {training.epochs} to {epochs}")
+        training = replace(training, epochs=epochs)
+    if device is not None and device != training.device:
+        warns.append(
+            f"[{name}] device changed from {training.device} to {device}: results may differ "
+            "in the last bits from an uninterrupted run"
+        )
+        training = replace(training, device=device)
+    return replace(config, training=training).validate()
+
+
+def _status(ckpt: dict[str, Any]) -> str:
+    history = ckpt.get("metrics")
+    return str(
+        ckpt.get("status")
+        or (history.get("status", "running") if isinstance(history, dict) else "running")
+    )
+
+
+def _plan_model(
+    name: str,
+    paths: RunPaths,
+    run_config: RunConfig | None,
+    *,
+    epochs: int | None,
+    source: str,
+    device: str | None,
+    overrides: dict[str, Any],
+) -> ResumePlan | str:
+    """One model's plan, or the reason there is nothing to do."""
+    root = paths.root
+    notes: list[str] = []
+    warns: list[str] = []
+    path = paths.checkpoint(name, source)
+    if not path.exists():
+        other = paths.checkpoint(name, "latest" if source == "best" else "best")
+        if other.exists():
+            raise CheckpointError(
+                f"no {path.name} in {paths.checkpoints_dir}; there is {other.name}"
+            )
+        if run_config is None:
+            raise CheckpointError(f"no checkpoint of {name} in {paths.checkpoints_dir}")
+        _check_locked(run_config, overrides, name)
+        config = replace(run_config, models=(name,), output=str(root))
+        notes.append(f"[{name}] had not started when the run stopped: training it from the start")
+        return ResumePlan(name, "start", _adjust(config, name, epochs, device, notes, warns),
+                          warnings=warns, notes=notes)  # fmt: skip
+
+    ckpt = _load(path, name, source, root)
+    try:
+        if _has_config(ckpt):
+            config = RunConfig.from_dict(ckpt["config"])
+            _check_locked(config, overrides, name)
+        else:
+            config = _apply(RunConfig(models=(name,)), overrides)
+            warns.append(
+                f"[{name}] checkpoint from the original training scripts: no configuration, RNG "
+                "state, scheduler, early-stopping state or split was recorded; continuing with the "
+                "options given (default: the built-in synthetic data), a new seeded split and fresh "
+                "early-stopping and scheduler state, so the result is not what the original run "
+                "would have given"
+            )
+        config = replace(config, models=(name,), output=str(root))
+        config = _adjust(config, name, epochs, device, notes, warns)
+        done = int(ckpt.get("epoch", 0) or 0)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise CheckpointError(f"{path}: its recorded configuration is unreadable ({exc})") from exc
+
+    status = _status(ckpt)
+    if source == "best":  # a finished run stays finished, whichever checkpoint is named
+        with contextlib.suppress(CheckpointError):  # a broken latest is why best was named
+            latest = load_checkpoint(paths.checkpoint(name, "latest"))
+            status, done_latest = _status(latest), int(latest.get("epoch", 0) or 0)
+            if status in FINAL_STATUSES and done_latest >= config.training.epochs:
+                done = done_latest
+    # "finished" means all planned epochs ran: a larger --epochs continues it; stopping early or
+    # diverging is final whatever the plan.
+    finished = status in ("early_stopped", "diverged") or done >= config.training.epochs
+    if finished:
+        if paths.export(name).exists() or not paths.checkpoint(name, "best").exists():
+            if status in ("early_stopped", "diverged"):
+                return f"already finished ({status.replace('_', ' ')}; last good epoch {done})"
+            return f"already finished ({done} of {config.training.epochs} epochs)"
+        notes.append(f"[{name}] training had ended but its export had not been written: writing it")
+        return ResumePlan(name, "finish", config, path, ckpt, warns, notes)
+    if source == "best":
+        notes.append(f"[{name}] continuing from the best checkpoint (epoch {done})")
+    return ResumePlan(name, "continue", config, path, ckpt, warns, notes)
+
+
+def plan_resume(
+    output: str | Path,
+    *,
+    models: list[str] | tuple[str, ...] | str | None = None,
+    epochs: int | None = None,
+    source: str = "latest",
+    device: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> tuple[list[ResumePlan], dict[str, str], list[str]]:
+    """Decide what to do for each model of the run, reading files only: nothing is written here."""
+    root = Path(output)
+    if not root.is_dir():
+        raise ConfigError(f"OUTPUT_DIR: {root} is not a folder holding an emotrain run")
+    if source not in ("latest", "best"):
+        raise ConfigError(f"--from: {source!r} is not one of latest, best")
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs: must be an integer >= 1, got {epochs}")
+    paths = RunPaths(root)
+    run_config = _run_config(paths)
+    in_run = {
+        n
+        for n in MODEL_NAMES
+        if paths.checkpoint(n, "latest").exists() or paths.checkpoint(n, "best").exists()
+    }
+    in_run |= set(run_config.models if run_config else ())
+    if not in_run:
+        raise CheckpointError(
+            f"no run to resume in {root} (no {RunPaths(root).run_config.name}, no "
+            f"checkpoints/<name>_latest.pt)"
+        )
+    if models:
+        wanted = resolve_models(models)
+        absent = [n for n in wanted if n not in in_run]
+        if absent:
+            raise ConfigError(
+                f"--model: the run in {root} has no {', '.join(absent)}; it has "
+                f"{', '.join(n for n in MODEL_NAMES if n in in_run)}"
+            )
+    else:
+        wanted = tuple(n for n in MODEL_NAMES if n in in_run)
+    plans, skipped, warnings = [], {}, []
+    for name in wanted:
+        plan = _plan_model(name, paths, run_config, epochs=epochs, source=source, device=device,
+                           overrides=overrides or {})  # fmt: skip
+        if isinstance(plan, str):
+            skipped[name] = plan
+        else:
+            warnings.extend(plan.warnings)
+            plans.append(plan)
+    return plans, skipped, warnings
 
 
 def remove_stale_temp_files(root: Path) -> int:
@@ -108,89 +296,39 @@ def remove_stale_temp_files(root: Path) -> int:
     return removed
 
 
-def _check_locked(config: RunConfig, overrides: dict[str, Any], name: str) -> None:
-    problems = []
-    for key, value in overrides.items():
-        if value is None or key not in LOCKED:
-            continue
-        section, attr, flag = LOCKED[key]
-        recorded = getattr(getattr(config, section), attr)
-        given = str(value) if key == "data" else value
-        if given != recorded:
-            problems.append(
-                f"{flag}: the run of {name} was recorded with {recorded!r}, not {given!r}; resume "
-                "cannot change the data, split or training order (start a new run with "
-                "`emotrain train ... --overwrite` instead)"
-            )
-    if problems:
-        raise ConfigError(problems)
+def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter) -> Any:
+    """Export and plot a model whose training ended (or whose plan was shortened to what is done)."""
+    from emotrain.config import model_seed
+    from emotrain.training.metrics import TrainingMetrics
+    from emotrain.training.model_trainer import ModelResult
+    from emotrain.training.trainer import finish_model
 
-
-def plan_resume(
-    output: str | Path,
-    *,
-    models: list[str] | tuple[str, ...] | str | None = None,
-    epochs: int | None = None,
-    source: str = "latest",
-    device: str | None = None,
-    overrides: dict[str, Any] | None = None,
-) -> tuple[list[ResumePlan], dict[str, str], list[str]]:
-    """Decide what to continue, reading checkpoints only: nothing is written here."""
-    root = Path(output)
-    if not root.is_dir():
-        raise ConfigError(f"OUTPUT_DIR: {root} is not a folder holding an emotrain run")
-    if source not in ("latest", "best"):
-        raise ConfigError(f"--from: {source!r} is not one of latest, best")
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs: must be an integer >= 1, got {epochs}")
-    paths = RunPaths(root)
-    wanted = resolve_models(models) if models else MODEL_NAMES
-    present = [n for n in wanted if _checkpoint_path(paths, n, source).exists()]
-    if not present:
-        looked = paths.checkpoints_dir / f"<name>_{source}.pt"
-        raise CheckpointError(f"no checkpoint to resume from in {root} (looked for {looked})")
-    plans, skipped, warnings = [], {}, []
-    for name in present:
-        path = _checkpoint_path(paths, name, source)
-        ckpt = _load(path, source, root)
-        spec = spec_for_checkpoint(ckpt, path)
-        if spec.name != name:
-            raise CheckpointError(f"{path} holds a {spec.name} checkpoint, not {name}")
-        notes: list[str] = []
-        warns: list[str] = []
-        config = _recorded_config(ckpt, name, root, warns)
-        if _has_config(ckpt):
-            _check_locked(config, overrides or {}, name)
-        else:  # nothing recorded to protect: the user's options describe the run
-            config = _apply(config, overrides or {})
-        training = config.training
-        if epochs is not None and epochs != training.epochs:
-            notes.append(f"[{name}] planned epochs changed from {training.epochs} to {epochs}")
-            training = replace(training, epochs=epochs)
-        if device is not None and device != training.device:
-            warns.append(
-                f"[{name}] device changed from {training.device} to {device}: results may differ "
-                "in the last bits from an uninterrupted run"
-            )
-            training = replace(training, device=device)
-        config = replace(config, training=training)
-        config.validate()
-        done = int(ckpt.get("epoch", 0))
-        history = ckpt.get("metrics")
-        status = ckpt.get("status") or (
-            history.get("status", "running") if isinstance(history, dict) else "running"
-        )
-        if status in ("early_stopped", "diverged"):
-            skipped[name] = f"already finished ({status.replace('_', ' ')} at epoch {done})"
-            continue
-        if done >= training.epochs:
-            skipped[name] = f"already finished ({done} of {training.epochs} epochs)"
-            continue
-        if source == "best":
-            notes.append(f"[{name}] continuing from the best checkpoint (epoch {done})")
-        warnings.extend(warns)
-        plans.append(ResumePlan(name, path, ckpt, config, warns, notes))
-    return plans, skipped, warnings
+    ckpt = plan.ckpt or {}
+    history = (
+        TrainingMetrics.from_dict(ckpt["metrics"])
+        if isinstance(ckpt.get("metrics"), dict)
+        else None
+    )
+    if history is not None and history.status not in FINAL_STATUSES:
+        # --epochs shortened the plan to what is already done: the run is finished now.
+        history.status = "finished"
+        ckpt = {**ckpt, "finished": True, "status": "finished", "metrics": history.to_dict()}
+        save_checkpoint(paths.checkpoint(plan.name, "latest"), ckpt)
+        history.save(paths.history_dir)
+    files = finish_model(plan.name, paths, history.to_dict() if history else {}, reporter,
+                         seed=model_seed(plan.config.training.seed, plan.name))  # fmt: skip
+    exported = files.pop("export", None)
+    return ModelResult(
+        name=plan.name,
+        status=history.status if history else "finished",
+        best_epoch=ckpt.get("best_epoch"),
+        best_val_loss=ckpt.get("best_val_loss"),
+        val_metrics=dict(ckpt.get("val_metrics") or {}),
+        epochs_run=int(ckpt.get("epoch", 0) or 0),
+        stop_reason=history.stop_reason if history else None,
+        files={**files, **({"export": exported.path} if exported else {})},
+        export_error=exported.max_abs_error if exported else None,
+    )
 
 
 def resume(
@@ -204,7 +342,7 @@ def resume(
     reporter: Reporter | None = None,
     stop_event: threading.Event | None = None,
 ) -> ResumeOutcome:
-    """What `emotrain resume` runs: continue every unfinished model of the run in `output`."""
+    """What `emotrain resume` runs: finish every model of the run in `output`."""
     from emotrain.training.device import resolve_device
     from emotrain.training.trainer import PreparedModel, load_model_data, run_models
 
@@ -212,35 +350,47 @@ def resume(
     plans, skipped, warnings = plan_resume(
         output, models=models, epochs=epochs, source=source, device=device, overrides=overrides
     )
-    results: list[Any] = []
-    if plans:
-        remove_stale_temp_files(Path(output))
+    paths = RunPaths(Path(output))
     for message in warnings:
         reporter.warn(message)
     for plan in plans:
         for message in plan.notes:
             reporter.message(message)
+    results: list[Any] = []
     try:
+        # Every model's device and data are checked before anything is written.
+        prepared: dict[str, tuple[Any, Any]] = {}
         for plan in plans:
-            config = plan.config
-            dev = resolve_device(config.training.device)
-            data = load_model_data(plan.name, config, reporter)
-            recorded = plan.ckpt.get("data_fingerprint")
+            if plan.action == "finish":
+                continue
+            dev = resolve_device(plan.config.training.device)
+            data = load_model_data(plan.name, plan.config, reporter)
+            recorded = (plan.ckpt or {}).get("data_fingerprint")
             if recorded and recorded != data.fingerprint():
                 raise DataError(
                     f"[{plan.name}] the training data changed since the run started (fingerprint "
                     f"{recorded[:12]} recorded, {data.fingerprint()[:12]} now); resuming would mix "
                     "two datasets. Restore the data, or start a new run with --overwrite"
                 )
-            ckpt = dict(plan.ckpt)
+            prepared[plan.name] = (dev, data)
+        if stop_event is not None and stop_event.is_set():
+            raise RunInterrupted(f"interrupted before resuming; {paths.root} was not changed")
+        if plans:
+            remove_stale_temp_files(paths.root)
+        for plan in plans:
+            if plan.action == "finish":
+                results.append(_finish_only(plan, paths, reporter))
+                continue
+            dev, data = prepared[plan.name]
             results += run_models(
-                config,
+                plan.config,
                 [PreparedModel(plan.name, data)],
-                RunPaths(Path(config.output)),
+                paths,
                 reporter,
                 device=dev,
                 stop_event=stop_event,
-                checkpoints={plan.name: ckpt},
+                checkpoints={plan.name: plan.ckpt} if plan.ckpt is not None else None,
+                rewrite_latest=source == "best",
             )
     finally:
         reporter.close()

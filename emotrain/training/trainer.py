@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from emotrain.config import RunConfig, model_seed
 from emotrain.data.base import SequenceData
 from emotrain.data.split import split_by_group, write_manifest
-from emotrain.errors import ConfigError, TrainingError
+from emotrain.errors import ConfigError, RunInterrupted, TrainingError
 from emotrain.io import atomic_write_json
 from emotrain.models.registry import get_spec
 from emotrain.training.model_trainer import ModelResult, ModelTrainer
@@ -32,11 +33,14 @@ def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
     if root.exists() and not root.is_dir():
         raise ConfigError(f"--output: {root} exists and is not a folder")
     paths = RunPaths(root)
+    for folder in (paths.checkpoints_dir, paths.history_dir, paths.plots_dir, paths.splits_dir):
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"--output: {folder} is a file, but the run needs a folder there")
     existing = [name for name in config.models if paths.has_run(name)]
     if existing and not overwrite:
         raise TrainingError(
-            f"{root} already holds a run of {', '.join(existing)}; continue it with "
-            f"`emotrain resume {root}`, or start again with --overwrite"
+            f"{root} already holds {', '.join(existing)} (a run or an exported model); continue "
+            f"a run with `emotrain resume {root}`, or replace it with --overwrite"
         )
     return paths
 
@@ -85,38 +89,38 @@ def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
 
 
 def finish_model(
-    trainer: ModelTrainer, result: ModelResult, paths: RunPaths, reporter: Reporter
-) -> None:
-    """Best weights back in, then the RTNeural export (verified) and the curves."""
-    from emotrain.export.rtneural import checkpoint_metadata, export_model
+    name: str, paths: RunPaths, history: dict, reporter: Reporter, *, seed: int
+) -> dict:
+    """The end of a model's run, from its files alone: export `best.pt` (verified, through the same
+    exporter as `emotrain export-rtneural`) and draw the curves. Working from files lets `resume`
+    redo it for a run killed between its last checkpoint and its export."""
+    from emotrain.export.rtneural import export_checkpoint
     from emotrain.plotting import plot_history
-    from emotrain.training.checkpoint import load_checkpoint
 
-    name = result.name
-    trainer.stopper.restore(trainer.model)
-    model = trainer.model.to("cpu").eval()
-    files: dict[str, Path] = {}
-    if result.best_epoch is not None:
-        best_path = paths.checkpoint(name, "best")
-        metadata = checkpoint_metadata(load_checkpoint(best_path), best_path)
-        metadata.update(
-            data_fingerprint=trainer.data_fingerprint,
-            training_data=trainer.description,
-            best_epoch=result.best_epoch,
-            val_metrics={"val_loss": result.best_val_loss, **result.val_metrics},
-        )
-        exported = export_model(
-            model, paths.export(name), metadata=metadata, verify=True, seed=trainer.seed
-        )
-        result.export_error = exported.max_abs_error
-        files["export"] = exported.path
-        files["best"] = paths.checkpoint(name, "best")
+    files: dict[str, Any] = {
+        "latest": paths.checkpoint(name, "latest"),
+        "history": paths.history_json(name),
+    }
+    best = paths.checkpoint(name, "best")
+    if best.exists():
+        files["best"] = best
+        files["export"] = export_checkpoint(best, paths.root, overwrite=True, seed=seed)
     else:
         reporter.message(f"[{name}] no epoch completed a finite validation; nothing exported")
-    files["latest"] = paths.checkpoint(name, "latest")
-    files["history"] = paths.history_json(name)
-    for p in plot_history(trainer.history.to_dict(), paths.plots_dir):
+    for p in plot_history(history, paths.plots_dir):
         files[p.stem.rsplit("_", 1)[-1] + "_plot"] = p
+    return files
+
+
+def _finish(
+    trainer: ModelTrainer, result: ModelResult, paths: RunPaths, reporter: Reporter
+) -> None:
+    trainer.stopper.restore(trainer.model)  # the trainer ends holding the best weights
+    files = finish_model(result.name, paths, trainer.history.to_dict(), reporter, seed=trainer.seed)
+    exported = files.pop("export", None)
+    if exported is not None:
+        result.export_error = exported.max_abs_error
+        files["export"] = exported.path
     result.files = files
 
 
@@ -129,8 +133,13 @@ def run_models(
     device,
     stop_event: threading.Event | None = None,
     checkpoints: dict | None = None,
+    rewrite_latest: bool = False,
 ) -> list[ModelResult]:
-    """Train each prepared model; `checkpoints` maps names to a state to continue from (resume)."""
+    """Train each prepared model; `checkpoints` maps names to a state to continue from (resume).
+
+    `rewrite_latest`: the state came from another file (`--from best`), so `latest.pt` is made to
+    match it before training goes on; otherwise it would describe a future this run will not have.
+    """
     results = []
     for item in prepared:
         spec = get_spec(item.name)
@@ -139,7 +148,9 @@ def run_models(
             from emotrain.data.split import split_from_manifest
 
             manifest = ckpt["split"]
-            split = split_from_manifest(item.data.groups, manifest)
+            split = split_from_manifest(
+                item.data.groups, manifest, source=f"the split recorded in {item.name}'s checkpoint"
+            )
         else:
             split = split_by_group(
                 item.data.groups,
@@ -164,8 +175,10 @@ def run_models(
         )
         if ckpt is not None:
             trainer.load_state(ckpt)
+            if rewrite_latest:
+                trainer._save_latest()
         result = trainer.fit()
-        finish_model(trainer, result, paths, reporter)
+        _finish(trainer, result, paths, reporter)
         results.append(result)
     return results
 
@@ -186,6 +199,8 @@ def train(
     device = resolve_device(config.training.device)
     paths = check_output(config, overwrite)
     prepared = prepare_data(config, reporter)
+    if stop_event is not None and stop_event.is_set():
+        raise RunInterrupted(f"interrupted before training started; {paths.root} was not changed")
     # Inputs are valid: from here on the run folder may change.
     if overwrite:
         for name in config.models:

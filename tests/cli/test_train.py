@@ -115,6 +115,7 @@ BAD = [
     (["--data-format", "mp3"], "--data-format"),
     (["--min-delta", "-1"], "--min-delta"),
     (["--early-stopping-patience", "0"], "--early-stopping-patience"),
+    (["--data-format", "synthetic", "--data", "."], "--data-format"),
 ]
 
 
@@ -137,10 +138,20 @@ def test_several_problems_are_reported_at_once(tmp_path, cli):
     assert "--epochs" in result.err and "--batch-size" in result.err
 
 
-def test_non_numeric_option_is_a_usage_error(tmp_path, cli):
-    result = cli("train", "-o", tmp_path / "r", "--epochs", "many")
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["train", "--epochs", "many"], "--epochs"),
+        (["train", "--no-such-option"], "--no-such-option"),
+        (["resume"], "Missing argument"),
+        (["trian"], "No such command"),
+    ],
+)
+def test_typer_usage_errors_are_one_line_too(tmp_path, cli, args, needle):
+    result = cli(*args)
     assert result.code == 2
-    assert "--epochs" in result.err + result.out
+    assert result.err_lines == [result.err_lines[0]] and needle in result.err
+    assert result.err.startswith("error: ") and "--help" in result.err
 
 
 def test_debug_shows_the_traceback(tmp_path, cli):
@@ -171,6 +182,11 @@ def test_same_seed_same_bits_other_seed_other_bits(tmp_path, cli):
         runs[label] = out
     wa, wb, wc = (_weights(runs[k] / "checkpoints/melodytransformer_latest.pt") for k in "abc")
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    ra, rb = (
+        load_checkpoint(runs[k] / "checkpoints/melodytransformer_latest.pt")["rng"] for k in "ab"
+    )
+    assert torch.equal(ra["numpy"]["state"], rb["numpy"]["state"])  # numpy is seeded too
+    assert torch.equal(ra["torch"], rb["torch"])
     assert not all(torch.equal(wa[k], wc[k]) for k in wa)
     assert _rows(runs["a"] / "history/melodytransformer_history.json") == _rows(
         runs["b"] / "history/melodytransformer_history.json"
@@ -275,14 +291,14 @@ def test_early_stopping_restores_the_best_epoch_bit_for_bit(tmp_path, monkeypatc
         return next(scripted), metrics
 
     restored = {}
-    real_finish = trainer_mod.finish_model
+    real_finish = trainer_mod._finish
 
     def finish(trainer, result, paths, reporter):
         real_finish(trainer, result, paths, reporter)
         restored.update({k: v.clone() for k, v in trainer.model.state_dict().items()})
 
     monkeypatch.setattr(mt.ModelTrainer, "validate", validate)
-    monkeypatch.setattr(trainer_mod, "finish_model", finish)
+    monkeypatch.setattr(trainer_mod, "_finish", finish)
     results = emotrain.train(
         "groove",
         output=tmp_path / "run",
@@ -300,3 +316,77 @@ def test_early_stopping_restores_the_best_epoch_bit_for_bit(tmp_path, monkeypatc
         assert not torch.equal(v, snapshots[4][k]) or v.numel() == 0
     best = load_checkpoint(tmp_path / "run/checkpoints/groovepredictor_best.pt")
     assert all(torch.equal(best["model_state_dict"][k], snapshots[2][k]) for k in restored)
+
+
+def test_ctrl_c_while_data_loads_leaves_the_old_run_untouched(tiny_run, tmp_path):
+    import shutil
+    import threading
+
+    from emotrain.config import DataConfig, RunConfig, TrainingConfig
+    from emotrain.errors import RunInterrupted
+    from emotrain.training.trainer import train
+
+    run = tmp_path / "copy"
+    shutil.copytree(tiny_run, run)
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    stop = threading.Event()
+    stop.set()  # Ctrl-C arrived while the data was being prepared
+    config = RunConfig(models=("groovepredictor",), data=DataConfig(samples=24, seq_len=4),
+                       training=TrainingConfig(epochs=1, batch_size=8, device="cpu"), output=str(run))  # fmt: skip
+    with pytest.raises(RunInterrupted, match="was not changed"):
+        train(config, overwrite=True, stop_event=stop)
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+
+def test_an_exported_model_alone_is_not_overwritten(tmp_path, cli):
+    plugin = tmp_path / "plugin_models"
+    plugin.mkdir()
+    (plugin / "groovepredictor.json").write_text('{"in_shape": [null, 64], "layers": []}')
+    result = cli("train", "-m", "groove", "--epochs", "1", "-o", plugin, *TINY)
+    assert result.code == 1 and "--overwrite" in result.err
+    assert (plugin / "groovepredictor.json").read_text().startswith('{"in_shape"')
+
+
+def test_a_file_where_a_run_folder_goes_is_a_usage_error(tmp_path, cli):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "checkpoints").write_text("not a folder")
+    result = cli("train", "-m", "groove", "--epochs", "1", "-o", out, *TINY)
+    assert result.code == 2 and "checkpoints" in result.err
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoints"]
+
+
+def test_python_api_reports_wrongly_typed_options():
+    from emotrain.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        emotrain.train("groove", output="unused", epochs="3", seed=None)
+    assert "--epochs: must be an integer" in str(info.value)
+    assert "--seed: must be an integer" in str(info.value)
+
+
+def test_paths_that_look_like_rich_markup_are_printed_as_they_are(tmp_path, cli):
+    out = tmp_path / "run[/b] [bold]x"
+    result = cli("train", "-m", "dynamics", "--epochs", "1", "-o", out, *TINY)
+    assert result.code == 0, result.err
+    assert "run[/b] [bold]x" in result.out.replace("\n", "")
+
+
+def test_rich_progress_escapes_what_it_prints():
+    import io
+
+    from rich.console import Console
+
+    from emotrain.training.progress import RichReporter
+
+    buffer = io.StringIO()
+    reporter = RichReporter(Console(file=buffer, force_terminal=True, width=160))
+    reporter.data_progress("[emotionrecognizer] extracting audio features", 3, 3)
+    reporter.model_started("emotionrecognizer", start_epoch=0, epochs=1, batches=1, n_train=2,
+                           n_val=1, description="folder corpus at /data/a[/b]")  # fmt: skip
+    reporter.message("skipped /data/[intro].wav")
+    reporter.close()
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())  # colours and cursor moves
+    assert "a[/b]" in text and "[intro].wav" in text and "[emotionrecognizer]" in text

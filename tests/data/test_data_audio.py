@@ -119,3 +119,33 @@ def test_cache_location_defaults(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     if user_cache_dir().is_relative_to(tmp_path):  # Linux and other XDG platforms
         assert resolve_cache_dir(None, None) == tmp_path / "xdg" / "emotrain" / "features"
+
+
+@pytest.mark.parametrize(
+    ("module", "attribute"), [("soundfile", "__libsndfile_version__"), ("soxr", "__version__")]
+)
+def test_an_upgraded_decoder_or_resampler_misses_the_cache(
+    tmp_path, monkeypatch, module, attribute
+):
+    """Another libsndfile may decode an MP3 a few samples differently, another soxr resample
+    differently: features made with the old ones must not be served to the new ones."""
+    import importlib
+
+    files = _files(tmp_path, 1)
+    old = FeatureCache(tmp_path / "cache")
+    assert not extract_all(files, old)[0].cached
+    assert extract_all(files, FeatureCache(tmp_path / "cache"))[0].cached
+    monkeypatch.setattr(importlib.import_module(module), attribute, "999.0.0-upgraded")
+    upgraded = FeatureCache(tmp_path / "cache")
+    assert upgraded.key != old.key
+    assert not extract_all(files, upgraded)[0].cached  # the old entry is ignored, not an error
+    assert len(list((tmp_path / "cache").rglob("*.npy"))) == 2
+
+
+def test_an_appledouble_file_does_not_break_its_mp3(tmp_path):
+    """macOS leaves `._<name>` beside every file copied to a non-Mac disk; DEAM and PMEmo are MP3."""
+    mp3 = write_audio(tmp_path / "2.mp3", 0, 0.5)
+    (tmp_path / "._2.mp3").write_bytes(
+        b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 64
+    )
+    assert load_audio(mp3).shape[0] > 0

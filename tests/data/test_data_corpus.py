@@ -8,7 +8,14 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from corpora import DEAM_IDS, EMOPIA_CLIPS, make_midi_folder, write_audio, write_csv
+from corpora import (
+    DEAM_DYNAMIC_DIR,
+    DEAM_IDS,
+    EMOPIA_CLIPS,
+    make_midi_folder,
+    write_audio,
+    write_csv,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,11 +27,14 @@ from emotrain.data.deam import plan as deam_plan
 from emotrain.data.features import DEFAULT_PARAMS, log_mel
 from emotrain.data.labels import emotion_embedding
 from emotrain.data.midi import piano_roll
+from emotrain.data.pmemo import plan as pmemo_plan
 from emotrain.data.split import split_by_group
 from emotrain.errors import ConfigError, DataError
 from emotrain.models import MODEL_NAMES, get_spec
 
 EMOTION, MELODY = get_spec("emotion"), get_spec("melody")
+#: The start of a macOS AppleDouble file (magic, version, "Mac OS X" filler), as `._x` holds it.
+APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 64
 
 
 def load(path, model=EMOTION, fmt="auto", tmp=None, **kw):
@@ -265,3 +275,104 @@ def emopia_groups(tmp_path_factory) -> list[str]:
 
     root = make_emopia(tmp_path_factory.mktemp("emopia_split"))
     return load(root, MELODY, seq_len=4).groups
+
+
+def _break_dynamic_row(root, fmt):
+    """Spoil one song's dynamic label, leave its static label alone; return (audio, reason)."""
+    import csv
+
+    if fmt == "deam":
+        path = root / DEAM_DYNAMIC_DIR / "valence.csv"
+        rows = list(csv.reader(path.open(newline="")))
+        rows[2][2] = "x"  # song "3", sample_15500ms
+        write_csv(path, rows[0], rows[1:])
+        return "MEMD_audio/3.mp3", "'x' at sample_15500ms is not a number in valence.csv"
+    path = root / "annotations" / "dynamic_annotations.csv"
+    rows = list(csv.reader(path.open(newline="")))
+    rows[1][2] = ""  # song "1", first row: arousal missing, valence present
+    write_csv(path, rows[0], rows[1:])
+    return "chorus/1.mp3", "Arousal(mean) is missing in dynamic_annotations.csv"
+
+
+@pytest.mark.parametrize("fmt", ["deam", "pmemo"])
+def test_broken_dynamic_label_is_reported_though_the_static_one_trains(
+    request, copy_corpus, tmp_path, fmt
+):
+    root = copy_corpus(request.getfixturevalue(f"{fmt}_corpus"))
+    audio, why = _break_dynamic_row(root, fmt)
+    song = audio.split("/")[1].split(".")[0]
+    data = load(root, tmp=tmp_path, seq_len=16)
+    assert song in data.groups  # it still trains, on its static label ...
+    assert [(s.item, s.reason) for s in data.report.skipped] == [
+        (f"{audio} (dynamic label)", f"{why}; the song's static label is used instead")
+    ]  # ... but the bad row is in the report
+    assert any(n.startswith("labels: ") and "static" in n for n in data.report.notes)
+    with pytest.raises(DataError, match=rf"--strict: 1 item\(s\) .*{audio} \(dynamic label\)"):
+        load(root, tmp=tmp_path, strict=True)
+    report = DataReport("deam")
+    static_only = (deam_plan if fmt == "deam" else pmemo_plan)(root, report, "static")
+    assert song in {i.song for i in static_only} and report.skipped == []  # not asked for
+    dynamic_only = (deam_plan if fmt == "deam" else pmemo_plan)(root, report, "dynamic")
+    assert song not in {i.song for i in dynamic_only}
+    assert (audio, why) in [(s.item, s.reason) for s in report.skipped]
+
+
+def test_hidden_and_appledouble_files_are_ignored_everywhere(request, copy_corpus, tmp_path):
+    """macOS writes `._<name>` beside every file it copies to a non-Mac disk: never a song."""
+    cases = [
+        ("emopia_corpus", MELODY, "midis/._Q1__kJtgm1OUNA_0.mid"),
+        ("midi_folder", MELODY, "._piece_0.mid"),
+        ("audio_folder", EMOTION, "clips/._take_0.wav"),
+        ("deam_corpus", EMOTION, "MEMD_audio/._2.mp3"),
+        ("pmemo_corpus", EMOTION, "chorus/._1.mp3"),
+    ]
+    for fixture, model, hidden in cases:
+        root = copy_corpus(request.getfixturevalue(fixture))
+        (root / hidden).write_bytes(APPLE_DOUBLE)
+        if fixture in ("deam_corpus", "pmemo_corpus"):
+            # Listing only: libsndfile itself trips over `._x.mp3` when decoding x.mp3 (see
+            # test_data_audio.py::test_an_appledouble_file_does_not_break_its_mp3).
+            report = DataReport(fixture)
+            items = (deam_plan if fixture == "deam_corpus" else pmemo_plan)(root, report)
+            assert report.skipped == [] and all(not i.path.name.startswith(".") for i in items)
+            continue
+        data = load(root, model, tmp=tmp_path, seq_len=8, strict=True)
+        assert data.report.skipped == [], fixture
+
+
+def test_labels_csv_without_usable_rows_says_what_is_wrong(tmp_path, capsys):
+    from emotrain.cli import main
+
+    root = tmp_path / "songs"
+    write_csv(root / "labels.csv", ["file", "valence", "arousal"], [])
+    with pytest.raises(DataError, match=r"labels.csv has no rows \(only its header\)"):
+        supported_models(DataConfig(format="auto", path=str(root)))
+    with pytest.raises(DataError, match="has no rows"):
+        load(root, tmp=tmp_path)
+    code = main(["train", "--data", str(root), "-o", str(tmp_path / "run"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "labels.csv has no rows" in err and "nothing" not in err
+    assert err.count("\n") == 1
+    write_csv(root / "labels.csv", ["file", "valence", "arousal"], [["notes.txt", "0", "0"]])
+    with pytest.raises(DataError, match=r"lists no audio or MIDI file \(its files end in \.txt"):
+        load(root, MELODY, tmp=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "problem"),
+    [
+        (["a", "b"], "expected a JSON object with 'train' and 'val' lists of song ids, got list"),
+        ({"train": ["a"], "val": 5}, "'val' must be a list of song ids, got int"),
+        ({"train": "abc", "val": ["b"]}, "'train' must be a list of song ids, got str"),
+        ({"train": ["a"]}, "it has no 'val' list of song ids"),
+        ({"train": ["a", 3], "val": ["b"]}, "'train' must hold song ids (strings), not int values"),
+    ],
+)
+def test_malformed_split_manifest_is_one_clear_error(manifest, problem):
+    from emotrain.data.split import split_from_manifest
+
+    with pytest.raises(DataError) as caught:
+        split_from_manifest(["a", "b", "c"], manifest, source="split manifest s.json")
+    assert str(caught.value) == f"split manifest s.json is corrupt: {problem}"
+    good = split_from_manifest(["a", "b", "a"], {"train": ["a"], "val": ["b"]})
+    assert good.train_index == (0, 2) and good.val_index == (1,)

@@ -73,3 +73,61 @@ def test_roll_marks_exactly_the_overlapped_steps(tmp_path_factory, notes, tpq):
             if start < (s + 1) * step and start + dur > s * step:
                 expected[s, pitch] = 1
     np.testing.assert_array_equal(roll, expected)
+
+
+def test_overlapping_and_adjacent_notes_of_one_key_merge(tmp_path):
+    # tpq 480: steps of 120 ticks. Three overlapping Cs, one right after them, one later alone.
+    notes = [(0, 240, 60), (120, 360, 60), (60, 100, 60), (480, 120, 60), (960, 120, 60)]
+    roll = piano_roll(_write(tmp_path / "o.mid", notes))
+    assert roll.dtype == np.float32 and set(np.unique(roll)) <= {0.0, 1.0}
+    assert roll[:, 60].tolist() == [1, 1, 1, 1, 1, 0, 0, 0, 1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    notes=st.lists(
+        st.tuples(st.integers(0, 2000), st.integers(1, 900), st.integers(60, 62)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_stacked_notes_on_few_keys(tmp_path_factory, notes):
+    """Many notes on three keys overlap, abut and nest: the roll is still their exact union."""
+    path = _write(tmp_path_factory.mktemp("k") / "n.mid", notes, tpq=120)
+    roll = piano_roll(path)
+    expected = np.zeros_like(roll)
+    for start, dur, pitch in notes:
+        expected[start // 30 : -(-(start + dur) // 30), pitch] = 1
+    np.testing.assert_array_equal(roll, expected)
+
+
+def _peak_bytes(fn) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+    except MidiReadError:
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_note_at_a_huge_tick_is_refused_without_allocating(tmp_path):
+    # A few dozen bytes of MIDI whose one note sits 300,000 sixteenths (over 10 hours) in.
+    path = _write(tmp_path / "far.mid", [(0, 120, 60), (300_000 * 120, 120, 62)])
+    assert path.stat().st_size < 100
+    with pytest.raises(MidiReadError, match=r"too long: 300,001 sixteenth steps \(at most 200,000"):
+        piano_roll(path)
+    assert _peak_bytes(lambda: piano_roll(path)) < 10_000_000
+
+
+def test_a_long_file_needs_little_more_than_its_roll(tmp_path):
+    path = _write(tmp_path / "long.mid", [(0, 120, 60), (100_000 * 120, 120, 62)])
+    roll = piano_roll(path)
+    assert roll.shape == (100_001, 128) and roll[0, 60] == 1 and roll[-1, 62] == 1
+    assert roll.sum() == 2
+    # The float32 roll itself is 51 MB; int32 counts and an int64 running sum would add 150 MB.
+    assert _peak_bytes(lambda: piano_roll(path)) < 1.5 * roll.nbytes

@@ -210,3 +210,26 @@ def test_mean_baseline() -> None:
     assert pred.shape == targets.shape and pred[1, 1].tolist() == [4.0, 0.5]
     assert m.mae(pred, targets) == pytest.approx((3 + 1 + 1 + 3 + 0.5 * 4) / 8)
     assert "training split" in baselines.describe("melodytransformer", "the training split")
+
+
+def test_melody_figures_without_an_active_note_are_undefined_not_zero() -> None:
+    """With no sounding note, a pitch-class distance of 0 would read as a perfect match."""
+    g = torch.Generator().manual_seed(2)
+    prob, silent = torch.rand(2, 4, 128, generator=g), torch.zeros(2, 4, 128)
+    assert m.topk_prf(prob, silent) == (None, None, None, 0)
+    assert m.pitch_class_distance(prob, silent) == (None, None, 0)
+    scores = m.model_metrics("melodytransformer", prob, silent)
+    for key in ("topk_precision", "topk_recall", "topk_f1", "pc_hist_distance",
+                "pc_hist_distance_total"):  # fmt: skip
+        assert scores[key] is None, key
+    assert scores["bce"] > 0  # defined figures stay numbers
+    assert '"topk_f1": null' in json.dumps(scores, allow_nan=False)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_non_finite_figure_is_reported_as_undefined(bad: float) -> None:
+    pred, target = torch.zeros(2, 3, 32), torch.rand(2, 3, 32)
+    pred[0, 0, 0] = bad
+    scores = m.model_metrics("groovepredictor", pred, target)
+    assert scores == {"mse": None, "mae": None}
+    json.dumps(scores, allow_nan=False)

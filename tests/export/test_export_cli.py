@@ -81,7 +81,11 @@ def test_exports_an_emotrain_checkpoint_with_its_provenance(cli, tmp_path):
     assert block["source_checkpoint"]["written_by"] == "emotrain"
     assert block["data_fingerprint"] == "sha256:feedface"
     assert block["best_epoch"] == 4
-    assert block["val_metrics"] == {"mae": 0.125, "rmse": None}  # NaN is not JSON: null
+    assert block["val_metrics"] == {
+        "val_loss": 0.25,
+        "mae": 0.125,
+        "rmse": None,
+    }  # NaN is not JSON: null
     assert block["verification"]["max_abs_error_float32"] < 1e-6
 
     again = cli("export-rtneural", ckpt, "-o", out)  # the same export again is fine
@@ -215,3 +219,12 @@ def test_the_command_module_does_not_import_torch():
     code = "import sys, emotrain.cli.export; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_run_folder_with_old_script_file_names_exports(cli, tmp_path):
+    """The same search as `evaluate`: old scripts' names like GroovePredictor_best.pth are found."""
+    old = tmp_path / "old"
+    _emotrain_checkpoint(old / "GroovePredictor_best.pth", "groove")
+    result = cli("export-rtneural", old, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert (tmp_path / "out" / "groovepredictor.json").is_file()

@@ -98,3 +98,53 @@ def test_missing_and_corrupt_histories_are_refused(tmp_path: Path, capsys) -> No
 
     assert main(["plot", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_model_without_a_completed_epoch_is_passed_over(tmp_path: Path, capsys) -> None:
+    """A run interrupted in its last model's first epoch: the other models are still drawn."""
+    run = tmp_path / "run"
+    write_history(run, make_history("groovepredictor"))
+    started = make_history("dynamicsengine")
+    started["epochs"], started["status"] = [], "interrupted"
+    write_history(run, started)
+    assert main(["plot", str(run)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "note: dynamicsengine: no completed epoch yet; nothing to plot\n"
+    assert sorted(p.name for p in (run / "plots").iterdir()) == [
+        "groovepredictor_loss.png",
+        "groovepredictor_metric.png",
+    ]
+    assert "groovepredictor_loss.png" in captured.out
+
+    write_history(run, {**make_history("groovepredictor"), "epochs": []})
+    assert main(["plot", str(run), "-o", str(tmp_path / "none")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: nothing to plot: none of the 2 histories has a completed")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "none").exists()
+
+    other = tmp_path / "other"
+    write_history(other, make_history("dynamicsengine"))
+    notes: list[str] = []
+    written = plot_runs([run, other], output=tmp_path / "cmp", note=notes.append)
+    assert [p.name for p in written] == ["dynamicsengine_loss.png", "dynamicsengine_metric.png"]
+    assert len(notes) == 2 and all("no completed epoch yet" in n and str(run) in n for n in notes)
+
+
+def test_output_that_is_a_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    run = tmp_path / "run"
+    write_history(run, make_history())
+    taken = tmp_path / "plots.png"
+    taken.write_bytes(b"mine")
+    assert main(["plot", str(run), "-o", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --output: {taken} is a file; give a folder for the PNGs\n"
+    assert taken.read_bytes() == b"mine" and not (run / "plots").exists()
+
+
+def test_markup_characters_in_paths_are_printed_as_they_are(tmp_path: Path, capsys) -> None:
+    for run in (tmp_path / "[best]", tmp_path / "run[/b]"):
+        write_history(run, make_history())
+        assert main(["plot", str(run)]) == 0
+        out = " ".join(capsys.readouterr().out.split())
+        assert f"wrote {run / 'plots' / 'groovepredictor_loss.png'}" in out

@@ -6,6 +6,7 @@ POINT is one of:
   after-latest   right after the latest checkpoint of EPOCH is on disk
   mid-write      halfway through writing the latest checkpoint of EPOCH (temp file half written)
   after-best     right after the best checkpoint of EPOCH is on disk, before latest is written
+  before-export  after the first model's last checkpoint, before its export (EPOCH is ignored)
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ def main() -> None:
     import emotrain.training.checkpoint as ckpt_mod
     import emotrain.training.model_trainer as mt
 
-    if point == "mid-epoch":
+    if point == "before-export":  # the last checkpoint is written; the export is not
+        import emotrain.training.trainer as trainer_mod
+
+        def finish(*args, **kwargs):
+            die()
+
+        trainer_mod._finish = finish
+    elif point == "mid-epoch":
         real = mt.loss_from_logits
         state = {"calls": 0}
         original_train_epoch = mt.ModelTrainer._train_epoch

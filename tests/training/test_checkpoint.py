@@ -153,3 +153,29 @@ def test_json_writes_refuse_nan_before_touching_the_file(tmp_path):
     with pytest.raises(ValueError):
         atomic_write_json(path, {"a": float("nan")})
     assert path.read_text() == '{\n  "a": 1\n}\n'
+
+
+def test_atomic_writes_get_normal_file_permissions(tmp_path):
+    """mkstemp creates 0600 files; an export must be readable by a plugin host like any file."""
+    import emotrain.io as eio
+
+    fresh = tmp_path / "model.json"
+    atomic_write_json(fresh, {"a": 1})
+    plain = tmp_path / "plain.json"
+    plain.write_text("{}")  # what open() gives under this process's umask
+    assert fresh.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 == 0o666 & ~eio._UMASK
+    kept = tmp_path / "kept.json"
+    kept.write_text("{}")
+    kept.chmod(0o640)
+    atomic_write_json(kept, {"b": 2})
+    assert kept.stat().st_mode & 0o777 == 0o640  # a replaced file keeps its mode
+
+
+@pytest.mark.parametrize("content", [b"hello\n", b"\x80\x02}q\x00.", bytes(range(256)) * 20, b""])
+def test_junk_files_are_not_checkpoints_and_not_called_unsafe(tmp_path, content):
+    path = tmp_path / "junk.pt"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert str(path) in str(info.value)
+    assert "refusing" not in str(info.value)

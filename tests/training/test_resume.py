@@ -307,3 +307,60 @@ def test_full_disk_mid_training_keeps_the_last_good_checkpoint(
     assert not list(out.rglob("*.tmp"))
     assert cli("resume", out, "--quiet").code == 0
     assert_same_run(out, reference)
+
+
+def _kill(point: str, epoch: int, args: list[str], out: Path) -> None:
+    proc = subprocess.run([sys.executable, str(RUNNER), point, str(epoch), "--", *args, "-o", str(out)],
+                          capture_output=True, text=True, env=_env())  # fmt: skip
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+
+
+def test_models_that_never_started_are_trained_by_resume(tmp_path):
+    """Killed inside the first of two models: resume finishes it and starts the second."""
+    args = ["train", "-m", "dynamics,groove", "--epochs", "3", *TINY]
+    reference, out = tmp_path / "ref", tmp_path / "run"
+    _emotrain(*args, "-o", reference)
+    _kill("after-latest", 2, args, out)
+    assert not (out / "checkpoints/groovepredictor_latest.pt").exists()
+    proc = _emotrain("resume", out)
+    assert "had not started" in proc.stdout
+    for name in ("dynamicsengine", "groovepredictor"):
+        a = load_checkpoint(out / f"checkpoints/{name}_latest.pt")
+        b = load_checkpoint(reference / f"checkpoints/{name}_latest.pt")
+        assert a["epoch"] == 3 and _same(a["model_state_dict"], b["model_state_dict"]), name
+        assert (out / f"{name}.json").is_file()
+    assert "already finished" in _emotrain("resume", out).stdout
+
+
+def test_a_run_killed_before_its_export_gets_it_on_resume(tmp_path, reference):
+    out = tmp_path / "run"
+    _kill("before-export", 0, ARGS, out)
+    assert not (out / f"{NAME}.json").exists()
+    assert load_checkpoint(out / f"checkpoints/{NAME}_latest.pt")["finished"] is True
+    proc = _emotrain("resume", out)
+    assert "export had not been written" in proc.stdout
+    assert_same_run(out, reference)
+    assert (out / f"plots/{NAME}_loss.png").is_file()
+
+
+def test_shortening_epochs_to_what_is_done_finishes_the_run(tmp_path):
+    out = _partial_run(tmp_path)  # killed after epoch 2 of 5
+    proc = _emotrain("resume", out, "--epochs", "2")
+    assert "export had not been written" in proc.stdout
+    history = json.loads((out / f"history/{NAME}_history.json").read_text())
+    assert history["status"] == "finished" and len(history["epochs"]) == 2
+    assert load_checkpoint(out / f"checkpoints/{NAME}_latest.pt")["finished"] is True
+    assert (out / f"{NAME}.json").is_file()
+
+
+def test_from_best_on_a_finished_run_changes_nothing(reference):
+    files = {p: p.read_bytes() for p in reference.rglob("*") if p.is_file()}
+    proc = _emotrain("resume", reference, "--from", "best")
+    assert "already finished" in proc.stdout
+    assert {p: p.read_bytes() for p in reference.rglob("*") if p.is_file()} == files
+
+
+def test_model_not_in_the_run_is_a_usage_error(reference, cli):
+    result = cli("resume", reference, "--model", "groove")
+    assert result.code == 2
+    assert "has no groovepredictor" in result.err and NAME in result.err
