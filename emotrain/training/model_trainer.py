@@ -21,6 +21,7 @@ from emotrain._version import __version__
 from emotrain.config import RunConfig, model_seed
 from emotrain.data.base import SequenceData
 from emotrain.data.split import Split
+from emotrain.errors import DataError
 from emotrain.models.spec import ModelSpec
 from emotrain.training.checkpoint import (
     FORMAT,
@@ -127,6 +128,11 @@ class ModelTrainer:
         self.description = data.description
         self.writer = BackgroundWriter()
         self.seed = model_seed(config.training.seed, spec.name)
+        if not split.train_index or not split.val_index:
+            raise DataError(
+                f"{spec.name}: the split leaves {len(split.train_index)} training and "
+                f"{len(split.val_index)} validation sequences; both need at least one"
+            )
         train_index = torch.tensor(split.train_index, dtype=torch.long)
         val_index = torch.tensor(split.val_index, dtype=torch.long)
         self.x_train = data.inputs[train_index].to(device)

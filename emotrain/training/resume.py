@@ -195,6 +195,12 @@ def _plan_model(
     try:
         if _has_config(ckpt):
             config = RunConfig.from_dict(ckpt["config"])
+            try:
+                config.validate()
+            except ConfigError as exc:  # the file's values, not the user's options
+                raise CheckpointError(
+                    f"{path}: its recorded configuration is invalid ({exc})"
+                ) from exc
             _check_locked(config, overrides, name)
         else:
             config = _apply(RunConfig(models=(name,)), overrides)

@@ -14,7 +14,7 @@ from typing import Any
 from emotrain.config import RunConfig, model_seed
 from emotrain.data.base import SequenceData
 from emotrain.data.split import split_by_group, write_manifest
-from emotrain.errors import ConfigError, RunInterrupted, TrainingError
+from emotrain.errors import CheckpointError, ConfigError, RunInterrupted, TrainingError
 from emotrain.io import atomic_write_json
 from emotrain.models.registry import get_spec
 from emotrain.training.model_trainer import ModelResult, ModelTrainer
@@ -174,7 +174,20 @@ def run_models(
             split_manifest=manifest,
         )
         if ckpt is not None:
-            trainer.load_state(ckpt)
+            try:
+                trainer.load_state(ckpt)
+            except (
+                TypeError,
+                ValueError,
+                KeyError,
+                AttributeError,
+                IndexError,
+                RuntimeError,
+            ) as exc:
+                raise CheckpointError(
+                    f"{item.name}: the checkpoint's training state is unreadable "
+                    f"({type(exc).__name__}: {exc})"[:300]
+                ) from exc
             if rewrite_latest:
                 trainer._save_latest()
         result = trainer.fit()

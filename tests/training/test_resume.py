@@ -364,3 +364,24 @@ def test_model_not_in_the_run_is_a_usage_error(reference, cli):
     result = cli("resume", reference, "--model", "groove")
     assert result.code == 2
     assert "has no groovepredictor" in result.err and NAME in result.err
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("model_state_dict", [1, 2, 3], "checkpoint"),
+        ("rng", {"torch": "not a tensor"}, "training state is unreadable"),
+        ("split", {"train": [], "val": []}, "both need at least one"),
+        ("config", {"training": {"epochs": "x"}}, "recorded configuration"),
+    ],
+)
+def test_hand_edited_checkpoint_fields_are_one_clear_error(tmp_path, cli, key, value, needle):
+    out = _partial_run(tmp_path)
+    path = out / f"checkpoints/{NAME}_latest.pt"
+    ckpt = load_checkpoint(path)
+    ckpt[key] = value
+    torch.save(ckpt, path)
+    result = cli("resume", out, "--quiet")
+    assert result.code in (1, 2), result.err
+    assert len(result.err_lines) == 1 and needle in result.err
+    assert "internal error" not in result.err
