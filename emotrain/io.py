@@ -94,3 +94,18 @@ def atomic_torch_save(path: str | os.PathLike[str], obj: Any) -> Path:
     buffer = io.BytesIO()
     torch.save(obj, buffer)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def check_folder_can_be_made(folder: Path, option: str = "--output") -> None:
+    """Refuse, before any work is done, a folder path that is (or sits inside) a file: otherwise
+    the error comes at the first write, after minutes of training or evaluating."""
+    from emotrain.errors import ConfigError
+
+    probe = Path(folder)
+    while not probe.exists():
+        if probe.parent == probe:
+            return
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "is a file" if probe == Path(folder) else f"is inside {probe}, which is a file"
+        raise ConfigError(f"{option}: {folder} {what}; give a folder")

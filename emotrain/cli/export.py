@@ -107,8 +107,9 @@ def export_rtneural(
         raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
     if not source.exists():
         raise ConfigError(f"SOURCE: no such checkpoint file or run folder: {source}")
-    if output.exists() and not output.is_dir():
-        raise ConfigError(f"--output: {output} is a file; give a folder")
+    from emotrain.io import check_folder_can_be_made
+
+    check_folder_can_be_made(output)
 
     from emotrain.export.rtneural import export_checkpoint
 

@@ -25,7 +25,7 @@ from emotrain.evaluation.data import (
     run_validation_data,
 )
 from emotrain.evaluation.discovery import find_checkpoints, locate
-from emotrain.io import atomic_write_json
+from emotrain.io import atomic_write_json, check_folder_can_be_made
 
 ProgressFn = Callable[[str], None]
 
@@ -175,16 +175,8 @@ def evaluate_checkpoint(
 
 
 def check_output_folder(folder: Path, file_name: str | None = None) -> None:
-    """Refuse an --output that cannot become a folder before any work is done (not after every
-    model was evaluated): the path, or the nearest existing folder above it, must be a folder."""
-    probe = folder
-    while not probe.exists():
-        if probe.parent == probe:
-            return
-        probe = probe.parent
-    if not probe.is_dir():
-        what = "is a file" if probe == folder else f"is inside {probe}, which is a file"
-        raise ConfigError(f"--output: {folder} {what}; give a folder")
+    """The report's folder must be possible, and its file name free for a file."""
+    check_folder_can_be_made(folder)
     if file_name is not None and (folder / file_name).is_dir():
         raise ConfigError(
             f"--output: {folder / file_name} is a folder; the report needs that name for a file"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from emotrain.errors import ConfigError, DataError
+from emotrain.errors import DataError
+from emotrain.io import check_folder_can_be_made
 from emotrain.plotting.compare import plot_comparison
 from emotrain.plotting.figures import plot_history
 from emotrain.plotting.history import find_histories, load_history
@@ -17,18 +18,6 @@ def _labels(run_dirs: Sequence[Path]) -> list[str]:
     """Run folder names for the legend; full paths where two folders share a name."""
     names = [p.resolve().name or str(p) for p in run_dirs]
     return [str(p) if names.count(n) > 1 else n for p, n in zip(run_dirs, names, strict=True)]
-
-
-def _check_output(folder: Path) -> None:
-    """An --output that is (or sits inside) a file is refused before any image is drawn."""
-    probe = folder
-    while not probe.exists():
-        if probe.parent == probe:
-            return
-        probe = probe.parent
-    if not probe.is_dir():
-        what = "is a file" if probe == folder else f"is inside {probe}, which is a file"
-        raise ConfigError(f"--output: {folder} {what}; give a folder for the PNGs")
 
 
 def plot_runs(
@@ -53,7 +42,7 @@ def plot_runs(
     if not dirs:
         raise DataError("no run folder given")
     if output is not None:
-        _check_output(Path(output))
+        check_folder_can_be_made(Path(output))
     wanted = resolve_models(models) if models else None
     found = [find_histories(d, wanted) for d in dirs]
     loaded = [{name: (path, load_history(path)) for name, path in runs.items()} for runs in found]

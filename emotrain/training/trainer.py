@@ -15,7 +15,7 @@ from emotrain.config import RunConfig, model_seed
 from emotrain.data.base import SequenceData
 from emotrain.data.split import split_by_group, write_manifest
 from emotrain.errors import CheckpointError, ConfigError, RunInterrupted, TrainingError
-from emotrain.io import atomic_write_json
+from emotrain.io import atomic_write_json, check_folder_can_be_made
 from emotrain.models.registry import get_spec
 from emotrain.training.model_trainer import ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
@@ -30,8 +30,7 @@ class PreparedModel:
 
 def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
     root = Path(config.output)
-    if root.exists() and not root.is_dir():
-        raise ConfigError(f"--output: {root} exists and is not a folder")
+    check_folder_can_be_made(root)
     paths = RunPaths(root)
     for folder in (paths.checkpoints_dir, paths.history_dir, paths.plots_dir, paths.splits_dir):
         if folder.exists() and not folder.is_dir():

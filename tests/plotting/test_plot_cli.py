@@ -138,7 +138,7 @@ def test_output_that_is_a_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
     taken.write_bytes(b"mine")
     assert main(["plot", str(run), "-o", str(taken)]) == 2
     err = capsys.readouterr().err
-    assert err == f"error: --output: {taken} is a file; give a folder for the PNGs\n"
+    assert err == f"error: --output: {taken} is a file; give a folder\n"
     assert taken.read_bytes() == b"mine" and not (run / "plots").exists()
 
 
