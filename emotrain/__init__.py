@@ -5,6 +5,7 @@ The public API mirrors the command line; importing it does not import torch unti
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from emotrain._version import __version__
@@ -37,6 +38,9 @@ def train(
         raise ConfigError(
             f"unknown option(s) {sorted(unknown)}; allowed: {sorted(data_keys | train_keys)}"
         )
+    for key in ("path", "cache_dir"):  # recorded absolute, as the CLI does, for `resume`
+        if isinstance(options.get(key), (str, Path)):
+            options[key] = str(Path(options[key]).expanduser().resolve())
     config = RunConfig(
         models=resolve_models(models),
         data=DataConfig(**{k: v for k, v in options.items() if k in data_keys}),

@@ -195,6 +195,22 @@ def run_models(
     return results
 
 
+def _merged_run_config(paths: RunPaths, config: RunConfig) -> dict[str, Any]:
+    """This command's configuration, listing also the models earlier commands trained into the
+    folder, so `resume` still knows every model of the run (each checkpoint keeps its own config)."""
+    import json
+
+    models = set(config.models)
+    try:
+        earlier = json.loads(paths.run_config.read_text(encoding="utf-8")).get("models", [])
+        models.update(m for m in earlier if isinstance(m, str) and paths.has_run(m))
+    except (OSError, ValueError, AttributeError):
+        pass  # no earlier run, or an unreadable file that this write replaces
+    from emotrain.models.registry import MODEL_NAMES
+
+    return config.with_models(tuple(n for n in MODEL_NAMES if n in models)).to_dict()
+
+
 def train(
     config: RunConfig,
     *,
@@ -219,7 +235,7 @@ def train(
             for f in paths.model_files(name):
                 f.unlink(missing_ok=True)
     paths.root.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(paths.run_config, config.to_dict())
+    atomic_write_json(paths.run_config, _merged_run_config(paths, config))
     try:
         return run_models(config, prepared, paths, reporter, device=device, stop_event=stop_event)
     finally:

@@ -390,3 +390,12 @@ def test_rich_progress_escapes_what_it_prints():
 
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())  # colours and cursor moves
     assert "a[/b]" in text and "[intro].wav" in text and "[emotionrecognizer]" in text
+
+
+def test_run_config_keeps_models_trained_by_earlier_commands(tmp_path, cli):
+    out = tmp_path / "run"
+    assert cli("train", "-m", "groove", "--epochs", "1", "-o", out, *TINY).code == 0
+    assert cli("train", "-m", "dynamics", "--epochs", "1", "-o", out, *TINY).code == 0
+    recorded = json.loads((out / "run_config.json").read_text())
+    assert recorded["models"] == ["dynamicsengine", "groovepredictor"]
+    assert "already finished" in cli("resume", out).out
