@@ -109,3 +109,16 @@ def check_folder_can_be_made(folder: Path, option: str = "--output") -> None:
     if not probe.is_dir():
         what = "is a file" if probe == Path(folder) else f"is inside {probe}, which is a file"
         raise ConfigError(f"{option}: {folder} {what}; give a folder")
+
+
+def remove_stale_temp_files(root: Path) -> int:
+    """A crash mid-write leaves `.<file>.<random>.tmp` beside the good file; they are never valid.
+
+    Only for a run folder no other process is writing into (resume runs one at a time)."""
+    removed = 0
+    for folder in (root, root / "checkpoints", root / "history", root / "splits", root / "plots"):
+        if folder.is_dir():
+            for p in folder.glob(".*.tmp"):
+                p.unlink(missing_ok=True)
+                removed += 1
+    return removed

@@ -36,6 +36,7 @@ from emotrain.training.metrics import TrainingMetrics
 from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
+from emotrain.training.rng import rng_state, set_rng_state
 from emotrain.training.writer import BackgroundWriter
 
 GRAD_CLIP_NORM = 1.0
@@ -56,54 +57,6 @@ class ModelResult:
     stop_reason: str | None
     files: dict[str, Path] = field(default_factory=dict)
     export_error: float | None = None
-
-
-def rng_state() -> dict[str, Any]:
-    import numpy as np
-
-    key, state, pos, has_gauss, cached = np.random.get_state()
-    out: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "python": _python_rng_state(),
-        "numpy": {
-            "key": key,
-            "state": torch.from_numpy(state.astype("int64")),
-            "pos": int(pos),
-            "has_gauss": int(has_gauss),
-            "cached_gaussian": float(cached),
-        },
-    }
-    if torch.cuda.is_available():
-        out["cuda"] = torch.cuda.get_rng_state_all()
-    return out
-
-
-def _python_rng_state() -> dict[str, Any]:
-    version, internal, gauss = random.getstate()
-    return {"version": version, "state": torch.tensor(internal, dtype=torch.int64), "gauss": gauss}
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    import numpy as np
-
-    if "torch" in state:
-        torch.set_rng_state(state["torch"])
-    if "python" in state:
-        py = state["python"]
-        random.setstate((py["version"], tuple(int(v) for v in py["state"].tolist()), py["gauss"]))
-    if "numpy" in state:
-        n = state["numpy"]
-        np.random.set_state(
-            (
-                n["key"],
-                n["state"].numpy().astype("uint32"),
-                n["pos"],
-                n["has_gauss"],
-                n["cached_gaussian"],
-            )
-        )
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 class ModelTrainer:

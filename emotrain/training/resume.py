@@ -21,6 +21,7 @@ from typing import Any
 
 from emotrain.config import RunConfig
 from emotrain.errors import CheckpointError, ConfigError, DataError, RunInterrupted
+from emotrain.io import remove_stale_temp_files
 from emotrain.models.registry import MODEL_NAMES, resolve_models
 from emotrain.training.checkpoint import load_checkpoint, save_checkpoint, spec_for_checkpoint
 from emotrain.training.paths import RunPaths
@@ -289,17 +290,6 @@ def plan_resume(
             warnings.extend(plan.warnings)
             plans.append(plan)
     return plans, skipped, warnings
-
-
-def remove_stale_temp_files(root: Path) -> int:
-    """A crash mid-write leaves `.<file>.<random>.tmp` beside the good file; they are never valid."""
-    removed = 0
-    for folder in (root, root / "checkpoints", root / "history", root / "splits", root / "plots"):
-        if folder.is_dir():
-            for p in folder.glob(".*.tmp"):
-                p.unlink(missing_ok=True)
-                removed += 1
-    return removed
 
 
 def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter) -> Any:
