@@ -8,6 +8,7 @@ target, then fsync the folder so the rename itself survives a power cut.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -94,6 +95,15 @@ def atomic_torch_save(path: str | os.PathLike[str], obj: Any) -> Path:
     buffer = io.BytesIO()
     torch.save(obj, buffer)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, read in blocks (feature-cache keys, export provenance)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_folder_can_be_made(folder: Path, option: str = "--output") -> None:

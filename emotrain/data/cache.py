@@ -25,7 +25,7 @@ import numpy as np
 
 from emotrain.data.audio import AudioReadError, load_audio
 from emotrain.data.features import DEFAULT_PARAMS, MelParams, log_mel
-from emotrain.io import atomic_write_bytes
+from emotrain.io import atomic_write_bytes, sha256_file
 
 ProgressFn = Callable[[str, int, int], None]
 PROGRESS_LABEL = "extracting audio features"
@@ -58,14 +58,6 @@ def resolve_cache_dir(cache_dir: str | Path | None, output_dir: Path | None) -> 
     if output_dir is not None:
         return Path(output_dir) / "cache" / "features"
     return user_cache_dir()
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def decoder_versions() -> dict[str, str]:
@@ -116,7 +108,7 @@ class FeatureCache:
     def features(self, path: Path) -> Extracted:
         """Never raises for a bad audio file: the reason is returned for the corpus report."""
         try:
-            digest = file_digest(path)
+            digest = sha256_file(path)
         except OSError as exc:
             return Extracted(path, None, f"cannot read file: {exc.strerror or exc}")
         hit = self.load(digest)

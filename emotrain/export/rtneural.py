@@ -14,7 +14,6 @@ calls), `export_layers` (an explicit `(module, activation)` list) and `export_ch
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from emotrain.errors import ConfigError, ExportError
 from emotrain.export.layouts import LayerList, layer_entries, parameters_of
 from emotrain.export.verify import TorchReference, verify_export
 from emotrain.export.writer import render
-from emotrain.io import atomic_write_bytes
+from emotrain.io import atomic_write_bytes, sha256_file
 from emotrain.models.registry import AUDIO_FEATURES, SPECS
 
 FORMAT = "emotrain-rtneural"
@@ -285,14 +284,6 @@ def export_model(
     )
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def checkpoint_metadata(ckpt: dict[str, Any], path: Path) -> dict[str, Any]:
     """The provenance part of the "emotrain" block, from a loaded checkpoint and its file."""
     from emotrain.training.checkpoint import FORMAT as CKPT_FORMAT
@@ -301,7 +292,7 @@ def checkpoint_metadata(ckpt: dict[str, Any], path: Path) -> dict[str, Any]:
     return {
         "source_checkpoint": {
             "file": Path(path).name,
-            "sha256": sha256_of(Path(path)),
+            "sha256": sha256_file(path),
             "written_by": "emotrain" if ours else "original training scripts",
             "emotrain_version": ckpt.get("emotrain_version"),
             "epoch": ckpt.get("epoch"),
