@@ -311,10 +311,7 @@ def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter) -> Any:
         ckpt = {**ckpt, "finished": True, "status": "finished", "metrics": history.to_dict()}
         save_checkpoint(paths.checkpoint(plan.name, "latest"), ckpt)
         history.save(paths.history_dir)
-    files = finish_model(plan.name, paths, history.to_dict() if history else {}, reporter,
-                         seed=model_seed(plan.config.training.seed, plan.name))  # fmt: skip
-    exported = files.pop("export", None)
-    return ModelResult(
+    result = ModelResult(
         name=plan.name,
         status=history.status if history else "finished",
         best_epoch=ckpt.get("best_epoch"),
@@ -322,9 +319,10 @@ def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter) -> Any:
         val_metrics=dict(ckpt.get("val_metrics") or {}),
         epochs_run=int(ckpt.get("epoch", 0) or 0),
         stop_reason=history.stop_reason if history else None,
-        files={**files, **({"export": exported.path} if exported else {})},
-        export_error=exported.max_abs_error if exported else None,
     )
+    finish_model(result, paths, history.to_dict() if history else {}, reporter,
+                 seed=model_seed(plan.config.training.seed, plan.name))  # fmt: skip
+    return result
 
 
 def resume(

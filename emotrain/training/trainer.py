@@ -88,39 +88,37 @@ def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
 
 
 def finish_model(
-    name: str, paths: RunPaths, history: dict, reporter: Reporter, *, seed: int
-) -> dict:
+    result: ModelResult, paths: RunPaths, history: dict, reporter: Reporter, *, seed: int
+) -> None:
     """The end of a model's run, from its files alone: export `best.pt` (verified, through the same
-    exporter as `emotrain export-rtneural`) and draw the curves. Working from files lets `resume`
-    redo it for a run killed between its last checkpoint and its export."""
+    exporter as `emotrain export-rtneural`) and draw the curves, recording both in `result`.
+    Working from files lets `resume` redo it for a run killed between its last checkpoint and its
+    export."""
     from emotrain.export.rtneural import export_checkpoint
     from emotrain.plotting import plot_history
 
-    files: dict[str, Any] = {
+    name = result.name
+    files: dict[str, Path] = {
         "latest": paths.checkpoint(name, "latest"),
         "history": paths.history_json(name),
     }
     best = paths.checkpoint(name, "best")
     if best.exists():
-        files["best"] = best
-        files["export"] = export_checkpoint(best, paths.root, overwrite=True, seed=seed)
+        exported = export_checkpoint(best, paths.root, overwrite=True, seed=seed)
+        files.update(best=best, export=exported.path)
+        result.export_error = exported.max_abs_error
     else:
         reporter.message(f"[{name}] no epoch completed a finite validation; nothing exported")
     for p in plot_history(history, paths.plots_dir):
         files[p.stem.rsplit("_", 1)[-1] + "_plot"] = p
-    return files
+    result.files = files
 
 
 def _finish(
     trainer: ModelTrainer, result: ModelResult, paths: RunPaths, reporter: Reporter
 ) -> None:
     trainer.stopper.restore(trainer.model)  # the trainer ends holding the best weights
-    files = finish_model(result.name, paths, trainer.history.to_dict(), reporter, seed=trainer.seed)
-    exported = files.pop("export", None)
-    if exported is not None:
-        result.export_error = exported.max_abs_error
-        files["export"] = exported.path
-    result.files = files
+    finish_model(result, paths, trainer.history.to_dict(), reporter, seed=trainer.seed)
 
 
 def run_models(
