@@ -19,10 +19,12 @@ def train(
     output: str = "trained_models",
     overwrite: bool = False,
     quiet: bool = True,
+    tolerance: float = 1e-5,
     **options: Any,
 ) -> list[Any]:
     """Run what `emotrain train` runs. `options` are TrainingConfig/DataConfig field names
-    (epochs, batch_size, learning_rate, seed, device, samples, seq_len, validation_split, ...)."""
+    (epochs, batch_size, learning_rate, seed, device, samples, seq_len, validation_split, ...);
+    `tolerance` is the export check's, as `--tolerance`."""
     from dataclasses import fields
 
     from emotrain.config import DataConfig, RunConfig, TrainingConfig
@@ -47,11 +49,13 @@ def train(
         training=TrainingConfig(**{k: v for k, v in options.items() if k in train_keys}),
         output=str(output),
     )
-    return _train(config, overwrite=overwrite, reporter=make_reporter(quiet))
+    return _train(config, overwrite=overwrite, reporter=make_reporter(quiet), tolerance=tolerance)
 
 
 def load_model(checkpoint_path: Any, *, device: str = "cpu") -> Any:
-    """The trained network in eval mode: `(batch, time, in_features) -> (batch, time, out_features)`."""
+    """The trained network in eval mode: RAW `(batch, time, in_features)` (log-mel dB for the
+    emotion recognizer, as the plugin feeds) -> `(batch, time, out_features)`. The input
+    standardization learned from the training split is inside the module."""
     from emotrain.training.checkpoint import load_model as _load
 
     return _load(checkpoint_path, device=device)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from emotrain.cli.options import ModelOpt
+from emotrain.cli.options import ModelOpt, ToleranceOpt
 from emotrain.errors import ConfigError
 
 SourceArg = Annotated[
@@ -32,11 +32,8 @@ VerifyOpt = Annotated[
     typer.Option(
         "--verify/--no-verify",
         help="Run the file through the reference RTNeural interpreter and compare with PyTorch "
-        "before writing it; fail when the error exceeds --tolerance.",
+        "before writing it; fail when the file's error exceeds the rule of --tolerance.",
     ),
-]
-ToleranceOpt = Annotated[
-    float, typer.Option("--tolerance", help="Largest absolute error --verify accepts.")
 ]
 OverwriteOpt = Annotated[
     bool,

@@ -55,3 +55,11 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the fi
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print the report as JSON on stdout, and nothing else.")
 ]
+ToleranceOpt = Annotated[
+    float,
+    typer.Option(
+        "--tolerance",
+        help="Export check: the float32 error accepted, relative to the output scale (the file "
+        "may also differ by up to 100x PyTorch's own float32 rounding); see docs/export.md.",
+    ),
+]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from emotrain.cli.options import ModelOpt, QuietOpt
+from emotrain.cli.options import ModelOpt, QuietOpt, ToleranceOpt
 
 
 def resume(
@@ -49,10 +49,11 @@ def resume(
     data_format: Annotated[
         str | None, typer.Option("--data-format", help="Must equal the recorded value.")
     ] = None,
+    tolerance: ToleranceOpt = 1e-5,
     quiet: QuietOpt = False,
 ) -> None:
     """Continue an interrupted run from its checkpoints with the configuration it recorded."""
-    from emotrain.cli.run_ui import console, print_summary, raise_if_diverged, with_interrupt
+    from emotrain.cli.run_ui import console, print_summary, raise_if_failed, with_interrupt
     from emotrain.training.progress import make_reporter
     from emotrain.training.resume import resume as run_resume
 
@@ -77,6 +78,7 @@ def resume(
             overrides=overrides,
             reporter=reporter,
             stop_event=stop,
+            tolerance=tolerance,
         ),
         str(output_dir),
     )
@@ -85,7 +87,7 @@ def resume(
         out.print(f"{name}: {why}; nothing to resume", markup=False)
     if outcome.results:
         print_summary(outcome.results, str(output_dir))
-        raise_if_diverged(outcome.results)
+        raise_if_failed(outcome.results)
     elif outcome.skipped:
         out.print(
             f"The run in {output_dir} is already finished; nothing was changed.", markup=False

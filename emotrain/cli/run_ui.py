@@ -24,7 +24,11 @@ def summary_table(results: list[Any], output: str) -> Table:
             "-" if r.best_epoch is None else str(r.best_epoch),
             "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
             metrics or "-",
-            "-" if r.export_error is None else f"{r.export_error:.1e}",
+            "failed"
+            if r.export_failure
+            else "-"
+            if r.export_error is None
+            else f"{r.export_error:.1e}",
         )
     return table
 
@@ -73,23 +77,30 @@ def with_interrupt(run: Callable[[threading.Event], Any], output: str) -> Any:
             signal.signal(signal.SIGINT, previous)
 
 
-def run_training(config: Any, *, overwrite: bool, quiet: bool) -> None:
+def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5) -> None:
     from emotrain.training.progress import make_reporter
     from emotrain.training.trainer import train
 
     reporter = make_reporter(quiet)
     results = with_interrupt(
-        lambda stop: train(config, overwrite=overwrite, reporter=reporter, stop_event=stop),
+        lambda stop: train(
+            config, overwrite=overwrite, reporter=reporter, stop_event=stop, tolerance=tolerance
+        ),
         config.output,
     )
     print_summary(results, config.output)
-    raise_if_diverged(results)
+    raise_if_failed(results)
 
 
-def raise_if_diverged(results: list[Any]) -> None:
-    """A diverged model is a failure for scripts, even though its best checkpoint was kept."""
+def raise_if_failed(results: list[Any]) -> None:
+    """A diverged model, or one whose export failed verification, is a failure for scripts, even
+    though its checkpoints were kept and the other models finished."""
     from emotrain.errors import TrainingError
 
-    bad = [r for r in results if r.status == "diverged"]
+    bad = [
+        f"{r.name}: {r.export_failure if r.status == 'export_failed' else r.stop_reason}"
+        for r in results
+        if r.status in ("diverged", "export_failed")
+    ]
     if bad:
-        raise TrainingError("; ".join(f"{r.name}: {r.stop_reason}" for r in bad))
+        raise TrainingError("; ".join(bad))

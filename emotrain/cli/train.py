@@ -18,6 +18,7 @@ from emotrain.cli.options import (
     RebuildCacheOpt,
     SeedOpt,
     StrictOpt,
+    ToleranceOpt,
 )
 
 
@@ -67,6 +68,7 @@ def train(
     cache_dir: CacheDirOpt = None,
     rebuild_cache: RebuildCacheOpt = False,
     strict: StrictOpt = False,
+    tolerance: ToleranceOpt = 1e-5,
     quiet: QuietOpt = False,
 ) -> None:
     """Train the plugin's networks, then export each as RTNeural JSON with curves and checkpoints."""
@@ -105,4 +107,4 @@ def train(
         ),
         output=str(output),
     )
-    run_training(config, overwrite=overwrite, quiet=quiet)
+    run_training(config, overwrite=overwrite, quiet=quiet, tolerance=tolerance)

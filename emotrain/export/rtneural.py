@@ -27,8 +27,9 @@ from torch import nn
 
 from emotrain._version import __version__
 from emotrain.errors import ConfigError, ExportError
+from emotrain.export.fold import folded_layers, input_statistics
 from emotrain.export.layouts import LayerList, layer_entries, parameters_of
-from emotrain.export.verify import TorchReference, verify_export
+from emotrain.export.verify import InputStats, TorchReference, random_sequence, verify_export
 from emotrain.export.writer import render
 from emotrain.io import atomic_write_bytes, sha256_file
 from emotrain.models.registry import AUDIO_FEATURES, SPECS
@@ -141,14 +142,16 @@ def _export(
     overwrite: bool,
     source: Path | None = None,
     note: str = "",
+    input_stats: InputStats = None,
+    layout_reference: TorchReference | None = None,
+    test_inputs: np.ndarray | None = None,
 ) -> ExportResult:
     tolerance = _check_tolerance(tolerance)
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give the path of the .json file to write")
     entries, out_features = layer_entries(layers, in_features, names)
-    inputs = np.random.default_rng([seed, 1]).standard_normal((TEST_VECTOR_FRAMES, in_features))
-    inputs = inputs.astype(np.float32)
+    inputs = _test_inputs(test_inputs, in_features, seed, input_stats)
     try:
         outputs = reference(inputs, np.float32)
     except (RuntimeError, ValueError, TypeError) as exc:
@@ -167,6 +170,10 @@ def _export(
     block["verification"] = None
     block["test_vectors"] = {
         "about": "inputs are consecutive frames after reset(); outputs are PyTorch's for them",
+        "inputs_from": "validation frames"
+        if test_inputs is not None
+        else "random, on the "
+        + ("training inputs' scale" if input_stats is not None else "N(0, 1) scale"),
         "inputs": inputs,
         "outputs": outputs,
     }
@@ -174,7 +181,15 @@ def _export(
     text = _compose(block, in_features, layers_text)
     check = None
     if verify:
-        check = verify_export(text, reference, tolerance=tolerance, seed=seed, name=name)
+        check = verify_export(
+            text,
+            reference,
+            tolerance=tolerance,
+            seed=seed,
+            name=name,
+            input_stats=input_stats,
+            layout_reference=layout_reference,
+        )
         block["verification"] = check.to_dict()
         text = _compose(block, in_features, layers_text)
     data = text.encode("utf-8")
@@ -203,6 +218,19 @@ def _export(
         source=source,
         note=note,
     )
+
+
+def _test_inputs(
+    given: np.ndarray | None, in_features: int, seed: int, stats: InputStats
+) -> np.ndarray:
+    """Real frames when the caller has them (a run's validation split), else seeded random frames
+    on the model's input scale."""
+    if given is None:
+        return random_sequence(seed + 1, TEST_VECTOR_FRAMES, in_features, stats)
+    frames = np.asarray(given, dtype=np.float32).reshape(-1, in_features)[:TEST_VECTOR_FRAMES]
+    if frames.shape[0] == 0 or not np.isfinite(frames).all():
+        raise ExportError("test inputs must be finite frames of the model's input size")
+    return frames
 
 
 def export_layers(
@@ -249,21 +277,35 @@ def export_model(
     overwrite: bool = True,
     source: Path | None = None,
     note: str = "",
+    test_inputs: np.ndarray | None = None,
 ) -> ExportResult:
     """Export a model through its declared `rtneural_layers()`, verified against its own forward().
 
     The model's forward must take `(batch, time, features)` from a zero state (as PluginNetwork's
-    does). `metadata` is merged into the "emotrain" block. Raises ExportError, writing nothing, when
-    the model cannot be exported or the file does not compute what the model computes.
+    does). A model with an input standardization (`model.normalization`) is exported with it folded
+    into the first dense layer, so the file takes the same raw features as `model`; the random
+    verification frames are drawn on those features' scale. `test_inputs` (consecutive real frames)
+    become the embedded test vectors. `metadata` is merged into the "emotrain" block. Raises
+    ExportError, writing nothing, when the model cannot be exported or the file does not compute
+    what the model computes.
     """
     if not callable(getattr(model, "rtneural_layers", None)):
         raise ExportError(
             f"{type(model).__name__} declares no export order (rtneural_layers()); "
             "use export_layers() with an explicit layer list"
         )
-    pairs = list(model.rtneural_layers())
+    declared = list(model.rtneural_layers())
     qualname = {id(m): n for n, m in model.named_modules()}
-    names = [qualname.get(id(m), "") for m, _ in pairs]
+    names = [qualname.get(id(m), "") for m, _ in declared]
+    pairs = folded_layers(model, declared)
+    stats = input_statistics(model)
+    if stats is not None:
+        metadata = {
+            **dict(metadata or {}),
+            "input_standardization": "folded into the first dense layer (W' = W/std, "
+            "b' = b - W' mean, with the training split's per-feature mean and std): the file "
+            "takes raw features",
+        }
     in_features = getattr(model, "in_features", None)
     if not isinstance(in_features, int):
         raise ExportError(f"{type(model).__name__} has no integer in_features")
@@ -281,6 +323,9 @@ def export_model(
         overwrite=overwrite,
         source=source,
         note=note,
+        input_stats=None if stats is None else (stats[0].numpy(), stats[1].numpy()),
+        layout_reference=None if stats is None else TorchReference(layers=pairs),
+        test_inputs=test_inputs,
     )
 
 
@@ -331,6 +376,14 @@ def export_checkpoint(
 
     path = Path(checkpoint_path)
     ckpt, spec, model = load_checkpoint_model(path)
+    frames = ckpt.get("validation_frames")
+    test_inputs = None
+    if (
+        isinstance(frames, torch.Tensor)
+        and frames.ndim == 2
+        and frames.shape[1] == spec.in_features
+    ):
+        test_inputs = frames.detach().cpu().double().numpy()
     return export_model(
         model.eval(),
         Path(output_dir) / f"{spec.name}.json",
@@ -341,4 +394,5 @@ def export_checkpoint(
         overwrite=overwrite,
         source=path,
         note=note,
+        test_inputs=test_inputs,
     )

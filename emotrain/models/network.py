@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from emotrain.models.layers import Dense, LayerSpec, layer_to_dict
+from emotrain.models.normalization import InputNormalization
 
 
 def _activation(name: str) -> nn.Module:
@@ -27,10 +28,12 @@ def _activation(name: str) -> nn.Module:
 
 
 class PluginNetwork(nn.Module):
-    """Runs a `(batch, time, features)` sequence from a zero recurrent state.
+    """Runs a `(batch, time, features)` sequence of RAW features from a zero recurrent state.
 
     That is exactly what RTNeural computes after `reset()` and one `forward()` per frame, which is
-    why training, evaluation and export all go through this one forward pass.
+    why training, evaluation and export all go through this one forward pass. The input
+    standardization comes first, inside the network (export folds it into the first dense layer),
+    so a Python caller and the plugin feed the same raw features.
     """
 
     def __init__(self, name: str, layers: tuple[LayerSpec, ...]):
@@ -47,6 +50,7 @@ class PluginNetwork(nn.Module):
                 self.layers.append(nn.LSTM(spec.in_features, spec.hidden_size, batch_first=True))
                 self.activations.append("")
         self._act_modules = nn.ModuleList(_activation(a) for a in self.activations)
+        self.normalization = InputNormalization(self.layer_specs[0].in_features)
 
     @property
     def in_features(self) -> int:
@@ -63,6 +67,7 @@ class PluginNetwork(nn.Module):
     def forward(self, x: torch.Tensor, *, logits: bool = False) -> torch.Tensor:
         """With `logits=True` the last activation is skipped, for numerically stable losses."""
         last = len(self.layers) - 1
+        x = self.normalization(x)
         for i, (layer, act) in enumerate(zip(self.layers, self._act_modules, strict=True)):
             x = layer(x)[0] if isinstance(layer, nn.LSTM) else layer(x)
             if not (logits and i == last):

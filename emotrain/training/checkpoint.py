@@ -177,11 +177,24 @@ def load_checkpoint_model(path: str | Path) -> tuple[dict[str, Any], ModelSpec, 
     if not isinstance(state, dict):
         raise CheckpointError(f"{path}: 'model_state_dict' is not a dict of tensors")
     load_weights(model, state, path)
+    load_normalization(model, ckpt, path)
     return ckpt, spec, model
 
 
+def load_normalization(model: Any, ckpt: dict[str, Any], path: str | Path = "") -> None:
+    """The input statistics a checkpoint recorded; none (old runs, the original scripts) is the
+    identity, which is what those models were trained on."""
+    from emotrain.models.normalization import CHECKPOINT_KEY
+
+    try:
+        model.normalization.load_checkpoint_entry(ckpt.get(CHECKPOINT_KEY))
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: unreadable '{CHECKPOINT_KEY}' entry ({exc})") from exc
+
+
 def load_model(path: str | Path, *, device: str = "cpu"):
-    """The trained network of a checkpoint, in eval mode, taking `(batch, time, in_features)`."""
+    """The trained network of a checkpoint, in eval mode, taking RAW `(batch, time, in_features)`
+    (its input standardization is inside it, as it is folded into the exported JSON)."""
     _, _, model = load_checkpoint_model(path)
     return model.to(device).eval()
 

@@ -22,11 +22,13 @@ from emotrain.config import RunConfig, model_seed
 from emotrain.data.base import SequenceData
 from emotrain.data.split import Split
 from emotrain.errors import DataError
+from emotrain.models.normalization import CHECKPOINT_KEY, feature_statistics
 from emotrain.models.spec import ModelSpec
 from emotrain.training.checkpoint import (
     FORMAT,
     FORMAT_VERSION,
     load_checkpoint,
+    load_normalization,
     load_weights,
     save_checkpoint,
     serialize,
@@ -40,6 +42,8 @@ from emotrain.training.rng import rng_state, set_rng_state
 from emotrain.training.writer import BackgroundWriter
 
 GRAD_CLIP_NORM = 1.0
+#: Consecutive validation frames embedded in the export as its test vectors (real inputs, not noise).
+TEST_VECTOR_FRAMES = 8
 
 
 class Interrupted(Exception):
@@ -57,6 +61,7 @@ class ModelResult:
     stop_reason: str | None
     files: dict[str, Path] = field(default_factory=dict)
     export_error: float | None = None
+    export_failure: str | None = None  # why the export failed verification (status export_failed)
 
 
 class ModelTrainer:
@@ -104,6 +109,9 @@ class ModelTrainer:
         random.seed(self.seed)
         np.random.seed(self.seed)
         self.model = self.spec.build().to(self.device)
+        # Standardize inputs with the training split's statistics (never the validation split's):
+        # raw log-mel dB saturate the first tanh layer, and the model learns a constant.
+        self.model.normalization.set(*feature_statistics(self.x_train))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=t.learning_rate)
         # Halve the rate when validation stalls for a third of the early-stopping patience, so the
         # model gets a finer step before early stopping gives up on it.
@@ -121,6 +129,7 @@ class ModelTrainer:
         Old-pipeline checkpoints lack most of this; what cannot be restored is said, not guessed.
         """
         load_weights(self.model, ckpt["model_state_dict"], self.spec.name)
+        load_normalization(self.model, ckpt, self.spec.name)  # none recorded: trained on raw inputs
         if ckpt.get("optimizer_state_dict"):
             try:
                 self.optimizer.load_state_dict(ckpt["optimizer_state_dict"])
@@ -209,6 +218,10 @@ class ModelTrainer:
             "val_metrics": dict(self.best_metrics),
             "finished": finished,
             "status": self.history.status,
+            CHECKPOINT_KEY: self.model.normalization.to_checkpoint(
+                self.x_train.shape[0] * self.x_train.shape[1]
+            ),
+            "validation_frames": self.x_val[0, :TEST_VECTOR_FRAMES].detach().cpu().clone(),
         }
 
     def _save_latest(self, *, finished: bool = False) -> None:

@@ -292,9 +292,8 @@ def plan_resume(
     return plans, skipped, warnings
 
 
-def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter) -> Any:
+def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter, tolerance: float) -> Any:
     """Export and plot a model whose training ended (or whose plan was shortened to what is done)."""
-    from emotrain.config import model_seed
     from emotrain.training.metrics import TrainingMetrics
     from emotrain.training.model_trainer import ModelResult
     from emotrain.training.trainer import finish_model
@@ -320,8 +319,7 @@ def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter) -> Any:
         epochs_run=int(ckpt.get("epoch", 0) or 0),
         stop_reason=history.stop_reason if history else None,
     )
-    finish_model(result, paths, history.to_dict() if history else {}, reporter,
-                 seed=model_seed(plan.config.training.seed, plan.name))  # fmt: skip
+    finish_model(result, paths, history.to_dict() if history else {}, reporter, tolerance=tolerance)
     return result
 
 
@@ -335,11 +333,19 @@ def resume(
     overrides: dict[str, Any] | None = None,
     reporter: Reporter | None = None,
     stop_event: threading.Event | None = None,
+    tolerance: float = 1e-5,
 ) -> ResumeOutcome:
-    """What `emotrain resume` runs: finish every model of the run in `output`."""
+    """What `emotrain resume` runs: finish every model of the run in `output`; `tolerance` is the
+    export check's, as for `train`."""
     from emotrain.training.device import resolve_device
-    from emotrain.training.trainer import PreparedModel, load_model_data, run_models
+    from emotrain.training.trainer import (
+        PreparedModel,
+        check_tolerance,
+        load_model_data,
+        run_models,
+    )
 
+    check_tolerance(tolerance)
     reporter = reporter or Reporter()
     plans, skipped, warnings = plan_resume(
         output, models=models, epochs=epochs, source=source, device=device, overrides=overrides
@@ -373,7 +379,7 @@ def resume(
             remove_stale_temp_files(paths.root)
         for plan in plans:
             if plan.action == "finish":
-                results.append(_finish_only(plan, paths, reporter))
+                results.append(_finish_only(plan, paths, reporter, tolerance))
                 continue
             dev, data = prepared[plan.name]
             results += run_models(
@@ -385,6 +391,7 @@ def resume(
                 stop_event=stop_event,
                 checkpoints={plan.name: plan.ckpt} if plan.ckpt is not None else None,
                 rewrite_latest=source == "best",
+                tolerance=tolerance,
             )
     finally:
         reporter.close()

@@ -14,18 +14,38 @@ from typing import Any
 from emotrain.config import RunConfig, model_seed
 from emotrain.data.base import SequenceData
 from emotrain.data.split import split_by_group, write_manifest
-from emotrain.errors import CheckpointError, ConfigError, RunInterrupted, TrainingError
+from emotrain.errors import (
+    CheckpointError,
+    ConfigError,
+    ExportError,
+    RunInterrupted,
+    TrainingError,
+)
 from emotrain.io import atomic_write_json, check_folder_can_be_made
 from emotrain.models.registry import get_spec
 from emotrain.training.model_trainer import ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 
+#: The export check's float32 tolerance (relative to the output scale), as `export-rtneural`'s.
+DEFAULT_TOLERANCE = 1e-5
+
 
 @dataclass
 class PreparedModel:
     name: str
     data: SequenceData
+
+
+def check_tolerance(tolerance: float) -> float:
+    """--tolerance is checked with the rest of the command line, before any training."""
+    import math
+
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
+        raise ConfigError(f"--tolerance: must be a number > 0, got {tolerance!r}")
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
+    return float(tolerance)
 
 
 def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
@@ -88,12 +108,21 @@ def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
 
 
 def finish_model(
-    result: ModelResult, paths: RunPaths, history: dict, reporter: Reporter, *, seed: int
+    result: ModelResult,
+    paths: RunPaths,
+    history: dict,
+    reporter: Reporter,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> None:
     """The end of a model's run, from its files alone: export `best.pt` (verified, through the same
-    exporter as `emotrain export-rtneural`) and draw the curves, recording both in `result`.
-    Working from files lets `resume` redo it for a run killed between its last checkpoint and its
-    export."""
+    exporter and the same verification sequence as `emotrain export-rtneural`, so both give the
+    same figure) and draw the curves, recording both in `result`. Working from files lets `resume`
+    redo it for a run killed between its last checkpoint and its export.
+
+    An export that fails verification does not end the run: the model's status becomes
+    `export_failed` with the reason, no JSON of it is left, and the other models still train.
+    """
     from emotrain.export.rtneural import export_checkpoint
     from emotrain.plotting import plot_history
 
@@ -104,9 +133,16 @@ def finish_model(
     }
     best = paths.checkpoint(name, "best")
     if best.exists():
-        exported = export_checkpoint(best, paths.root, overwrite=True, seed=seed)
-        files.update(best=best, export=exported.path)
-        result.export_error = exported.max_abs_error
+        files["best"] = best
+        try:
+            exported = export_checkpoint(best, paths.root, overwrite=True, tolerance=tolerance)
+        except ExportError as exc:
+            paths.export(name).unlink(missing_ok=True)  # an older export would pass for this one
+            result.status, result.export_failure = "export_failed", str(exc)
+            reporter.warn(f"[{name}] export failed: {exc}")
+        else:
+            files["export"] = exported.path
+            result.export_error = exported.max_abs_error
     else:
         reporter.message(f"[{name}] no epoch completed a finite validation; nothing exported")
     for p in plot_history(history, paths.plots_dir):
@@ -115,10 +151,14 @@ def finish_model(
 
 
 def _finish(
-    trainer: ModelTrainer, result: ModelResult, paths: RunPaths, reporter: Reporter
+    trainer: ModelTrainer,
+    result: ModelResult,
+    paths: RunPaths,
+    reporter: Reporter,
+    tolerance: float,
 ) -> None:
     trainer.stopper.restore(trainer.model)  # the trainer ends holding the best weights
-    finish_model(result, paths, trainer.history.to_dict(), reporter, seed=trainer.seed)
+    finish_model(result, paths, trainer.history.to_dict(), reporter, tolerance=tolerance)
 
 
 def run_models(
@@ -131,6 +171,7 @@ def run_models(
     stop_event: threading.Event | None = None,
     checkpoints: dict | None = None,
     rewrite_latest: bool = False,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> list[ModelResult]:
     """Train each prepared model; `checkpoints` maps names to a state to continue from (resume).
 
@@ -188,7 +229,7 @@ def run_models(
             if rewrite_latest:
                 trainer._save_latest()
         result = trainer.fit()
-        _finish(trainer, result, paths, reporter)
+        _finish(trainer, result, paths, reporter, tolerance)
         results.append(result)
     return results
 
@@ -215,12 +256,15 @@ def train(
     overwrite: bool = False,
     reporter: Reporter | None = None,
     stop_event: threading.Event | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> list[ModelResult]:
-    """Train `config.models` into `config.output`; what `emotrain train` runs."""
+    """Train `config.models` into `config.output`; what `emotrain train` runs. `tolerance` is the
+    export check's (see docs/export.md)."""
     from emotrain.training.device import resolve_device
 
     reporter = reporter or Reporter()
     config.validate()
+    check_tolerance(tolerance)
     check_models_fit_data(config)
     device = resolve_device(config.training.device)
     paths = check_output(config, overwrite)
@@ -235,6 +279,14 @@ def train(
     paths.root.mkdir(parents=True, exist_ok=True)
     atomic_write_json(paths.run_config, _merged_run_config(paths, config))
     try:
-        return run_models(config, prepared, paths, reporter, device=device, stop_event=stop_event)
+        return run_models(
+            config,
+            prepared,
+            paths,
+            reporter,
+            device=device,
+            stop_event=stop_event,
+            tolerance=tolerance,
+        )
     finally:
         reporter.close()
