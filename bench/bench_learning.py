@@ -24,14 +24,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "data"))
 
-from audible import make_audible_deam  # noqa: E402
+from audible import make_audible_deam
 
-from emotrain.cli import main as cli  # noqa: E402
-from emotrain.config import DataConfig, model_seed  # noqa: E402
-from emotrain.data.sources import load_data  # noqa: E402
-from emotrain.data.split import split_by_group  # noqa: E402
-from emotrain.evaluation.metrics import emotion_metrics  # noqa: E402
-from emotrain.models.registry import get_spec  # noqa: E402
+from emotrain.cli import main as cli
+from emotrain.config import DataConfig, model_seed
+from emotrain.data.sources import load_data
+from emotrain.data.split import split_by_group
+from emotrain.evaluation.metrics import emotion_metrics
+from emotrain.models.registry import get_spec
 
 
 def emotrain_figures(corpus: Path, out: Path, epochs: int, seed: int) -> dict[str, float]:

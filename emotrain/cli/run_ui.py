@@ -98,7 +98,7 @@ def raise_if_failed(results: list[Any]) -> None:
     from emotrain.errors import TrainingError
 
     bad = [
-        f"{r.name}: {r.export_failure if r.status == 'export_failed' else r.stop_reason}"
+        r.export_failure if r.status == "export_failed" else f"{r.name}: {r.stop_reason}"
         for r in results
         if r.status in ("diverged", "export_failed")
     ]

@@ -159,7 +159,7 @@ def _export(
         raise ExportError(
             f"{name}: PyTorch's forward fails on a (1, time, {in_features}) sequence: {first[:200]}"
         ) from exc
-    if outputs.shape != (TEST_VECTOR_FRAMES, out_features):
+    if outputs.shape != (inputs.shape[0], out_features):
         raise ExportError(
             f"{name}: the model's forward gives {outputs.shape[-1]} outputs per frame but its "
             f"export order ends with {out_features}; the layer list does not describe the model"

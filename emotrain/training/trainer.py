@@ -139,7 +139,7 @@ def finish_model(
         except ExportError as exc:
             paths.export(name).unlink(missing_ok=True)  # an older export would pass for this one
             result.status, result.export_failure = "export_failed", str(exc)
-            reporter.warn(f"[{name}] export failed: {exc}")
+            reporter.warn(f"[{name}] export failed; its checkpoints are kept: {exc}")
         else:
             files["export"] = exported.path
             result.export_error = exported.max_abs_error

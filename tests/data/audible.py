@@ -3,7 +3,7 @@ cannot.
 
 Valence is heard as key and mode: a major chord whose root rises with valence above 0, a minor one
 below. Arousal is heard as pulse rate: broadband clicks whose rate rises from 2 to 10 per second,
-with the chord's loudness. The labels are a function of the audio and nothing else, so held-out
+with the chord's loudness (which a single frame already shows). The labels are a function of the audio and nothing else, so held-out
 concordance measures learning; shuffling the labels between songs keeps the audio and destroys the
 function, so the same figure must fall to about 0. Everything is seeded.
 """
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-
 from corpora import DEAM_STATIC_DIR, write_csv
 
 SR = 22050
@@ -38,7 +37,7 @@ def audible_song(valence: float, arousal: float, seconds: float, seed: int) -> n
         for semis in (0, third, 7)
         for k in (1, 2, 3)
     )
-    loud = 0.04 + 0.03 * (arousal + 1.0)
+    loud = 0.02 * 4.0 ** (arousal + 1.0)  # 24 dB louder at the top: heard in every frame
     y = loud * chord / 3.0
     rate = 6.0 + 4.0 * arousal  # clicks per second
     period = int(SR / rate)
