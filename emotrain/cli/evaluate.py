@@ -19,6 +19,11 @@ from emotrain.cli.options import (
     JsonOpt,
     ModelOpt,
 )
+from emotrain.errors import EmotrainError
+from emotrain.evaluation.verdicts import (
+    DEFAULT_BOOTSTRAP_SEED,
+    DEFAULT_RESAMPLES,
+)
 
 
 def _number(value: Any) -> str:
@@ -29,15 +34,24 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def _verdict(metric: str, model: Any, baseline: Any) -> str:
-    from emotrain.evaluation.metrics import is_better
+_VERDICT_STYLE = {
+    "better": "[green]better[/green]",
+    "worse": "[red]worse[/red]",
+    "not distinguishable": "[yellow]not distinguishable[/yellow]",
+}
 
-    better = is_better(metric, model, baseline)
-    if better is None:
+
+def _verdict(comparison: dict[str, Any] | None) -> str:
+    if not comparison or comparison.get("diff") is None:
         return "[dim]-[/dim]"
-    if model == baseline:
-        return "same"
-    return "[green]yes[/green]" if better else "[red]no[/red]"
+    return _VERDICT_STYLE.get(comparison["verdict"], comparison["verdict"])
+
+
+def _interval(comparison: dict[str, Any] | None) -> str:
+    low, high = (comparison or {}).get("ci", [None, None])
+    if low is None or high is None:
+        return "n/a"
+    return f"[{_number(low)}, {_number(high)}]"
 
 
 def _plain(text: Any) -> str:
@@ -59,15 +73,18 @@ def model_heading(name: str, entry: dict[str, Any]) -> str:
 
 
 def model_table(entry: dict[str, Any]) -> Any:
-    """One model's figures beside its baseline's, with a yes/no per metric."""
+    """One model's figures beside its baseline's: the difference, its interval, the verdict."""
     from rich.table import Table
 
     table = Table()
     table.add_column("metric")
     table.add_column("model", justify="right")
     table.add_column("baseline", justify="right")
-    table.add_column("better?", justify="center")
+    table.add_column("difference", justify="right")
+    table.add_column("95% interval", justify="right")
+    table.add_column("verdict", justify="center")
     headline = entry["headline"]["metric"]
+    comparisons = entry.get("comparison", {})
     for metric, value in entry["metrics"].items():
         base = entry["baseline"].get(metric)
         label = metric
@@ -75,28 +92,48 @@ def model_table(entry: dict[str, Any]) -> Any:
             label += " (loss)"
         if metric == headline:
             label = f"[bold]{label} (headline)[/bold]"
-        table.add_row(label, _number(value), _number(base), _verdict(metric, value, base))
+        comp = comparisons.get(metric)
+        table.add_row(
+            label,
+            _number(value),
+            _number(base),
+            _number((comp or {}).get("diff")),
+            _interval(comp),
+            _verdict(comp),
+        )
     return table
 
 
 def verdict_line(entry: dict[str, Any]) -> str:
-    """The answer a user came for: better than predicting the mean, on the headline and loss?"""
+    """The answer a user came for: better than predicting the mean, on the headline and the loss?"""
     h, loss = entry["headline"], entry.get("loss", "")
-    figures = f"{h['metric']} {_number(h['model'])} vs baseline {_number(h['baseline'])}"
-    loss_figures = (
-        f"{loss} {_number(entry['metrics'].get(loss))} vs baseline "
-        f"{_number(entry['baseline'].get(loss))}"
+    boot = entry.get("bootstrap", {})
+    figures = (
+        f"{h['metric']} {_number(h['model'])} vs baseline {_number(h['baseline'])}, difference "
+        f"{_number(h.get('diff'))}, 95% interval {_interval(h)} over {h.get('n_groups')} "
+        f"{boot.get('unit', 'groups')}"
     )
     if h["beats_baseline"] is None:
         return f"[yellow]cannot compare with the baseline[/yellow] ({figures})"
-    if not h["beats_baseline"]:
-        return f"[bold red]does NOT beat the baseline[/bold red] ({figures})"
+    if h["verdict"] == "worse":
+        return f"[bold red]worse than the baseline[/bold red] ({figures})"
+    if h["verdict"] != "better":
+        return f"[bold yellow]not distinguishable from the baseline[/bold yellow] ({figures})"
     if h.get("loss_beats_baseline") is False:
         return (
-            f"[bold yellow]beats the baseline on {h['metric']} but not on its loss[/bold yellow] "
-            f"({figures}; {loss_figures})"
+            f"[bold yellow]better than the baseline on {h['metric']} but not on its loss "
+            f"{loss}[/bold yellow] ({figures}; loss {h.get('loss_verdict')})"
         )
-    return f"[bold green]beats the baseline[/bold green] ({figures}; {loss_figures})"
+    return f"[bold green]better than the baseline[/bold green] ({figures})"
+
+
+def not_better(report: dict[str, Any]) -> list[str]:
+    """`name (verdict)` for every model whose headline verdict is not 'better'."""
+    return [
+        f"{name} ({entry['headline']['verdict']})"
+        for name, entry in report["models"].items()
+        if entry["headline"]["verdict"] != "better"
+    ]
 
 
 def print_report(report: dict[str, Any], console: Any) -> None:
@@ -146,6 +183,24 @@ def evaluate(
         int, typer.Option("--batch-size", "-b", help="Sequences per forward pass.")
     ] = 256,
     json_out: JsonOpt = False,
+    resamples: Annotated[
+        int,
+        typer.Option(
+            "--resamples",
+            help="Bootstrap resamples of the songs (items for synthetic data) behind each interval.",
+        ),
+    ] = DEFAULT_RESAMPLES,
+    bootstrap_seed: Annotated[
+        int,
+        typer.Option("--bootstrap-seed", help="Seed of the bootstrap's resampling."),
+    ] = DEFAULT_BOOTSTRAP_SEED,
+    require_better: Annotated[
+        bool,
+        typer.Option(
+            "--require-better",
+            help="Exit 1 unless every evaluated model's verdict is 'better' (for CI gates).",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate each model's best checkpoint on its run's validation split, beside a baseline."""
     import json
@@ -169,12 +224,17 @@ def evaluate(
         progress=lambda msg: err.print(
             f"[dim]{_plain(msg)}[/dim]", highlight=False, soft_wrap=True
         ),
+        resamples=resamples,
+        bootstrap_seed=bootstrap_seed,
     )
     written = Path(output) / REPORT_FILE
     if json_out:
         typer.echo(json.dumps(report, indent=2, allow_nan=False))
         err.print(f"report written to {written}", markup=False, highlight=False, soft_wrap=True)
-        return
-    out = Console()
-    print_report(report, out)
-    out.print(f"report written to {written}", markup=False, highlight=False, soft_wrap=True)
+    else:
+        out = Console()
+        print_report(report, out)
+        out.print(f"report written to {written}", markup=False, highlight=False, soft_wrap=True)
+    failing = not_better(report)
+    if require_better and failing:
+        raise EmotrainError("--require-better: not better than the baseline: " + ", ".join(failing))

@@ -30,6 +30,14 @@ class EvalData:
     description: str
     baseline_source: str
     notes: list[str] = field(default_factory=list)
+    #: Song (or item) of each evaluated sequence: what the bootstrap resamples, never frames.
+    groups: list[str] = field(default_factory=list)
+    #: "songs" for a corpus, "items" for synthetic data (each sequence is its own item).
+    group_unit: str = "songs"
+
+
+def _unit(data_cfg: DataConfig) -> str:
+    return "items" if data_cfg.kind == "synthetic" else "songs"
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,8 @@ def run_validation_data(
         ),
         baseline_source=f"the training split ({len(split.train_index)} sequences)",
         notes=notes,
+        groups=[data.groups[i] for i in split.val_index],
+        group_unit=_unit(data_cfg),
     )
 
 
@@ -169,6 +179,8 @@ def all_data(
         description=f"all {len(data)} sequences of {data.description}",
         baseline_source="the evaluated data itself (no training split applies)",
         notes=[why, *_source_notes(data)],
+        groups=list(data.groups),
+        group_unit=_unit(data_cfg),
     )
 
 

@@ -141,7 +141,13 @@ def emotion_metrics(pred: torch.Tensor, target: torch.Tensor) -> dict[str, float
         "arousal_pearson": pearson(pa, ta),
         "arousal_ccc": ccc(pa, ta),
         "quadrant_accuracy": quadrant_accuracy(pred, target),
+        "mean_ccc": _mean_or_none(ccc(pv, tv), ccc(pa, ta)),
     }
+
+
+def _mean_or_none(*values: float | None) -> float | None:
+    """The mean of the values, None when any is undefined (half a figure is no figure)."""
+    return None if any(v is None for v in values) else sum(values) / len(values)  # type: ignore[arg-type]
 
 
 # ---- melody: note activity ----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The evaluation report: each model's figures beside its trivial baseline's, as one JSON dict.
 
 The report is the contract with shell scripts (`emotrain evaluate --json | jq ...`), so its shape is
-plain and stable: `models.<name>.metrics` and `models.<name>.baseline` have the same keys, and
-`headline` says in one place whether the model beats the baseline on the metric it is judged by.
+plain and stable: `models.<name>.metrics` and `models.<name>.baseline` have the same keys,
+`comparison` holds each figure's difference and bootstrap interval, and `headline` says in one
+place whether the model is better than the baseline on the figure it is judged by (see verdicts.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from emotrain.evaluation.data import (
     run_validation_data,
 )
 from emotrain.evaluation.discovery import find_checkpoints, locate
+from emotrain.evaluation.verdicts import MIN_RESAMPLES, BootstrapOptions
 from emotrain.io import atomic_write_json, check_folder_can_be_made
 
 ProgressFn = Callable[[str], None]
@@ -40,27 +42,6 @@ def predict(model: Any, inputs: Any, *, batch_size: int = 256, device: Any = "cp
             batch = inputs[start : start + batch_size].to(device)
             outputs.append(model(batch).to("cpu", torch.float64))
     return torch.cat(outputs, dim=0)
-
-
-def _headline(spec: Any, metrics: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
-    """Does the model beat the constant baseline on the metric it is judged by, and on its loss?
-
-    Both matter: a melody model can "win" on F1 at 0.5 only because the mean note distribution
-    never crosses 0.5, while its loss shows it ranks notes no better than the mean.
-    """
-    from emotrain.evaluation.metrics import is_better
-
-    value, base = metrics.get(spec.metric), baseline.get(spec.metric)
-    return {
-        "metric": spec.metric,
-        "higher_is_better": spec.higher_is_better,
-        "model": value,
-        "baseline": base,
-        "beats_baseline": is_better(spec.metric, value, base),
-        "loss_beats_baseline": is_better(
-            spec.loss, metrics.get(spec.loss), baseline.get(spec.loss)
-        ),
-    }
 
 
 def _choose_data(
@@ -106,6 +87,7 @@ def evaluate_checkpoint(
     device: str = "cpu",
     batch_size: int = 256,
     output_dir: Path | None = None,
+    bootstrap: BootstrapOptions | None = None,
 ) -> dict[str, Any]:
     """One model's report entry: its checkpoint judged on its data, beside the mean baseline.
 
@@ -116,7 +98,7 @@ def evaluate_checkpoint(
     """
     import torch
 
-    from emotrain.evaluation import baselines, metrics
+    from emotrain.evaluation import baselines, metrics, verdicts
     from emotrain.models.layers import multiply_adds_per_frame
     from emotrain.models.network import count_parameters
     from emotrain.training.checkpoint import load_checkpoint_model
@@ -134,10 +116,14 @@ def evaluate_checkpoint(
         )
     scores = metrics.model_metrics(spec.name, pred, data.targets)
     mean = baselines.mean_target(data.baseline_targets)
-    base_scores = metrics.model_metrics(
-        spec.name, baselines.constant_prediction(mean, data.targets), data.targets
+    base_pred = baselines.constant_prediction(mean, data.targets)
+    base_scores = metrics.model_metrics(spec.name, base_pred, data.targets)
+    results = verdicts.compare(
+        spec.name, pred, data.targets, base_pred, data.groups, bootstrap or BootstrapOptions()
     )
-    notes = list(data.notes)
+    spread = verdicts.prediction_spread(pred, data.targets)
+    headline, verdict_notes = verdicts.headline(spec, scores, base_scores, results, spread)
+    notes = list(data.notes) + verdict_notes
     if kind != "best":
         notes.insert(
             0, f"no {spec.name}_best.pt found; evaluated the {kind} checkpoint {path.name}"
@@ -166,9 +152,11 @@ def evaluate_checkpoint(
         "parameters": count_parameters(model),
         "macs_per_frame": multiply_adds_per_frame(model.layer_specs),
         "loss": spec.loss,
-        "headline": _headline(spec, scores, base_scores),
+        "headline": headline,
         "metrics": scores,
         "baseline": base_scores,
+        "comparison": verdicts.comparisons(results),
+        "bootstrap": verdicts.bootstrap_description(results, data.group_unit),
         "baseline_method": baselines.describe(spec.name, data.baseline_source),
         "notes": notes,
     }
@@ -195,6 +183,8 @@ def evaluate(
     device: str = "auto",
     batch_size: int = 256,
     progress: ProgressFn | None = None,
+    resamples: int = BootstrapOptions.n_resamples,
+    bootstrap_seed: int = BootstrapOptions.seed,
 ) -> dict[str, Any]:
     """What `emotrain evaluate` does: find the checkpoints, judge each, write the report.
 
@@ -212,6 +202,12 @@ def evaluate(
         check_output_folder(Path(output), REPORT_FILE)
     if seed is not None and not 0 <= seed < 2**32:
         raise ConfigError(f"--seed: must be an integer from 0 to {2**32 - 1}, got {seed}")
+    if resamples < MIN_RESAMPLES:
+        raise ConfigError(f"--resamples: must be an integer >= {MIN_RESAMPLES}, got {resamples}")
+    if not 0 <= bootstrap_seed < 2**32:
+        raise ConfigError(
+            f"--bootstrap-seed: must be an integer from 0 to {2**32 - 1}, got {bootstrap_seed}"
+        )
     wanted = resolve_models(models) if models else None
     folder, run_dir = locate(checkpoint_dir)
     found = find_checkpoints(folder, wanted)
@@ -238,6 +234,7 @@ def evaluate(
             device=torch_device,
             batch_size=batch_size,
             output_dir=None if output is None else Path(output),
+            bootstrap=BootstrapOptions(resamples, bootstrap_seed),
         )
     if output is not None:
         target = Path(output) / REPORT_FILE

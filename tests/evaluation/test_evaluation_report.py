@@ -52,14 +52,35 @@ def test_report_is_the_validation_split_beside_the_training_mean(
     assert entry["metrics"]["mae"] == pytest.approx(float((pred - target).abs().mean()), rel=1e-6)
     assert entry["metrics"]["mse"] == pytest.approx(float(((pred - target) ** 2).mean()), rel=1e-6)
     assert entry["baseline"]["mae"] == pytest.approx(float((mean - target).abs().mean()), rel=1e-9)
-    assert entry["headline"] == {
+    h = entry["headline"]
+    assert {k: h[k] for k in ("metric", "higher_is_better", "model", "baseline")} == {
         "metric": "mae",
         "higher_is_better": False,
         "model": entry["metrics"]["mae"],
         "baseline": entry["baseline"]["mae"],
-        "beats_baseline": True,  # 80 Adam steps are enough to beat a constant
-        "loss_beats_baseline": True,
     }
+    # 80 Adam steps are enough to be better than a constant, over the 6 held-out items.
+    assert h["verdict"] == h["loss_verdict"] == "better"
+    assert h["beats_baseline"] is True and h["loss_beats_baseline"] is True
+    assert h["n_groups"] == len(manifest["val"]) == 6
+
+    # The interval is a paired bootstrap over the songs (items here) of the directly computed MAE.
+    from emotrain.stats import paired_bootstrap
+
+    songs = [data.groups[i] for i in val]
+    direct = paired_bootstrap(
+        lambda i: float((pred[i] - target[i]).abs().mean()),
+        lambda i: float((mean - target[i]).abs().mean()),
+        songs,
+        n_resamples=1000,
+        seed=0,
+    )
+    assert h["diff"] == pytest.approx(direct.diff, rel=1e-9)
+    assert h["ci"] == pytest.approx([direct.ci_low, direct.ci_high], rel=1e-9)
+    assert h["ci"][1] < 0  # lower is better: the whole interval in the model's favour
+    assert entry["bootstrap"] == {"unit": "items", "n_groups": 6, "n_resamples": 1000, "seed": 0,
+                                  "confidence": 0.95, "interval": "percentile"}  # fmt: skip
+    assert set(entry["comparison"]) == set(entry["metrics"])
     assert "training split" in entry["baseline_method"] and entry["notes"] == []
 
 
@@ -188,8 +209,9 @@ def test_cli_table_and_errors(groove_run: Path, tmp_path: Path, capsys) -> None:
     code = main(["evaluate", "-c", str(groove_run), "-o", str(tmp_path / "e"), "-m", "groove"])
     out = " ".join(capsys.readouterr().out.split())
     assert code == 0
-    assert "groovepredictor: best checkpoint (epoch 1)" in out and "beats the baseline" in out
+    assert "groovepredictor: best checkpoint (epoch 1)" in out and "better than the baseline" in out
     assert "mae (headline)" in out and "18,656 parameters" in out
+    assert "95% interval" in out and "over 6 items" in out
     code = main(["evaluate", "-c", str(tmp_path / "missing")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--checkpoint-dir" in err
