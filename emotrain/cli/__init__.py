@@ -125,6 +125,10 @@ def _run(args: list[str], debug: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script (exits) and of tests (`main([...])` returns the status)."""
+    if argv is None:  # the console script: a reader closing stdout early does not stop us
+        from emotrain.cli.pipes import guard_stdout
+
+        guard_stdout()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:  # accepted anywhere on the line, not only before the command
@@ -132,5 +136,6 @@ def main(argv: list[str] | None = None) -> int:
         args.insert(0, "--debug")
     code = _run(args, debug)
     if argv is None:
+        sys.stdout.flush()  # now, guarded, rather than at exit where a closed pipe would be noisy
         sys.exit(code)
     return code

@@ -20,6 +20,7 @@ from emotrain.models.registry import get_spec
 from emotrain.training.model_trainer import ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
+from emotrain.training.run_lock import run_folder_lock
 
 
 @dataclass
@@ -222,19 +223,26 @@ def train(
     reporter = reporter or Reporter()
     config.validate()
     check_models_fit_data(config)
+    if config.data.cache_dir is not None:
+        check_folder_can_be_made(Path(config.data.cache_dir), "--cache-dir")
     device = resolve_device(config.training.device)
-    paths = check_output(config, overwrite)
-    prepared = prepare_data(config, reporter)
-    if stop_event is not None and stop_event.is_set():
-        raise RunInterrupted(f"interrupted before training started; {paths.root} was not changed")
-    # Inputs are valid: from here on the run folder may change.
-    if overwrite:
-        for name in config.models:
-            for f in paths.model_files(name):
-                f.unlink(missing_ok=True)
-    paths.root.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(paths.run_config, _merged_run_config(paths, config))
-    try:
-        return run_models(config, prepared, paths, reporter, device=device, stop_event=stop_event)
-    finally:
-        reporter.close()
+    check_folder_can_be_made(Path(config.output))
+    with run_folder_lock(config.output):
+        paths = check_output(config, overwrite)
+        prepared = prepare_data(config, reporter)
+        if stop_event is not None and stop_event.is_set():
+            raise RunInterrupted(
+                f"interrupted before training started; {paths.root} was not changed"
+            )
+        # Inputs are valid: from here on the run folder may change.
+        if overwrite:
+            for name in config.models:
+                for f in paths.model_files(name):
+                    f.unlink(missing_ok=True)
+        atomic_write_json(paths.run_config, _merged_run_config(paths, config))
+        try:
+            return run_models(
+                config, prepared, paths, reporter, device=device, stop_event=stop_event
+            )
+        finally:
+            reporter.close()
