@@ -54,15 +54,16 @@ def _root(
 def _register() -> None:
     from emotrain.cli.evaluate import evaluate
     from emotrain.cli.export import export_rtneural
+    from emotrain.cli.options import refuse_non_finite
     from emotrain.cli.plot import plot
     from emotrain.cli.resume import resume
     from emotrain.cli.train import train
 
-    app.command("train")(train)
-    app.command("evaluate")(evaluate)
-    app.command("resume")(resume)
-    app.command("export-rtneural")(export_rtneural)
-    app.command("plot")(plot)
+    app.command("train")(refuse_non_finite(train))
+    app.command("evaluate")(refuse_non_finite(evaluate))
+    app.command("resume")(refuse_non_finite(resume))
+    app.command("export-rtneural")(refuse_non_finite(export_rtneural))
+    app.command("plot")(refuse_non_finite(plot))
 
 
 _register()
