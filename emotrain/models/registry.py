@@ -106,6 +106,7 @@ def resolve_models(names: list[str] | tuple[str, ...] | str | None) -> tuple[str
     if isinstance(names, str):
         names = [names]
     wanted: set[str] = set()
+    unknown: list[str] = []
     for item in names:
         for part in item.split(","):
             part = part.strip()
@@ -113,8 +114,16 @@ def resolve_models(names: list[str] | tuple[str, ...] | str | None) -> tuple[str
                 continue
             if part.lower() == "all":
                 wanted.update(MODEL_NAMES)
-            else:
-                wanted.add(get_spec(part).name)
+            elif part.lower() in _BY_KEY:
+                wanted.add(_BY_KEY[part.lower()].name)
+            elif part not in unknown:
+                unknown.append(part)
+    if unknown:  # every unknown name at once, so one correction fixes the command line
+        listed = ", ".join(repr(u) for u in unknown)
+        raise ConfigError(
+            f"--model: unknown model{'s' if len(unknown) > 1 else ''} {listed}; "
+            f"allowed: {allowed_model_names()}"
+        )
     if not wanted:
         raise ConfigError(f"--model: no model given; allowed: {allowed_model_names()}")
     return tuple(n for n in MODEL_NAMES if n in wanted)

@@ -248,8 +248,11 @@ def _plan_model(
 
 
 def _check_run_folder(root: Path) -> None:
+    from emotrain.io import check_folder_writable
+
     if not root.is_dir():
         raise ConfigError(f"OUTPUT_DIR: {root} is not a folder holding an emotrain run")
+    check_folder_writable(root, "OUTPUT_DIR")
 
 
 def plan_resume(
@@ -381,7 +384,12 @@ def _resume_locked(
     stop_event: threading.Event | None,
 ) -> ResumeOutcome:
     from emotrain.training.device import resolve_device
-    from emotrain.training.trainer import PreparedModel, load_model_data, run_models
+    from emotrain.training.trainer import (
+        PreparedModel,
+        check_cache_dir,
+        load_model_data,
+        run_models,
+    )
 
     plans, skipped, warnings = plan_resume(
         output, models=models, epochs=epochs, source=source, device=device, overrides=overrides
@@ -404,6 +412,7 @@ def _resume_locked(
         for plan in plans:
             if plan.action == "finish":
                 continue
+            check_cache_dir(plan.config)
             dev = devices[plan.name]
             data = load_model_data(plan.name, plan.config, reporter)
             recorded = (plan.ckpt or {}).get("data_fingerprint")

@@ -15,7 +15,7 @@ from emotrain.config import RunConfig, model_seed
 from emotrain.data.base import SequenceData
 from emotrain.data.split import split_by_group, write_manifest
 from emotrain.errors import CheckpointError, ConfigError, RunInterrupted, TrainingError
-from emotrain.io import atomic_write_json, check_folder_can_be_made
+from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
 from emotrain.models.registry import get_spec
 from emotrain.training.model_trainer import ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
@@ -58,6 +58,12 @@ def check_models_fit_data(config: RunConfig) -> None:
             f"--model: the {detection.format} corpus at {config.data.path} can train only "
             f"{', '.join(fit) or 'nothing'}, not {', '.join(wrong)}"
         )
+
+
+def check_cache_dir(config: RunConfig) -> None:
+    """A --cache-dir that is a file would only fail deep inside feature extraction."""
+    if config.data.cache_dir is not None:
+        check_folder_can_be_made(Path(config.data.cache_dir), "--cache-dir")
 
 
 def load_model_data(name: str, config: RunConfig, reporter: Reporter) -> SequenceData:
@@ -222,11 +228,10 @@ def train(
 
     reporter = reporter or Reporter()
     config.validate()
+    check_cache_dir(config)
     check_models_fit_data(config)
-    if config.data.cache_dir is not None:
-        check_folder_can_be_made(Path(config.data.cache_dir), "--cache-dir")
     device = resolve_device(config.training.device)
-    check_folder_can_be_made(Path(config.output))
+    check_folder_writable(Path(config.output))
     with run_folder_lock(config.output):
         paths = check_output(config, overwrite)
         prepared = prepare_data(config, reporter)
