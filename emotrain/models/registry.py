@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from emotrain.errors import ConfigError
 from emotrain.models.layers import LSTM, Dense
 from emotrain.models.spec import ModelSpec
@@ -127,3 +129,17 @@ def resolve_models(names: list[str] | tuple[str, ...] | str | None) -> tuple[str
     if not wanted:
         raise ConfigError(f"--model: no model given; allowed: {allowed_model_names()}")
     return tuple(n for n in MODEL_NAMES if n in wanted)
+
+
+#: `<model>_best.pt` / `<model>_latest.pth`, in our spelling or the original scripts'.
+CHECKPOINT_FILE = re.compile(r"^(?P<prefix>.+)_(?P<kind>best|latest)\.pth?$", re.IGNORECASE)
+
+
+def model_of_file_name(file_name: str) -> str | None:
+    """The model a checkpoint's file name claims (`EmotionRecognizer_best.pt` -> emotionrecognizer),
+    or None when the name claims none."""
+    match = CHECKPOINT_FILE.match(file_name)
+    if match is None:
+        return None
+    spec = _BY_KEY.get(re.sub(r"[\s_\-]", "", match["prefix"].lower()))
+    return spec.name if spec else None
