@@ -46,14 +46,21 @@ def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
 
 
 def check_models_fit_data(config: RunConfig) -> None:
-    from emotrain.data.corpus import resolve, supported_models
+    from emotrain.data.corpus import possible_models, resolve, supported_models
 
     if config.data.kind == "synthetic":
         return
+    _, detection = resolve(config.data)
+    never = [m for m in config.models if m not in possible_models(detection.format)]
+    if never:  # said before the corpus's own files are judged (an empty labels.csv, say)
+        can = possible_models(detection.format)
+        raise ConfigError(
+            f"--model: the {detection.format} corpus at {config.data.path} can train only "
+            f"{' or '.join(can)}{' (by its files)' if len(can) > 1 else ''}, not {', '.join(never)}"
+        )
     fit = supported_models(config.data)
     wrong = [m for m in config.models if m not in fit]
     if wrong:
-        _, detection = resolve(config.data)
         raise ConfigError(
             f"--model: the {detection.format} corpus at {config.data.path} can train only "
             f"{', '.join(fit) or 'nothing'}, not {', '.join(wrong)}"
