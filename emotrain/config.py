@@ -103,7 +103,9 @@ class RunConfig:
         out = self.data.problems() + self.training.problems()
         if not self.models:
             out.append("--model: no model selected")
-        if self.data.samples and self.data.kind == "synthetic":
+        # Only a valid fraction can leave an empty side (a bad one is reported once, above).
+        split_ok = not any(p.startswith("--validation-split") for p in out)
+        if split_ok and self.data.samples and self.data.kind == "synthetic":
             n_val = round(self.data.samples * self.data.validation_split)
             if n_val < 1 or self.data.samples - n_val < 1:
                 out.append(

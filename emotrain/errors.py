@@ -40,6 +40,11 @@ class TrainingError(EmotrainError):
 
 
 class RunInterrupted(EmotrainError):
-    """The user pressed Ctrl-C: the last epoch's checkpoint stands and the run can be resumed."""
+    """Ctrl-C, SIGTERM or SIGHUP stopped the run: the last epoch's checkpoint stands and the run can
+    be resumed. The exit status is the shell's for that signal, 128 + its number (130 for Ctrl-C)."""
 
     exit_code = 130
+
+    def __init__(self, message: str, signum: int = 2):
+        super().__init__(message)
+        self.exit_code = 128 + signum

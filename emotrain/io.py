@@ -59,8 +59,13 @@ def _file_mode(target: Path) -> int:
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Replace `path` with `data` so that readers see either the old file or the whole new one."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as exc:  # name the folder, not the temporary file nobody asked for
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target.parent)) from exc
     try:
         os.fchmod(fd, _file_mode(target))
         with os.fdopen(fd, "wb") as handle:
@@ -119,6 +124,20 @@ def check_folder_can_be_made(folder: Path, option: str = "--output") -> None:
     if not probe.is_dir():
         what = "is a file" if probe == Path(folder) else f"is inside {probe}, which is a file"
         raise ConfigError(f"{option}: {folder} {what}; give a folder")
+
+
+def check_folder_writable(folder: Path, option: str = "--output") -> None:
+    """Refuse up front a folder this process cannot write into (read-only, someone else's), so
+    the refusal comes before minutes of training or evaluating rather than at the first write."""
+    from emotrain.errors import ConfigError
+
+    check_folder_can_be_made(folder, option)
+    probe = Path(folder)
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        where = "" if probe == Path(folder) else f" (it would be made inside {probe})"
+        raise ConfigError(f"{option}: cannot write into {folder}{where}: permission denied or read-only")
 
 
 def remove_stale_temp_files(root: Path) -> int:

@@ -54,15 +54,16 @@ def _root(
 def _register() -> None:
     from emotrain.cli.evaluate import evaluate
     from emotrain.cli.export import export_rtneural
+    from emotrain.cli.options import refuse_non_finite
     from emotrain.cli.plot import plot
     from emotrain.cli.resume import resume
     from emotrain.cli.train import train
 
-    app.command("train")(train)
-    app.command("evaluate")(evaluate)
-    app.command("resume")(resume)
-    app.command("export-rtneural")(export_rtneural)
-    app.command("plot")(plot)
+    app.command("train")(refuse_non_finite(train))
+    app.command("evaluate")(refuse_non_finite(evaluate))
+    app.command("resume")(refuse_non_finite(resume))
+    app.command("export-rtneural")(refuse_non_finite(export_rtneural))
+    app.command("plot")(refuse_non_finite(plot))
 
 
 _register()
@@ -125,6 +126,10 @@ def _run(args: list[str], debug: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script (exits) and of tests (`main([...])` returns the status)."""
+    if argv is None:  # the console script: a reader closing stdout early does not stop us
+        from emotrain.cli.pipes import guard_stdout
+
+        guard_stdout()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:  # accepted anywhere on the line, not only before the command
@@ -132,5 +137,6 @@ def main(argv: list[str] | None = None) -> int:
         args.insert(0, "--debug")
     code = _run(args, debug)
     if argv is None:
+        sys.stdout.flush()  # now, guarded, rather than at exit where a closed pipe would be noisy
         sys.exit(code)
     return code

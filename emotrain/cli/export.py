@@ -104,9 +104,9 @@ def export_rtneural(
         raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
     if not source.exists():
         raise ConfigError(f"SOURCE: no such checkpoint file or run folder: {source}")
-    from emotrain.io import check_folder_can_be_made
+    from emotrain.io import check_folder_writable
 
-    check_folder_can_be_made(output)
+    check_folder_writable(output)
 
     from emotrain.export.rtneural import export_checkpoint
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import math
+import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -63,3 +67,33 @@ ToleranceOpt = Annotated[
         "may also differ by up to 100x PyTorch's own float32 rounding); see docs/export.md.",
     ),
 ]
+
+
+def refuse_non_finite(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a command so every float option refuses nan and ±inf as a usage error.
+
+    Typer parses `nan` and `inf` as floats; left alone they reach arithmetic (`round(n * nan)`)
+    and end as an internal error. One check here covers every float option of every command,
+    including ones added later; the flag is the parameter's name, as every float option is named.
+    """
+    hints = typing.get_type_hints(command)
+    floats = [
+        name
+        for name, hint in hints.items()
+        if name != "return" and (hint is float or float in typing.get_args(hint))
+    ]
+
+    @functools.wraps(command)
+    def checked(**kwargs: Any) -> Any:
+        bad = [
+            f"--{name.replace('_', '-')}: must be a finite number, got {value}"
+            for name in floats
+            if isinstance(value := kwargs.get(name), float) and not math.isfinite(value)
+        ]
+        if bad:
+            from emotrain.errors import ConfigError
+
+            raise ConfigError(bad)
+        return command(**kwargs)
+
+    return checked

@@ -41,6 +41,16 @@ def plot(
 
     from emotrain.plotting.runs import plot_runs
 
+    seen: dict[Path, Path] = {}
+    for run in run_dirs:  # one run twice would draw two identical curves as if two runs agreed
+        key = run.expanduser().resolve()
+        if key in seen:
+            from emotrain.errors import ConfigError
+
+            raise ConfigError(
+                f"RUN_DIR: {run} is the same run as {seen[key]}; give each run once"
+            )
+        seen[key] = run
     err = Console(stderr=True)
     written = plot_runs(
         run_dirs,

@@ -49,32 +49,25 @@ def print_summary(results: list[Any], output: str) -> None:
 
 
 def with_interrupt(run: Callable[[threading.Event], Any], output: str) -> Any:
-    """First Ctrl-C: stop at the next batch and keep the last epoch's checkpoint; second: exit now."""
+    """First Ctrl-C, SIGTERM or SIGHUP: stop at the next batch and keep the last epoch's
+    checkpoint, exiting 128 + the signal; a second one: exit now."""
     from emotrain.errors import RunInterrupted
+    from emotrain.training.interrupts import stop_on_signals
     from emotrain.training.model_trainer import Interrupted
 
-    stop = threading.Event()
-    previous = signal.getsignal(signal.SIGINT)
-
-    def handler(signum, frame):  # pragma: no cover - exercised by a subprocess test
-        if stop.is_set():
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            raise KeyboardInterrupt
-        stop.set()
-
-    in_main = threading.current_thread() is threading.main_thread()
-    if in_main:
-        signal.signal(signal.SIGINT, handler)
-    try:
-        return run(stop)
-    except Interrupted:
-        raise RunInterrupted(
-            f"interrupted: progress since the last completed epoch was discarded; the latest "
-            f"checkpoint is in {output}/checkpoints. Continue with: emotrain resume {output}"
-        ) from None
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
+    with stop_on_signals() as stop:
+        try:
+            return run(stop)
+        except Interrupted:
+            by = "" if stop.signum == signal.SIGINT else f" by {stop.signal_name}"
+            raise RunInterrupted(
+                f"interrupted{by}: progress since the last completed epoch was discarded; the "
+                f"latest checkpoint is in {output}/checkpoints. Continue with: emotrain resume "
+                f"{output}",
+                stop.signum,
+            ) from None
+        except RunInterrupted as exc:  # stopped before training began: nothing was changed
+            raise RunInterrupted(str(exc), stop.signum) from None
 
 
 def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5) -> None:

@@ -82,6 +82,12 @@ def _no_usable_rows(path: Path) -> None:
     )
 
 
+def possible_models(fmt: str) -> tuple[str, ...]:
+    """What a corpus of this format could ever train, whatever its files: known without reading
+    them, so a model no such corpus can train is refused before its labels are judged."""
+    return _FIXED.get(fmt, (AUDIO_MODEL, MIDI_MODEL))
+
+
 def supported_models(data: DataConfig) -> tuple[str, ...]:
     """The models this data can train, in contract order; cheap (no audio is decoded)."""
     if data.kind == "synthetic":

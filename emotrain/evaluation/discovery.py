@@ -6,15 +6,13 @@ scripts' file names (`EmotionRecognizer_best.pt`, `emotion_recognizer_best.pth`)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from emotrain.errors import ConfigError, DataError
-from emotrain.models.registry import MODEL_NAMES, SPECS
+from emotrain.models.registry import CHECKPOINT_FILE, MODEL_NAMES, model_of_file_name
 
-_FILE = re.compile(r"^(?P<prefix>.+)_(?P<kind>best|latest)\.pth?$", re.IGNORECASE)
-_KEYS = {**{s.name: s.name for s in SPECS}, **{s.alias: s.name for s in SPECS}}
+_FILE = CHECKPOINT_FILE
 _KIND_ORDER = {"best": 0, "latest": 1}
 
 
@@ -23,11 +21,6 @@ class FoundCheckpoint:
     name: str  # canonical model name
     path: Path
     kind: str  # "best" or "latest"
-
-
-def _model_of(prefix: str) -> str | None:
-    key = re.sub(r"[\s_\-]", "", prefix.lower())
-    return _KEYS.get(key)
 
 
 def locate(checkpoint_dir: str | Path) -> tuple[Path, Path | None]:
@@ -66,7 +59,7 @@ def find_checkpoints(folder: Path, models: tuple[str, ...] | None = None) -> lis
     for path in _candidates(folder):
         match = _FILE.match(path.name)
         assert match is not None
-        name = _model_of(match["prefix"])
+        name = model_of_file_name(path.name)
         if name is None:
             continue
         kind = match["kind"].lower()

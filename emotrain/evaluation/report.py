@@ -27,7 +27,7 @@ from emotrain.evaluation.data import (
 )
 from emotrain.evaluation.discovery import find_checkpoints, locate
 from emotrain.evaluation.verdicts import MIN_RESAMPLES, BootstrapOptions
-from emotrain.io import atomic_write_json, check_folder_can_be_made
+from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
 
 ProgressFn = Callable[[str], None]
 
@@ -163,8 +163,8 @@ def evaluate_checkpoint(
 
 
 def check_output_folder(folder: Path, file_name: str | None = None) -> None:
-    """The report's folder must be possible, and its file name free for a file."""
-    check_folder_can_be_made(folder)
+    """The report's folder must be possible and writable, and its file name free for a file."""
+    check_folder_writable(folder)
     if file_name is not None and (folder / file_name).is_dir():
         raise ConfigError(
             f"--output: {folder / file_name} is a folder; the report needs that name for a file"
@@ -198,8 +198,10 @@ def evaluate(
         raise ConfigError(f"--batch-size: must be an integer >= 1, got {batch_size}")
     if data_format not in DATA_FORMATS:
         raise ConfigError(f"--data-format: {data_format!r} is not one of {', '.join(DATA_FORMATS)}")
-    if output is not None:
+    if output is not None:  # before any model is evaluated, not at the end
         check_output_folder(Path(output), REPORT_FILE)
+    if cache_dir is not None:
+        check_folder_can_be_made(Path(cache_dir), "--cache-dir")
     if seed is not None and not 0 <= seed < 2**32:
         raise ConfigError(f"--seed: must be an integer from 0 to {2**32 - 1}, got {seed}")
     if resamples < MIN_RESAMPLES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from emotrain.errors import ConfigError
 from emotrain.models.layers import LSTM, Dense
 from emotrain.models.spec import ModelSpec
@@ -106,6 +108,7 @@ def resolve_models(names: list[str] | tuple[str, ...] | str | None) -> tuple[str
     if isinstance(names, str):
         names = [names]
     wanted: set[str] = set()
+    unknown: list[str] = []
     for item in names:
         for part in item.split(","):
             part = part.strip()
@@ -113,8 +116,30 @@ def resolve_models(names: list[str] | tuple[str, ...] | str | None) -> tuple[str
                 continue
             if part.lower() == "all":
                 wanted.update(MODEL_NAMES)
-            else:
-                wanted.add(get_spec(part).name)
+            elif part.lower() in _BY_KEY:
+                wanted.add(_BY_KEY[part.lower()].name)
+            elif part not in unknown:
+                unknown.append(part)
+    if unknown:  # every unknown name at once, so one correction fixes the command line
+        listed = ", ".join(repr(u) for u in unknown)
+        raise ConfigError(
+            f"--model: unknown model{'s' if len(unknown) > 1 else ''} {listed}; "
+            f"allowed: {allowed_model_names()}"
+        )
     if not wanted:
         raise ConfigError(f"--model: no model given; allowed: {allowed_model_names()}")
     return tuple(n for n in MODEL_NAMES if n in wanted)
+
+
+#: `<model>_best.pt` / `<model>_latest.pth`, in our spelling or the original scripts'.
+CHECKPOINT_FILE = re.compile(r"^(?P<prefix>.+)_(?P<kind>best|latest)\.pth?$", re.IGNORECASE)
+
+
+def model_of_file_name(file_name: str) -> str | None:
+    """The model a checkpoint's file name claims (`EmotionRecognizer_best.pt` -> emotionrecognizer),
+    or None when the name claims none."""
+    match = CHECKPOINT_FILE.match(file_name)
+    if match is None:
+        return None
+    spec = _BY_KEY.get(re.sub(r"[\s_\-]", "", match["prefix"].lower()))
+    return spec.name if spec else None

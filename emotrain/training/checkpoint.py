@@ -22,7 +22,7 @@ import torch
 from emotrain.errors import CheckpointError
 from emotrain.io import atomic_torch_save, atomic_write_bytes
 from emotrain.models.layers import layer_from_dict, layer_to_dict
-from emotrain.models.registry import SPECS
+from emotrain.models.registry import SPECS, model_of_file_name
 from emotrain.models.spec import ModelSpec
 
 FORMAT = "emotrain-checkpoint"
@@ -169,10 +169,23 @@ def load_checkpoint_model(path: str | Path) -> tuple[dict[str, Any], ModelSpec, 
 
     ckpt = load_checkpoint(path)
     spec = spec_for_checkpoint(ckpt, path)
+    claimed = model_of_file_name(Path(path).name)
+    if claimed is not None and claimed != spec.name:  # what the file holds wins, and is said
+        raise CheckpointError(
+            f"{path}: its name says {claimed}, but it holds a {spec.name} checkpoint (by its "
+            f"recorded model name and architecture); rename it to {spec.name}_best.pt or point "
+            "at the right file"
+        )
     try:
-        model = PluginNetwork(spec.name, architecture_of(ckpt, spec))
+        layers = architecture_of(ckpt, spec)
+        model = PluginNetwork(spec.name, layers)
     except (ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"{path}: unreadable 'architecture' entry ({exc})") from exc
+    if tuple(layers) != tuple(spec.layers):  # the plugin loads only the contract's shapes
+        raise CheckpointError(
+            f"{path}: its recorded architecture is not the {spec.name} the plugin loads "
+            f"({len(layers)} layers recorded, {len(spec.layers)} expected, or other sizes)"
+        )
     state = ckpt["model_state_dict"]
     if not isinstance(state, dict):
         raise CheckpointError(f"{path}: 'model_state_dict' is not a dict of tensors")

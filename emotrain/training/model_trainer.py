@@ -210,6 +210,7 @@ class ModelTrainer:
             "early_stopping": self.stopper.state_dict(),
             "rng": rng_state(),
             "config": self.config.to_dict(),
+            "device_type": self.device.type,  # what `--device auto` meant here, for resume
             "data_fingerprint": self.data_fingerprint,
             "data_description": self.description,
             "split": self.split_manifest,

@@ -26,6 +26,7 @@ from emotrain.models.registry import MODEL_NAMES, resolve_models
 from emotrain.training.checkpoint import load_checkpoint, save_checkpoint, spec_for_checkpoint
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
+from emotrain.training.run_lock import run_folder_lock
 
 #: Options whose change would make the resumed run a different run.
 LOCKED = {
@@ -79,16 +80,22 @@ def _has_config(ckpt: dict[str, Any]) -> bool:
     return isinstance(ckpt.get("config"), dict) and bool(ckpt["config"].get("training"))
 
 
-def _run_config(paths: RunPaths) -> RunConfig | None:
-    """The configuration `train` recorded for the whole run (to start models that never began)."""
+def _run_config(paths: RunPaths, warnings: list[str]) -> RunConfig | None:
+    """The configuration `train` recorded for the whole run (to start models that never began).
+
+    Each checkpoint records its own configuration, so a damaged file costs only the models that
+    never started: resume goes on from the checkpoints and says so."""
     try:
         return RunConfig.from_dict(json.loads(paths.run_config.read_text(encoding="utf-8")))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError, AttributeError) as exc:
-        raise ConfigError(
-            f"{paths.run_config} is unreadable ({exc}); cannot tell what to resume"
-        ) from exc
+        warnings.append(
+            f"{paths.run_config} is unreadable ({type(exc).__name__}: {exc}); resuming from the "
+            "checkpoints alone (a model that never started cannot be resumed; train it with "
+            "`emotrain train --model NAME`)"[:400]
+        )
+        return None
 
 
 def _apply(config: RunConfig, overrides: dict[str, Any]) -> RunConfig:
@@ -240,6 +247,14 @@ def _plan_model(
     return ResumePlan(name, "continue", config, path, ckpt, warns, notes)
 
 
+def _check_run_folder(root: Path) -> None:
+    from emotrain.io import check_folder_writable
+
+    if not root.is_dir():
+        raise ConfigError(f"OUTPUT_DIR: {root} is not a folder holding an emotrain run")
+    check_folder_writable(root, "OUTPUT_DIR")
+
+
 def plan_resume(
     output: str | Path,
     *,
@@ -251,14 +266,14 @@ def plan_resume(
 ) -> tuple[list[ResumePlan], dict[str, str], list[str]]:
     """Decide what to do for each model of the run, reading files only: nothing is written here."""
     root = Path(output)
-    if not root.is_dir():
-        raise ConfigError(f"OUTPUT_DIR: {root} is not a folder holding an emotrain run")
+    _check_run_folder(root)
     if source not in ("latest", "best"):
         raise ConfigError(f"--from: {source!r} is not one of latest, best")
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs: must be an integer >= 1, got {epochs}")
     paths = RunPaths(root)
-    run_config = _run_config(paths)
+    warnings: list[str] = []
+    run_config = _run_config(paths, warnings)
     in_run = {
         n
         for n in MODEL_NAMES
@@ -280,7 +295,7 @@ def plan_resume(
             )
     else:
         wanted = tuple(n for n in MODEL_NAMES if n in in_run)
-    plans, skipped, warnings = [], {}, []
+    plans, skipped = [], {}
     for name in wanted:
         plan = _plan_model(name, paths, run_config, epochs=epochs, source=source, device=device,
                            overrides=overrides or {})  # fmt: skip
@@ -337,20 +352,58 @@ def resume(
 ) -> ResumeOutcome:
     """What `emotrain resume` runs: finish every model of the run in `output`; `tolerance` is the
     export check's, as for `train`."""
+    from emotrain.training.trainer import check_tolerance
+
+    check_tolerance(tolerance)
+    reporter = reporter or Reporter()
+    _check_run_folder(Path(output))
+    with run_folder_lock(output):
+        return _resume_locked(
+            output, models=models, epochs=epochs, source=source, device=device,
+            overrides=overrides, reporter=reporter, stop_event=stop_event, tolerance=tolerance,
+        )  # fmt: skip
+
+
+def _auto_device_note(plan: ResumePlan, dev: Any) -> str | None:
+    """`--device auto` means what this machine has: say so when that differs from the recording."""
+    recorded = (plan.ckpt or {}).get("device_type")
+    if plan.config.training.device != "auto" or not recorded or recorded == dev.type:
+        return None
+    return (
+        f"[{plan.name}] --device auto was {recorded} when the run was recorded and is {dev.type} "
+        "here: results may differ in the last bits from an uninterrupted run"
+    )
+
+
+def _resume_locked(
+    output: str | Path,
+    *,
+    models: Any,
+    epochs: int | None,
+    source: str,
+    device: str | None,
+    overrides: dict[str, Any] | None,
+    reporter: Reporter,
+    stop_event: threading.Event | None,
+    tolerance: float,
+) -> ResumeOutcome:
     from emotrain.training.device import resolve_device
     from emotrain.training.trainer import (
         PreparedModel,
-        check_tolerance,
+        check_cache_dir,
         load_model_data,
         run_models,
     )
 
-    check_tolerance(tolerance)
-    reporter = reporter or Reporter()
     plans, skipped, warnings = plan_resume(
         output, models=models, epochs=epochs, source=source, device=device, overrides=overrides
     )
     paths = RunPaths(Path(output))
+    # An absent device is an error, said before any warning about changing to it.
+    devices = {
+        p.name: resolve_device(p.config.training.device) for p in plans if p.action != "finish"
+    }
+    warnings += [w for p in plans if p.name in devices and (w := _auto_device_note(p, devices[p.name]))]
     for message in warnings:
         reporter.warn(message)
     for plan in plans:
@@ -358,12 +411,13 @@ def resume(
             reporter.message(message)
     results: list[Any] = []
     try:
-        # Every model's device and data are checked before anything is written.
+        # Every model's data is checked before anything is written.
         prepared: dict[str, tuple[Any, Any]] = {}
         for plan in plans:
             if plan.action == "finish":
                 continue
-            dev = resolve_device(plan.config.training.device)
+            check_cache_dir(plan.config)
+            dev = devices[plan.name]
             data = load_model_data(plan.name, plan.config, reporter)
             recorded = (plan.ckpt or {}).get("data_fingerprint")
             if recorded and recorded != data.fingerprint():

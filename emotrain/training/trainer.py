@@ -21,11 +21,12 @@ from emotrain.errors import (
     RunInterrupted,
     TrainingError,
 )
-from emotrain.io import atomic_write_json, check_folder_can_be_made
+from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
 from emotrain.models.registry import get_spec
 from emotrain.training.model_trainer import ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
+from emotrain.training.run_lock import run_folder_lock
 
 #: The export check's float32 tolerance (relative to the output scale), as `export-rtneural`'s.
 DEFAULT_TOLERANCE = 1e-5
@@ -65,18 +66,31 @@ def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
 
 
 def check_models_fit_data(config: RunConfig) -> None:
-    from emotrain.data.corpus import resolve, supported_models
+    from emotrain.data.corpus import possible_models, resolve, supported_models
 
     if config.data.kind == "synthetic":
         return
+    _, detection = resolve(config.data)
+    never = [m for m in config.models if m not in possible_models(detection.format)]
+    if never:  # said before the corpus's own files are judged (an empty labels.csv, say)
+        can = possible_models(detection.format)
+        raise ConfigError(
+            f"--model: the {detection.format} corpus at {config.data.path} can train only "
+            f"{' or '.join(can)}{' (by its files)' if len(can) > 1 else ''}, not {', '.join(never)}"
+        )
     fit = supported_models(config.data)
     wrong = [m for m in config.models if m not in fit]
     if wrong:
-        _, detection = resolve(config.data)
         raise ConfigError(
             f"--model: the {detection.format} corpus at {config.data.path} can train only "
             f"{', '.join(fit) or 'nothing'}, not {', '.join(wrong)}"
         )
+
+
+def check_cache_dir(config: RunConfig) -> None:
+    """A --cache-dir that is a file would only fail deep inside feature extraction."""
+    if config.data.cache_dir is not None:
+        check_folder_can_be_made(Path(config.data.cache_dir), "--cache-dir")
 
 
 def load_model_data(name: str, config: RunConfig, reporter: Reporter) -> SequenceData:
@@ -265,28 +279,32 @@ def train(
     reporter = reporter or Reporter()
     config.validate()
     check_tolerance(tolerance)
+    check_cache_dir(config)
     check_models_fit_data(config)
     device = resolve_device(config.training.device)
-    paths = check_output(config, overwrite)
-    prepared = prepare_data(config, reporter)
-    if stop_event is not None and stop_event.is_set():
-        raise RunInterrupted(f"interrupted before training started; {paths.root} was not changed")
-    # Inputs are valid: from here on the run folder may change.
-    if overwrite:
-        for name in config.models:
-            for f in paths.model_files(name):
-                f.unlink(missing_ok=True)
-    paths.root.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(paths.run_config, _merged_run_config(paths, config))
-    try:
-        return run_models(
-            config,
-            prepared,
-            paths,
-            reporter,
-            device=device,
-            stop_event=stop_event,
-            tolerance=tolerance,
-        )
-    finally:
-        reporter.close()
+    check_folder_writable(Path(config.output))
+    with run_folder_lock(config.output):
+        paths = check_output(config, overwrite)
+        prepared = prepare_data(config, reporter)
+        if stop_event is not None and stop_event.is_set():
+            raise RunInterrupted(
+                f"interrupted before training started; {paths.root} was not changed"
+            )
+        # Inputs are valid: from here on the run folder may change.
+        if overwrite:
+            for name in config.models:
+                for f in paths.model_files(name):
+                    f.unlink(missing_ok=True)
+        atomic_write_json(paths.run_config, _merged_run_config(paths, config))
+        try:
+            return run_models(
+                config,
+                prepared,
+                paths,
+                reporter,
+                device=device,
+                stop_event=stop_event,
+                tolerance=tolerance,
+            )
+        finally:
+            reporter.close()

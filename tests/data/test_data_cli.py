@@ -131,3 +131,18 @@ def test_resume_refuses_when_the_corpus_changed(midi_folder, copy_corpus, tmp_pa
     err = capsys.readouterr().err
     assert "training data changed since the run started" in err
     assert len([ln for ln in err.splitlines() if ln.strip()]) == 1
+
+
+def test_a_model_no_such_corpus_trains_is_said_before_its_labels_are_judged(tmp_path, cli):
+    """A header-only labels.csv is a labels problem only for a model the folder could train."""
+    corpus = tmp_path / "headeronly"
+    corpus.mkdir()
+    (corpus / "labels.csv").write_text("file,valence,arousal\n")
+    result = cli("train", "--data", corpus, "--model", "groove", "-o", tmp_path / "r")
+    assert result.code == 2
+    assert result.err_lines == [
+        f"error: --model: the folder corpus at {corpus} can train only emotionrecognizer or "
+        "melodytransformer (by its files), not groovepredictor"
+    ]
+    result = cli("train", "--data", corpus, "--model", "emotion", "-o", tmp_path / "r")
+    assert result.code == 1 and "has no rows (only its header)" in result.err

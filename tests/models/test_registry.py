@@ -73,3 +73,11 @@ def test_multiply_adds_per_frame_hand_computed():
     emotion = get_spec("emotion")
     expected = 128 * 512 + 512 * 256 + 4 * 128 * (256 + 128) + 128 * 64
     assert multiply_adds_per_frame(emotion.layers) == expected
+
+
+def test_every_unknown_model_is_named_at_once(cli, tmp_path):
+    result = cli("train", "-m", "emotion,foo,bar", "-m", "foo", "-o", tmp_path / "run")
+    assert result.code == 2
+    assert len(result.err_lines) == 1
+    assert "unknown models 'foo', 'bar'; allowed: all, emotionrecognizer" in result.err
+    assert not (tmp_path / "run").exists()

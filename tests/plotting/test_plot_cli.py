@@ -148,3 +148,13 @@ def test_markup_characters_in_paths_are_printed_as_they_are(tmp_path: Path, caps
         assert main(["plot", str(run)]) == 0
         out = " ".join(capsys.readouterr().out.split())
         assert f"wrote {run / 'plots' / 'groovepredictor_loss.png'}" in out
+
+
+def test_one_run_given_twice_is_refused(tmp_path: Path, capsys, monkeypatch) -> None:
+    run = tmp_path / "runs" / "es"
+    write_history(run, make_history())
+    monkeypatch.chdir(tmp_path)
+    assert main(["plot", "runs/es", str(run) + "/", "-o", "cmp"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: RUN_DIR: {run} is the same run as runs/es; give each run once\n"
+    assert not (tmp_path / "cmp").exists()

@@ -129,7 +129,13 @@ def test_external_sigkill_at_an_arbitrary_moment(tmp_path, reference):
     assert_same_run(out, reference)
 
 
-def test_ctrl_c_saves_and_says_how_to_resume(tmp_path, reference):
+@pytest.mark.parametrize(
+    ("signum", "check_resume"),
+    [(signal.SIGINT, True), (signal.SIGTERM, True), (signal.SIGHUP, False)],
+    ids=["ctrl-c", "sigterm", "sighup"],
+)
+def test_stop_signal_saves_and_says_how_to_resume(tmp_path, reference, signum, check_resume):
+    """Ctrl-C, and what `timeout`, Slurm, `docker stop` (TERM) and a closed terminal (HUP) send."""
     out = tmp_path / "run"
     proc = subprocess.Popen(
         [sys.executable, "-m", "emotrain", *[a for a in ARGS if a != "--quiet"], "-o", str(out)],
@@ -140,19 +146,21 @@ def test_ctrl_c_saves_and_says_how_to_resume(tmp_path, reference):
     )
     for line in proc.stdout:
         if line.startswith(f"[{NAME}] epoch 2/"):
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signum)
             break
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=120)
     if proc.returncode == 0:
-        pytest.skip("training finished before the interrupt arrived")
-    assert proc.returncode == 130, err
+        pytest.skip("training finished before the signal arrived")
+    assert proc.returncode == 128 + signum, err
     assert f"emotrain resume {out}" in err
     assert "Traceback" not in err
     assert load_checkpoint(out / f"checkpoints/{NAME}_latest.pt")["epoch"] >= 2
     history = json.loads((out / f"history/{NAME}_history.json").read_text())
     assert history["status"] == "interrupted"
-    _emotrain("resume", out, "--quiet")
-    assert_same_run(out, reference)
+    assert not (out / ".emotrain.lock").exists()  # the run-folder lock went with the process
+    if check_resume:
+        _emotrain("resume", out, "--quiet")
+        assert_same_run(out, reference)
 
 
 def test_finished_run_is_left_untouched(reference, tmp_path):

@@ -1,0 +1,72 @@
+"""Output and cache folders that cannot be used are refused up front, naming the user's folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from tests.conftest import TINY
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A folder nobody can write into: chmod for a user, the immutable flag for root (whom
+    permission bits do not stop)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+            pytest.skip("running as root on a file system without chattr +i")
+        yield folder
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+
+
+def test_atomic_write_into_a_read_only_folder_names_the_folder(read_only):
+    from emotrain.io import atomic_write_json
+
+    with pytest.raises(OSError) as info:
+        atomic_write_json(read_only / "run_config.json", {})
+    assert info.value.filename == str(read_only)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        lambda ro, run: ["train", "-m", "groove", *TINY, "-o", ro / "run"],
+        lambda ro, run: ["train", "-m", "groove", *TINY, "-o", ro],
+        lambda ro, run: ["evaluate", "-c", run, "-o", ro / "ev"],
+        lambda ro, run: ["export-rtneural", run, "-o", ro],
+        lambda ro, run: ["resume", ro],
+    ],
+    ids=["train-new", "train-existing", "evaluate", "export", "resume"],
+)
+def test_a_read_only_output_is_refused_before_any_work(cli, read_only, tiny_run, argv, tmp_path):
+    result = cli(*argv(read_only, tiny_run))
+    assert result.code == 2, result.err
+    assert len(result.err_lines) == 1
+    assert f"cannot write into {read_only}" in result.err
+    assert ".tmp" not in result.err and "evaluating" not in result.out + result.err
+    assert not list(read_only.iterdir())
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_a_cache_dir_that_is_a_file_is_refused_up_front(cli, tmp_path, tiny_run, command):
+    cache = tmp_path / "cache"
+    cache.write_text("not a folder")
+    from tests.data.corpora import make_audio_folder
+
+    data = make_audio_folder(tmp_path / "corpus", n=2, seconds=1.0)
+    args = {
+        "train": ["train", "-m", "emotion", *TINY, "-o", tmp_path / "run"],
+        "evaluate": ["evaluate", "-c", tiny_run, "-o", tmp_path / "ev"],
+    }[command]
+    result = cli(*args, "--cache-dir", cache, "--data", data)
+    assert result.code == 2, result.err
+    assert result.err_lines == [f"error: --cache-dir: {cache} is a file; give a folder"]
+    assert not (tmp_path / "run").exists() and not (tmp_path / "ev").exists()
