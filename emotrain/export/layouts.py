@@ -72,6 +72,8 @@ def _activation_entry(name: str, size: int) -> dict:
 
 
 def _dense(m: nn.Linear, act: str, label: str) -> tuple[list[dict], int]:
+    # A bias-less Linear still gets an explicit zero bias: current RTNeural reads a kernel-only
+    # entry as zero bias, but older loaders read weights[1] unconditionally and would throw.
     kernel = _array(m.weight, label, "weight").T  # PyTorch (out, in) -> RTNeural kernel[in][out]
     bias = _bias(m.bias, m.out_features, label, "bias")
     return [_entry("dense", [None, m.out_features], [kernel, bias], act)], m.out_features
@@ -137,16 +139,21 @@ def _conv1d(m: nn.Conv1d, act: str, label: str) -> tuple[list[dict], int]:
             "RTNeural's conv1d is causal: use padding=0 and left-pad (kernel_size-1)*dilation "
             "frames in the model"
         )
-    if m.groups != 1:
-        raise ExportError(
-            f"{label}: groups={m.groups}; RTNeural's JSON loader does not read 'groups' in every "
-            "version and would misread the kernel, so only groups=1 is exported"
-        )
     k, d = m.kernel_size[0], m.dilation[0]
-    kernel = _array(m.weight, label, "weight").transpose(2, 1, 0)  # (out, in, K) -> [K][in][out]
+    # (out, in/groups, K) -> [K][in/groups][out]; the loader checks that middle width itself
+    kernel = _array(m.weight, label, "weight").transpose(2, 1, 0)
     bias = _bias(m.bias, m.out_channels, label, "bias")  # the loader requires a bias
+    # 'groups' is written only when it matters, so groups=1 files stay readable by loaders that
+    # predate the key (they would misread a grouped kernel, which is why it is never left implicit)
+    extra = {"groups": m.groups} if m.groups != 1 else {}
     entry = _entry(
-        "conv1d", [None, None, m.out_channels], [kernel, bias], act, kernel_size=[k], dilation=[d]
+        "conv1d",
+        [None, None, m.out_channels],
+        [kernel, bias],
+        act,
+        kernel_size=[k],
+        dilation=[d],
+        **extra,
     )
     return [entry], m.out_channels
 

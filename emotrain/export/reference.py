@@ -107,12 +107,19 @@ class _GRU(_Layer):
 
 
 class _Conv1D(_Layer):
-    """Causal: output t = bias + sum_k kernel[k]^T x[t - (K-1-k)*dilation], zeros before reset."""
+    """Causal: output t = bias + sum_k kernel[k]^T x[t - (K-1-k)*dilation], zeros before reset.
 
-    def __init__(self, kernel: np.ndarray, bias: np.ndarray, dilation: int):
-        self.kernel, self.bias, self.dilation = kernel, bias, dilation
-        span = (kernel.shape[0] - 1) * dilation + 1
-        self.buffer = np.zeros((span, kernel.shape[1]), kernel.dtype)
+    With `groups` G, input channels and outputs split into G consecutive blocks and block g of the
+    outputs sees only block g of the inputs, as in PyTorch and Keras; the kernel is [K][in/G][out].
+    """
+
+    def __init__(self, kernel: np.ndarray, bias: np.ndarray, dilation: int, groups: int = 1):
+        k, per_group, out = kernel.shape
+        self.groups, self.bias, self.dilation = groups, bias, dilation
+        # [K][in/G][out] -> [K][in/G][G][out/G]: output block g reads input block g only
+        self.kernel = kernel.reshape(k, per_group, groups, out // groups)
+        span = (k - 1) * dilation + 1
+        self.buffer = np.zeros((span, per_group * groups), kernel.dtype)
 
     def reset(self) -> None:
         self.buffer[:] = 0
@@ -121,7 +128,8 @@ class _Conv1D(_Layer):
         self.buffer = np.roll(self.buffer, -1, axis=0)
         self.buffer[-1] = x
         taps = self.buffer[:: self.dilation]  # oldest first, matching kernel[0]
-        return np.einsum("ki,kio->o", taps, self.kernel) + self.bias
+        grouped = taps.reshape(taps.shape[0], self.groups, -1)  # (K, G, in/G)
+        return np.einsum("kgi,kigo->go", grouped, self.kernel).reshape(-1) + self.bias
 
 
 class _PReLU(_Layer):
@@ -221,10 +229,9 @@ class ReferenceModel:
             )
         arr = self._arr
         if kind in ("dense", "time-distributed-dense"):
-            self._need(w, 2, where)
-            layer: _Layer = _Dense(
-                arr(w[0], (width, out), f"{where} kernel"), arr(w[1], (out,), f"{where} bias")
-            )
+            self._need(w, 1, where)  # parseJson reads a bias only when a second array is present
+            bias = arr(w[1], (out,), f"{where} bias") if len(w) > 1 else np.zeros(out, self.dtype)
+            layer: _Layer = _Dense(arr(w[0], (width, out), f"{where} kernel"), bias)
         elif kind == "lstm":
             self._need(w, 3, where)
             layer = _LSTM(
@@ -244,12 +251,14 @@ class ReferenceModel:
         elif kind == "conv1d":
             k = _last_int(entry.get("kernel_size"), f"{where} kernel_size")
             d = _last_int(entry.get("dilation"), f"{where} dilation")
-            if entry.get("groups", 1) != 1:
-                raise ExportError(f"{where}: groups other than 1 are not read by parseJson")
+            g = _last_int(entry.get("groups", 1), f"{where} groups")
+            if width % g or out % g:
+                raise ExportError(
+                    f"{where}: groups={g} must divide both the {width} inputs and the {out} outputs"
+                )
             self._need(w, 2, where)
-            layer = _Conv1D(
-                arr(w[0], (k, width, out), f"{where} kernel"), arr(w[1], (out,), f"{where} bias"), d
-            )
+            kernel = arr(w[0], (k, width // g, out), f"{where} kernel")
+            layer = _Conv1D(kernel, arr(w[1], (out,), f"{where} bias"), d, g)
         elif kind == "prelu":
             self._need(w, 1, where)
             slopes = w[0][0] if isinstance(w[0], list) and w[0] else None  # as parseJson reads it
@@ -284,7 +293,7 @@ class ReferenceModel:
     @staticmethod
     def _need(weights: Any, n: int, where: str) -> None:
         if not isinstance(weights, list) or len(weights) < n:
-            raise ExportError(f"{where}: needs {n} weight arrays")
+            raise ExportError(f"{where}: needs {n} weight array{'s' if n > 1 else ''}")
 
     @staticmethod
     def _same(out: int, width: int, where: str) -> int:

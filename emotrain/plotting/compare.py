@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from emotrain.io import atomic_write_bytes
 from emotrain.plotting.figures import (
+    add_legend,
     apply_log_scale,
     column,
     empty_note,
@@ -74,7 +75,7 @@ def compare_loss_figure(
         f"{runs[0][1]['model']}: loss per epoch, {len(runs)} runs "
         "(star: best epoch, cross: early stop)"
     )
-    ax.legend(loc="best", fontsize="small")
+    add_legend(ax)
     return fig
 
 
@@ -107,7 +108,7 @@ def compare_metric_figure(runs: Sequence[tuple[str, dict[str, Any]]]) -> Figure:
         f"{runs[0][1]['model']}: validation {pretty(metric)} per epoch, {len(runs)} runs{hint}"
     )
     if ax.lines:
-        ax.legend(loc="best", fontsize="small")
+        add_legend(ax)
     else:
         empty_note(ax, "no validation metric recorded")
     return fig

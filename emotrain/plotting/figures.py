@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,11 @@ FIGSIZE = (8.0, 5.0)
 DPI = 100
 #: Losses spanning more than this ratio (two decades) get a log axis unless `log=False`.
 LOG_SPAN = 100.0
+#: Longest legend label: anything longer is shortened in the middle, so the legend (placed inside
+#: the axes) always fits there; long explanations go in the footnote instead.
+LEGEND_CHARS = 40
+#: Footnote line width in characters, about the figure's width at the small font size.
+NOTE_CHARS = 110
 
 
 def _float(value: Any) -> float:
@@ -100,11 +106,40 @@ def _mark_events(
         ax.axvline(best, color="tab:green", linestyle="--", linewidth=1.2, label=label)
     stopped = history.get("stopped_epoch")
     if isinstance(stopped, int):
-        reason = history.get("stop_reason")
-        label = f"stopped at epoch {stopped}" + (
-            f" ({reason})" if isinstance(reason, str) and reason else ""
-        )
+        # The reason can be a sentence: it goes in the footnote, the legend keeps the short label.
+        label = f"stopped at epoch {stopped}"
         ax.axvline(stopped, color="tab:red", linestyle=":", linewidth=1.5, label=label)
+
+
+def stop_note(fig: Figure, history: dict[str, Any]) -> None:
+    """The early-stopping reason as a wrapped footnote under the axes (laid out with the figure)."""
+    stopped, reason = history.get("stopped_epoch"), history.get("stop_reason")
+    if not isinstance(stopped, int) or not isinstance(reason, str) or not reason:
+        return
+    text = textwrap.fill(f"stopped at epoch {stopped}: {reason}", NOTE_CHARS)
+    note = fig.supxlabel(text, fontsize="small", x=0.01, ha="left", color="0.3")
+    note.set_gid("stop-note")
+
+
+def short_label(label: str, limit: int = LEGEND_CHARS) -> str:
+    """`label`, shortened in the middle past `limit` characters (both ends name a run best)."""
+    if len(label) <= limit:
+        return label
+    head = (limit - 1) // 2
+    return label[:head] + "…" + label[len(label) - (limit - 1 - head) :]
+
+
+def add_legend(ax: Any) -> None:
+    """A legend inside the axes, with labels short enough that it cannot cover or leave them."""
+    handles, labels = ax.get_legend_handles_labels()
+    many = len(labels) > 6
+    ax.legend(
+        handles,
+        [short_label(lbl) for lbl in labels],
+        loc="best",
+        fontsize="small" if many else None,
+        ncols=2 if len(labels) > 10 else 1,
+    )
 
 
 def empty_note(ax: Any, text: str) -> None:
@@ -166,7 +201,8 @@ def loss_figure(history: dict[str, Any], *, log: bool | None = None) -> Figure:
     ax.set_ylabel("loss (log scale)" if used_log else "loss")
     status = history.get("status")
     ax.set_title(f"{history['model']}: loss per epoch" + (f" [{status}]" if status else ""))
-    ax.legend(loc="best")
+    add_legend(ax)
+    stop_note(fig, history)
     return fig
 
 
@@ -218,7 +254,8 @@ def metric_figure(history: dict[str, Any]) -> Figure:
     ax.set_ylabel(pretty(metric) if headline else "metric value")
     ax.set_title(f"{history['model']}: validation {pretty(metric)} per epoch{hint}")
     if headline or others:
-        ax.legend(loc="best")
+        add_legend(ax)
+    stop_note(fig, history)
     return fig
 
 

@@ -41,7 +41,6 @@ def _assert_refused(tmp_path, layers, in_features, *patterns: str) -> str:
         (nn.Conv1d(4, 3, 3, padding=1), 4, ["padding=(1,)", "non-causal"]),
         (nn.Conv1d(4, 3, 3, padding="same"), 4, ["'same'", "non-causal"]),
         (nn.Conv1d(4, 3, 3, stride=2), 4, ["stride=2"]),
-        (nn.Conv1d(4, 4, 3, groups=2), 4, ["groups=2"]),
         (nn.BatchNorm1d(4, track_running_stats=False), 4, ["running statistics"]),
         (nn.Conv2d(4, 3, 3), 4, ["Conv2d has no RTNeural equivalent"]),
         (nn.Linear(5, 3), 4, ["takes 5 features but receives 4"]),

@@ -27,7 +27,7 @@ def make_history(
         "higher_is_better": False,
         "monitor": "val_loss",
         "best_epoch": 3,
-        "best_val_loss": rows[2]["val_loss"],
+        "best_val_loss": rows[min(2, n - 1)]["val_loss"],
         "stopped_epoch": n,
         "stop_reason": "early stopping",
         "status": "early_stopped",
