@@ -38,7 +38,9 @@ LOCKED = {
     "batch_size": ("training", "batch_size", "--batch-size"),
     "learning_rate": ("training", "learning_rate", "--learning-rate"),
 }
-FINAL_STATUSES = ("finished", "early_stopped", "diverged")
+FINAL_STATUSES = ("finished", "early_stopped", "diverged", "pruned")
+#: Statuses that end a model whatever its planned epochs (a larger --epochs does not continue it).
+ENDED_EARLY = ("early_stopped", "diverged", "pruned")
 
 
 @dataclass
@@ -227,10 +229,10 @@ def _plan_model(
                 done = done_latest
     # "finished" means all planned epochs ran: a larger --epochs continues it; stopping early or
     # diverging is final whatever the plan.
-    finished = status in ("early_stopped", "diverged") or done >= config.training.epochs
+    finished = status in ENDED_EARLY or done >= config.training.epochs
     if finished:
         if paths.export(name).exists() or not paths.checkpoint(name, "best").exists():
-            if status in ("early_stopped", "diverged"):
+            if status in ENDED_EARLY:
                 return f"already finished ({status.replace('_', ' ')}; last good epoch {done})"
             return f"already finished ({done} of {config.training.epochs} epochs)"
         notes.append(f"[{name}] training had ended but its export had not been written: writing it")
@@ -335,6 +337,7 @@ def resume(
     overrides: dict[str, Any] | None = None,
     reporter: Reporter | None = None,
     stop_event: threading.Event | None = None,
+    on_epoch: Any = None,
 ) -> ResumeOutcome:
     """What `emotrain resume` runs: finish every model of the run in `output`."""
     from emotrain.training.device import resolve_device
@@ -385,6 +388,7 @@ def resume(
                 stop_event=stop_event,
                 checkpoints={plan.name: plan.ckpt} if plan.ckpt is not None else None,
                 rewrite_latest=source == "best",
+                on_epoch=on_epoch,
             )
     finally:
         reporter.close()

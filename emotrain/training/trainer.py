@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.config import RunConfig, model_seed
+from emotrain.configfile import write_run_config_toml
 from emotrain.data.base import SequenceData
 from emotrain.data.split import split_by_group, write_manifest
 from emotrain.errors import CheckpointError, ConfigError, RunInterrupted, TrainingError
 from emotrain.io import atomic_write_json, check_folder_can_be_made
 from emotrain.models.registry import get_spec
-from emotrain.training.model_trainer import ModelResult, ModelTrainer
+from emotrain.training.model_trainer import EpochCallback, ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 
@@ -131,6 +132,7 @@ def run_models(
     stop_event: threading.Event | None = None,
     checkpoints: dict | None = None,
     rewrite_latest: bool = False,
+    on_epoch: EpochCallback | None = None,
 ) -> list[ModelResult]:
     """Train each prepared model; `checkpoints` maps names to a state to continue from (resume).
 
@@ -169,6 +171,7 @@ def run_models(
             reporter=reporter,
             stop_event=stop_event,
             split_manifest=manifest,
+            on_epoch=on_epoch,
         )
         if ckpt is not None:
             try:
@@ -215,8 +218,13 @@ def train(
     overwrite: bool = False,
     reporter: Reporter | None = None,
     stop_event: threading.Event | None = None,
+    on_epoch: EpochCallback | None = None,
+    prepared: list[PreparedModel] | None = None,
 ) -> list[ModelResult]:
-    """Train `config.models` into `config.output`; what `emotrain train` runs."""
+    """Train `config.models` into `config.output`; what `emotrain train` runs.
+
+    `prepared`: data already loaded for exactly this configuration (a tuning worker trains many
+    trials on the same tensors instead of loading them per trial)."""
     from emotrain.training.device import resolve_device
 
     reporter = reporter or Reporter()
@@ -224,7 +232,8 @@ def train(
     check_models_fit_data(config)
     device = resolve_device(config.training.device)
     paths = check_output(config, overwrite)
-    prepared = prepare_data(config, reporter)
+    if prepared is None:
+        prepared = prepare_data(config, reporter)
     if stop_event is not None and stop_event.is_set():
         raise RunInterrupted(f"interrupted before training started; {paths.root} was not changed")
     # Inputs are valid: from here on the run folder may change.
@@ -233,8 +242,11 @@ def train(
             for f in paths.model_files(name):
                 f.unlink(missing_ok=True)
     paths.root.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(paths.run_config, _merged_run_config(paths, config))
+    merged = _merged_run_config(paths, config)
+    atomic_write_json(paths.run_config, merged)
+    write_run_config_toml(paths.run_config_toml, RunConfig.from_dict(merged))
     try:
-        return run_models(config, prepared, paths, reporter, device=device, stop_event=stop_event)
+        return run_models(config, prepared, paths, reporter, device=device, stop_event=stop_event,
+                          on_epoch=on_epoch)  # fmt: skip
     finally:
         reporter.close()
