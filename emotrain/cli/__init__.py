@@ -57,12 +57,14 @@ def _register() -> None:
     from emotrain.cli.plot import plot
     from emotrain.cli.resume import resume
     from emotrain.cli.train import train
+    from emotrain.cli.tune import tune
 
     app.command("train")(train)
     app.command("evaluate")(evaluate)
     app.command("resume")(resume)
     app.command("export-rtneural")(export_rtneural)
     app.command("plot")(plot)
+    app.command("tune")(tune)
 
 
 _register()
@@ -74,7 +76,7 @@ def _error_line(message: str) -> None:
     sys.stderr.flush()
 
 
-_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot")
+_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot", "tune")
 
 
 def _usage_hint(args: list[str]) -> str:
