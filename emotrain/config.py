@@ -98,7 +98,9 @@ class TrainingConfig:
         if not (math.isfinite(self.grad_clip_norm) and self.grad_clip_norm > 0.0):
             out.append(f"--grad-clip-norm: must be a number > 0, got {self.grad_clip_norm}")
         if not (math.isfinite(self.lr_factor) and 0.0 < self.lr_factor < 1.0):
-            out.append(f"--lr-factor: must be a number strictly between 0 and 1, got {self.lr_factor}")
+            out.append(
+                f"--lr-factor: must be a number strictly between 0 and 1, got {self.lr_factor}"
+            )
         if self.lr_patience is not None and self.lr_patience < 1:
             out.append(f"--lr-patience: must be an integer >= 1, got {self.lr_patience}")
         return out
@@ -219,5 +221,7 @@ def merge_run_config(
         models=models,
         data=DataConfig(**sections["data"]),
         training=TrainingConfig(**sections["training"]),
-        output=str(output) if output is not None else RunConfig.__dataclass_fields__["output"].default,
+        output=str(output)
+        if output is not None
+        else RunConfig.__dataclass_fields__["output"].default,
     )

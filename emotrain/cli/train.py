@@ -10,7 +10,6 @@ import typer
 from emotrain.cli.options import CacheDirOpt, DataOpt, ModelOpt, QuietOpt
 from emotrain.config import DataConfig, RunConfig, TrainingConfig
 
-
 _T = TrainingConfig()
 _D = DataConfig()
 
@@ -27,7 +26,9 @@ def train(
     ] = None,
     epochs: Annotated[
         int | None,
-        typer.Option("--epochs", "-e", help="Maximum epochs per model.", show_default=str(_T.epochs)),
+        typer.Option(
+            "--epochs", "-e", help="Maximum epochs per model.", show_default=str(_T.epochs)
+        ),
     ] = None,
     batch_size: Annotated[
         int | None,
@@ -38,7 +39,10 @@ def train(
     learning_rate: Annotated[
         float | None,
         typer.Option(
-            "--learning-rate", "--lr", help="Adam learning rate.", show_default=str(_T.learning_rate)
+            "--learning-rate",
+            "--lr",
+            help="Adam learning rate.",
+            show_default=str(_T.learning_rate),
         ),
     ] = None,
     validation_split: Annotated[
@@ -127,7 +131,9 @@ def train(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Run folder to write into.", show_default="trained_models"),
+        typer.Option(
+            "--output", "-o", help="Run folder to write into.", show_default="trained_models"
+        ),
     ] = None,
     overwrite: Annotated[
         bool,
@@ -159,13 +165,26 @@ def train(
 
     config = resolve_train_config(
         {
-            "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
-            "validation_split": validation_split, "min_delta": min_delta,
-            "early_stopping_patience": early_stopping_patience, "weight_decay": weight_decay,
-            "grad_clip_norm": grad_clip_norm, "lr_factor": lr_factor, "lr_patience": lr_patience,
-            "seq_len": seq_len, "samples": samples, "seed": seed, "device": device,
-            "output": output, "data": data, "data_format": data_format, "cache_dir": cache_dir,
-            "rebuild_cache": rebuild_cache, "strict": strict,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+            "validation_split": validation_split,
+            "min_delta": min_delta,
+            "early_stopping_patience": early_stopping_patience,
+            "weight_decay": weight_decay,
+            "grad_clip_norm": grad_clip_norm,
+            "lr_factor": lr_factor,
+            "lr_patience": lr_patience,
+            "seq_len": seq_len,
+            "samples": samples,
+            "seed": seed,
+            "device": device,
+            "output": output,
+            "data": data,
+            "data_format": data_format,
+            "cache_dir": cache_dir,
+            "rebuild_cache": rebuild_cache,
+            "strict": strict,
         },  # fmt: skip
         model=model,
         config_file=config_file,

@@ -70,14 +70,17 @@ def tune(
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option("--batch-size", help="Sequences per batch, when the space does not search it."),
+        typer.Option(
+            "--batch-size", help="Sequences per batch, when the space does not search it."
+        ),
     ] = None,
     device: Annotated[
         str | None, typer.Option("--device", help="auto, cpu, cuda or mps.", show_default="auto")
     ] = None,
     data: DataOpt = None,
     data_format: Annotated[
-        str | None, typer.Option("--data-format", help="auto, synthetic, deam, pmemo, folder, emopia.")
+        str | None,
+        typer.Option("--data-format", help="auto, synthetic, deam, pmemo, folder, emopia."),
     ] = None,
     cache_dir: CacheDirOpt = None,
     as_json: JsonOpt = False,
@@ -107,7 +110,9 @@ def tune(
     table = TrialTable(spec, live=sys.stdout.isatty() and not as_json and not quiet,
                        plain=not as_json and not quiet)  # fmt: skip
     try:
-        summary = interruptible(lambda stop: run_tune(spec, stop_event=stop, on_update=table.update))
+        summary = interruptible(
+            lambda stop: run_tune(spec, stop_event=stop, on_update=table.update)
+        )
     finally:
         table.close()
     if as_json:

@@ -48,7 +48,9 @@ class TrialTable:
         rows = []
         for t in trials:
             value = t.value if t.values and t.state.name == "COMPLETE" else None
-            if value is not None and (best is None or (value < best) == (self.spec.direction == "minimize")):
+            if value is not None and (
+                best is None or (value < best) == (self.spec.direction == "minimize")
+            ):
                 best = value
             params = ", ".join(f"{k}={_fmt(v)}" for k, v in t.params.items())
             rows.append((str(t.number), t.state.name.lower(), _fmt(t.value if t.values else None),

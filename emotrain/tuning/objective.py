@@ -158,7 +158,9 @@ def run_trial(
     if status == "pruned":
         return TrialOutcome("pruned", value)
     if value is None:
-        return TrialOutcome("fail", None, f"no finite {spec.metric} at a best epoch (status {status})")
+        return TrialOutcome(
+            "fail", None, f"no finite {spec.metric} at a best epoch (status {status})"
+        )
     if status == "diverged":
         return TrialOutcome("complete", value, "diverged; the best epoch before it counts")
     return TrialOutcome("complete", value)

@@ -107,18 +107,26 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
 
+def lock_path(storage: str, study_name: str) -> Path:
+    """One lock file per study on this host, whichever DIR each command writes to."""
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha256(f"{storage}\n{study_name}".encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"emotrain-tune-{digest}.lock"
+
+
 @contextlib.contextmanager
-def claim_lock(directory: Path) -> Iterator[None]:
-    """Serialises "find a stale trial or ask a new one" among the workers sharing DIR, so two never
-    claim the same trial and the study never overshoots its trial count. (Workers on other
-    machines with their own DIR rely on the heartbeat alone.)"""
+def claim_lock(path: Path) -> Iterator[None]:
+    """Serialises "find a stale trial or ask a new one" among this host's workers of a study, so
+    two never claim the same trial and the study does not overshoot its trial count. (Workers on
+    other machines rely on the heartbeat alone; see docs/tune.md.)"""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".tune.lock", "a+b") as handle:
+    with open(path, "a+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -85,12 +85,15 @@ def write_plots(spec: StudySpec, study: Any) -> tuple[list[str], list[str]]:
     import matplotlib
 
     matplotlib.use("Agg")
+    import warnings
+
     import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as vis
 
     from emotrain.tuning.runner import quiet_optuna
 
     quiet_optuna()
+    warnings.filterwarnings("ignore", module="optuna.visualization")
     made, skipped = [], []
     plots = spec.dir / "plots"
     for name, draw in (
@@ -105,7 +108,7 @@ def write_plots(spec: StudySpec, study: Any) -> tuple[list[str], list[str]]:
             import io
 
             buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+            fig.savefig(buffer, format="png", dpi=100)
             plt.close(fig)
             made.append(str(atomic_write_bytes(plots / f"{name}.png", buffer.getvalue())))
         except Exception as exc:  # e.g. importances need two finished trials with varied params

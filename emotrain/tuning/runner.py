@@ -22,6 +22,7 @@ from emotrain.tuning.space import Param
 from emotrain.tuning.study import StudySpec, load_optuna_study, open_storage
 
 POLL_S = 0.5
+RESUMED_ATTR = "emotrain_resumed"  # how many times a stale trial was picked up again
 
 
 def quiet_optuna() -> None:
@@ -45,7 +46,7 @@ def _next_job(spec: StudySpec, storage: Any, owner: dict[str, Any]) -> tuple[str
     a fresh one, ("wait", None, None) while others finish, or None when the study is done."""
     from optuna.trial import TrialState
 
-    with recovery.claim_lock(spec.dir):
+    with recovery.claim_lock(recovery.lock_path(spec.storage, spec.study_name)):
         study = load_optuna_study(spec, storage)
         trials = study.get_trials(deepcopy=False)
         for t in trials:
@@ -57,7 +58,11 @@ def _next_job(spec: StudySpec, storage: Any, owner: dict[str, Any]) -> tuple[str
             return None
         if c["fail"] >= spec.trials:
             last = next(
-                (t.user_attrs.get("fail_reason") for t in reversed(trials) if t.state.name == "FAIL"),
+                (
+                    t.user_attrs.get("fail_reason")
+                    for t in reversed(trials)
+                    if t.state.name == "FAIL"
+                ),
                 None,
             )
             raise TrainingError(
@@ -118,6 +123,7 @@ def run_worker(
             if kind == "resume":
                 trial = optuna.trial.Trial(study, item._trial_id)
                 params, reported = dict(item.params), set(item.intermediate_values)
+                trial.set_user_attr(RESUMED_ATTR, item.user_attrs.get(RESUMED_ATTR, 0) + 1)
             else:
                 trial, params, reported = item, dict(item.params), set()
             heartbeat.trial_id = trial._trial_id
@@ -132,14 +138,18 @@ def run_worker(
             finally:
                 heartbeat.trial_id = None
             if outcome.reason:
-                trial.set_user_attr("fail_reason" if outcome.state == "fail" else "note", outcome.reason)
+                trial.set_user_attr(
+                    "fail_reason" if outcome.state == "fail" else "note", outcome.reason
+                )
             if outcome.state == "complete":
                 study.tell(trial, outcome.value)
             else:
                 study.tell(trial, state=states[outcome.state])
             if on_trial_done is not None:
                 on_trial_done()
-        raise RunInterrupted("interrupted between trials; run the same command to continue the study")
+        raise RunInterrupted(
+            "interrupted between trials; run the same command to continue the study"
+        )
     finally:
         heartbeat.close()
         recovery.release_owner(owner)

@@ -80,7 +80,9 @@ class Param:
             return out
         assert self.low is not None and self.high is not None
         if not self.low < self.high:
-            out.append(f"{where}: the range is empty (low {self.low} must be below high {self.high})")
+            out.append(
+                f"{where}: the range is empty (low {self.low} must be below high {self.high})"
+            )
         if self.log and self.low <= 0:
             out.append(f"{where}: a log range needs low > 0, got {self.low}")
         if self.step is not None and (self.log or not self.step > 0):
@@ -192,4 +194,6 @@ def apply_params(config: Any, params: dict[str, Any]) -> Any:
         section, is_int = PARAMETERS[name]
         target = data if section == "data" else training
         target[name] = int(value) if is_int else float(value)
-    return replace(config, data=type(config.data)(**data), training=type(config.training)(**training))
+    return replace(
+        config, data=type(config.data)(**data), training=type(config.training)(**training)
+    )

@@ -90,7 +90,9 @@ def check_storage_url(url: str) -> None:
         if path and path != ":memory:":
             folder = Path(path).expanduser().parent
             if not folder.is_dir():
-                raise ConfigError(f"--storage: the folder {folder} of the SQLite file does not exist")
+                raise ConfigError(
+                    f"--storage: the folder {folder} of the SQLite file does not exist"
+                )
         return
     try:
         from sqlalchemy.engine import make_url
@@ -130,8 +132,8 @@ def sampler_for(spec: StudySpec, next_number: int) -> Any:
     exactly what the uninterrupted one would have."""
     import optuna
 
-    derived = (spec.seed * 1_000_003 + next_number * 7919) % (2**32 - 1)
-    return optuna.samplers.TPESampler(seed=derived)
+    digest = hashlib.sha256(f"{spec.seed}:{next_number}".encode()).digest()
+    return optuna.samplers.TPESampler(seed=int.from_bytes(digest[:4], "little"))
 
 
 def pruner_for(spec: StudySpec) -> Any:
@@ -198,7 +200,9 @@ def read_study_json(directory: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"--output: {path} is unreadable ({exc}); cannot tell its study") from None
+        raise ConfigError(
+            f"--output: {path} is unreadable ({exc}); cannot tell its study"
+        ) from None
 
 
 def check_same_study(spec: StudySpec) -> None:
@@ -214,7 +218,9 @@ def check_same_study(spec: StudySpec) -> None:
     try:
         old = StudySpec.from_dict(recorded).identity()
     except TypeError as exc:
-        raise ConfigError(f"--output: {spec.dir / STUDY_JSON} is not a study record ({exc})") from None
+        raise ConfigError(
+            f"--output: {spec.dir / STUDY_JSON} is not a study record ({exc})"
+        ) from None
     new = _jsonable(spec.identity())
     if _jsonable(old) != new:
         changed = sorted(k for k in new if _jsonable(old).get(k) != new[k])

@@ -46,9 +46,7 @@ METRICS: dict[str, dict[str, str]] = {
 def metric_direction(model: str, metric: str) -> str:
     allowed = {"val_loss": "minimize", **METRICS.get(model, {})}
     if metric not in allowed:
-        raise ConfigError(
-            f"--metric: {model} reports {', '.join(allowed)}, not {metric!r}"
-        )
+        raise ConfigError(f"--metric: {model} reports {', '.join(allowed)}, not {metric!r}")
     return allowed[metric]
 
 
@@ -129,7 +127,7 @@ def tune(
 ) -> dict[str, Any]:
     """Run (or continue) the study until it has `spec.trials` finished-or-pruned trials."""
     from emotrain.tuning import report
-    from emotrain.tuning.runner import quiet_optuna, run_worker, spawn_workers
+    from emotrain.tuning.runner import quiet_optuna, run_worker
     from emotrain.tuning.study import load_optuna_study
 
     quiet_optuna()
@@ -169,6 +167,8 @@ def _run_processes(
     spec: StudySpec, stop_event: threading.Event, deadline: float | None, update: Callable[[], None]
 ) -> None:
     import signal
+
+    from emotrain.tuning.runner import spawn_workers
 
     procs = spawn_workers(str(spec.dir / STUDY_JSON), spec.workers, deadline)
     forwarded = False

@@ -1,0 +1,132 @@
+"""`emotrain tune` end to end through the real CLI: real Optuna, real journal and SQLite storages."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from tests.tuning.tune_helpers import TUNE, comparable, history, rows, write_space
+
+TRIAL_JSON_KEYS = {"study_name", "storage", "trial_number", "params", "study_dir"}
+
+
+def test_study_folder_layout(study):
+    for name in ("study.json", "trials.csv", "best_config.toml", "study.journal",
+                 "best/groovepredictor.json", "plots/optimization_history.png"):  # fmt: skip
+        assert (study / name).is_file(), name
+    numbers = sorted(int(p.name) for p in (study / "trials").iterdir())
+    assert numbers == [0, 1, 2, 3]
+    for n in numbers:
+        run = study / "trials" / str(n)
+        record = json.loads((run / "tune_trial.json").read_text())
+        assert set(record) >= TRIAL_JSON_KEYS and record["trial_number"] == n
+        assert (run / "groovepredictor.json").is_file() and (run / "run_config.toml").is_file()
+    spec = json.loads((study / "study.json").read_text())
+    assert spec["storage"].startswith("journal:") and spec["model"] == "groovepredictor"
+
+
+def test_trials_csv_has_one_row_per_trial_with_params(study):
+    table = rows(study)
+    assert [r["number"] for r in table] == ["0", "1", "2", "3"]
+    assert {"number", "state", "value", "duration_s", "params_learning_rate"} <= set(table[0])
+    assert all(r["state"] == "COMPLETE" and math.isfinite(float(r["value"])) for r in table)
+    for r in table:  # the value is the trial's own best validation loss
+        run = study / "trials" / r["number"]
+        assert float(r["value"]) == history(run)["best_val_loss"]
+        assert float(r["params_learning_rate"]) in (1e-5, 0.03)
+
+
+def test_search_finds_the_learning_rate_that_learns(study):
+    """Known answer: in 3 epochs lr 0.03 learns the synthetic groove targets, lr 1e-5 barely moves."""
+    table = rows(study)
+    by_lr = {lr: [float(r["value"]) for r in table if float(r["params_learning_rate"]) == lr]
+             for lr in (1e-5, 0.03)}  # fmt: skip
+    assert by_lr[1e-5] and by_lr[0.03], "the seeded sampler tried both rates"
+    assert max(by_lr[0.03]) < 0.8 * min(by_lr[1e-5])
+    best = json.loads((study / "trials" / "0" / "tune_trial.json").read_text())  # any trial
+    assert best["study_dir"] == str(study.resolve())
+
+
+def test_best_config_reproduces_the_best_trial_exactly(study, cli, tmp_path):
+    table = rows(study)
+    best = min(table, key=lambda r: float(r["value"]))
+    result = cli("train", "--config", study / "best_config.toml", "--output", tmp_path / "again",
+                 "--quiet")  # fmt: skip
+    assert result.code == 0, result.err
+    assert history(tmp_path / "again")["best_val_loss"] == float(best["value"])
+    assert (study / "best" / "groovepredictor.json").read_bytes() == (
+        study / "trials" / best["number"] / "groovepredictor.json"
+    ).read_bytes()
+
+
+def test_same_command_continues_to_a_larger_total_with_the_same_trials(study, cli, tmp_path):
+    """Continuing 2 -> 3 trials gives, trial for trial, what one 4-trial command gave: the sampler
+    is seeded per trial, so its state survives the new process (here: the new command)."""
+    space = write_space(tmp_path)
+    out = tmp_path / "s"
+    args = ["tune", *TUNE, "--epochs", "3", "--space", space, "--pruner", "none", "--output", out]
+    assert cli(*args, "--trials", "2").code == 0
+    first = comparable(out)
+    assert len(first) == 2
+    result = cli(*args, "--trials", "3")
+    assert result.code == 0, result.err
+    assert comparable(out)[:2] == first  # finished trials are not rerun
+    assert comparable(out) == comparable(study)[:3]
+    assert sorted(p.name for p in (out / "trials").iterdir()) == ["0", "1", "2"]
+    again = cli(*args, "--trials", "3")  # already has its trials: nothing new runs
+    assert again.code == 0 and len(rows(out)) == 3
+
+
+def test_refusals_are_one_line_exit_2_and_write_nothing(cli, tmp_path):
+    bad_space = tmp_path / "bad.toml"
+    bad_space.write_text("[learning_rate]\nlow = 0.1\nhigh = 0.01\n")
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("[dropout]\nlow = 0.1\nhigh = 0.5\n")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[learning_rate\n")
+    out = tmp_path / "out"
+    cases = [
+        (["--model", "nonesuch"], "--model"),
+        (["--trials", "0"], "--trials"),
+        (["--storage", "sqlite:////no/such/folder/x.db"], "--storage"),
+        (["--storage", "nonsense"], "--storage"),
+        (["--space", bad_space], "range is empty"),
+        (["--space", unknown], "unknown parameter"),
+        (["--space", broken], "not valid TOML"),
+        (["--metric", "val_f1"], "--metric"),
+        (["--pruner", "sometimes"], "--pruner"),
+        (["--workers", "0"], "--workers"),
+    ]
+    for extra, needle in cases:
+        args = ["tune", *TUNE, "--trials", "2", "--output", out, *extra]
+        if "--model" in extra:
+            args = ["tune", *TUNE[2:], "--trials", "2", "--output", out, *extra]
+        result = cli(*args)
+        assert result.code == 2, (extra, result.err)
+        assert len(result.err_lines) == 1 and needle in result.err, (extra, result.err)
+        assert "Traceback" not in result.err
+        assert not out.exists(), extra
+
+
+def test_a_folder_holding_another_study_is_refused(study, cli):
+    before = sorted(p.name for p in study.rglob("*"))
+    result = cli("tune", *TUNE, "--trials", "5", "--epochs", "3", "--output", study)
+    assert result.code == 2 and "different study" in result.err  # the default space differs
+    assert sorted(p.name for p in study.rglob("*")) == before
+
+
+def test_a_raising_trial_fails_with_its_reason_and_the_study_goes_on(cli, tmp_path):
+    # A learning rate above 10 is refused by training's own validation: that trial raises.
+    space = write_space(
+        tmp_path, "[learning_rate]\nchoices = [0.01, 50.0]\n[batch_size]\nchoices = [8]\n"
+    )
+    out = tmp_path / "s"
+    result = cli("tune", *TUNE, "--trials", "2", "--epochs", "1", "--space", space,
+                 "--pruner", "none", "--seed", "3", "--output", out)  # fmt: skip
+    assert result.code == 0, result.err
+    table = rows(out)
+    failed = [r for r in table if r["state"] == "FAIL"]
+    assert failed, "the seeded sampler drew the bad rate at least once"
+    assert all("--learning-rate" in r["fail_reason"] for r in failed)
+    assert all(float(r["params_learning_rate"]) == 50.0 for r in failed)
+    assert sum(r["state"] == "COMPLETE" for r in table) == 2
