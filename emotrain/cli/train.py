@@ -163,29 +163,17 @@ def train(
     """Train the plugin's networks, then export each as RTNeural JSON with curves and checkpoints."""
     from emotrain.cli.run_ui import run_training
 
+    options = {
+        "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+        "validation_split": validation_split, "min_delta": min_delta,
+        "early_stopping_patience": early_stopping_patience, "weight_decay": weight_decay,
+        "grad_clip_norm": grad_clip_norm, "lr_factor": lr_factor, "lr_patience": lr_patience,
+        "seq_len": seq_len, "samples": samples, "seed": seed, "device": device,
+        "output": output, "data": data, "data_format": data_format, "cache_dir": cache_dir,
+        "rebuild_cache": rebuild_cache, "strict": strict,
+    }  # fmt: skip
     config = resolve_train_config(
-        {
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "learning_rate": learning_rate,
-            "validation_split": validation_split,
-            "min_delta": min_delta,
-            "early_stopping_patience": early_stopping_patience,
-            "weight_decay": weight_decay,
-            "grad_clip_norm": grad_clip_norm,
-            "lr_factor": lr_factor,
-            "lr_patience": lr_patience,
-            "seq_len": seq_len,
-            "samples": samples,
-            "seed": seed,
-            "device": device,
-            "output": output,
-            "data": data,
-            "data_format": data_format,
-            "cache_dir": cache_dir,
-            "rebuild_cache": rebuild_cache,
-            "strict": strict,
-        },  # fmt: skip
+        options,
         model=model,
         config_file=config_file,
     )

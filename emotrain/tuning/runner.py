@@ -73,7 +73,7 @@ def _next_job(spec: StudySpec, storage: Any, owner: dict[str, Any]) -> tuple[str
         study = load_optuna_study(spec, storage, next_number=len(trials))
         trial = study.ask()
         recovery.claim(study, trial._trial_id, owner)
-        for name, param in spec_space(spec).items():
+        for param in spec_space(spec).values():
             param.suggest(trial)
         return "new", study, trial
 

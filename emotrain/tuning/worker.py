@@ -24,7 +24,8 @@ def main(argv: list[str]) -> int:
         import torch
 
         torch.set_num_threads(int(threads))
-    spec = StudySpec.from_dict(json.loads(open(argv[0], encoding="utf-8").read()))
+    with open(argv[0], encoding="utf-8") as f:
+        spec = StudySpec.from_dict(json.load(f))
     deadline = float(argv[1]) if len(argv) > 1 else None
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
