@@ -93,7 +93,6 @@ def write_plots(spec: StudySpec, study: Any) -> tuple[list[str], list[str]]:
     from emotrain.tuning.runner import quiet_optuna
 
     quiet_optuna()
-    warnings.filterwarnings("ignore", module="optuna.visualization")
     made, skipped = [], []
     plots = spec.dir / "plots"
     for name, draw in (
@@ -102,7 +101,9 @@ def write_plots(spec: StudySpec, study: Any) -> tuple[list[str], list[str]]:
         ("parallel_coordinate", vis.plot_parallel_coordinate),
     ):
         try:
-            ax = draw(study)
+            with warnings.catch_warnings():  # "too few trials" notes from Optuna's figures
+                warnings.simplefilter("ignore")
+                ax = draw(study)
             fig = ax.figure if hasattr(ax, "figure") else ax.flat[0].figure
             plots.mkdir(parents=True, exist_ok=True)
             import io

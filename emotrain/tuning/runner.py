@@ -21,7 +21,7 @@ from emotrain.tuning.objective import DataMemo, run_trial
 from emotrain.tuning.space import Param
 from emotrain.tuning.study import StudySpec, load_optuna_study, open_storage
 
-POLL_S = 0.5
+POLL_S = 1.0
 RESUMED_ATTR = "emotrain_resumed"  # how many times a stale trial was picked up again
 
 

@@ -140,8 +140,14 @@ def tune(
     atomic_write_json(spec.dir / STUDY_JSON, spec.to_dict())
     deadline = time.time() + spec.timeout_s if spec.timeout_s else None
 
+    seen: list[Any] = []
+
     def update() -> None:
         trials = load_optuna_study(spec, storage).get_trials(deepcopy=False)
+        snapshot = [(t.number, t.state) for t in trials]
+        if snapshot == seen:
+            return  # polled while workers train: nothing to rewrite
+        seen[:] = snapshot
         report.write_trials_csv(spec, trials)
         if on_update is not None:
             on_update(trials)
@@ -180,7 +186,7 @@ def _run_processes(
                         p.send_signal(signal.SIGINT)
                 forwarded = True
             update()
-            stop_event.wait(1.0)
+            stop_event.wait(2.0)
     finally:
         for p in procs:
             p.wait()

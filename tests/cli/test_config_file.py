@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from emotrain.cli.train import resolve_train_config
 from emotrain.config import DataConfig, TrainingConfig
-from emotrain.configfile import config_to_toml, parse_config_text
+from emotrain.configfile import parse_config_text
 from tests.conftest import TINY
 
 #: option -> (section, strategy of valid values)
@@ -78,7 +78,9 @@ def test_run_config_toml_reproduces_the_run_bit_for_bit(cli, tmp_path):
     again = tmp_path / "again"
     result = cli("train", "--config", first / "run_config.toml", "-o", again, "--quiet")
     assert result.code == 0, result.err
-    h = [json.loads((d / "history/groovepredictor_history.json").read_text()) for d in (first, again)]
+    h = [
+        json.loads((d / "history/groovepredictor_history.json").read_text()) for d in (first, again)
+    ]
     assert [r["val_loss"] for r in h[0]["epochs"]] == [r["val_loss"] for r in h[1]["epochs"]]
     # the new options take effect: the default recipe trains to other numbers
     plain = tmp_path / "plain"
@@ -120,7 +122,12 @@ def test_missing_config_file_is_refused(cli, tmp_path):
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--weight-decay", "-1"), ("--grad-clip-norm", "0"), ("--lr-factor", "1"), ("--lr-patience", "0")],
+    [
+        ("--weight-decay", "-1"),
+        ("--grad-clip-norm", "0"),
+        ("--lr-factor", "1"),
+        ("--lr-patience", "0"),
+    ],
 )
 def test_new_training_options_are_validated(cli, tmp_path, option, value):
     result = cli("train", "--model", "groove", "-o", tmp_path / "r", *TINY, option, value)

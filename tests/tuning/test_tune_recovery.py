@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.tuning.tune_helpers import TUNE, comparable, history, rows, write_space
+from tests.tuning.tune_helpers import STUDY_ARGS, TUNE, comparable, history, rows, write_space
 
 KILL = Path(__file__).with_name("kill_tune.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ def _optuna_trials(out: Path) -> list:
 def test_sigkilled_trial_is_resumed_bit_exact_by_the_next_command(study, cli, tmp_path):
     """`study` ran the same options (4 trials) without a kill: the reference."""
     space = write_space(tmp_path)
-    args = ["tune", *TUNE, "--epochs", "3", "--space", space, "--pruner", "none"]
+    args = ["tune", *TUNE, *STUDY_ARGS, "--space", space]
     reference = study
 
     out = tmp_path / "killed"

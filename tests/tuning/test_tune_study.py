@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from tests.tuning.tune_helpers import TUNE, comparable, history, rows, write_space
+from tests.tuning.tune_helpers import STUDY_ARGS, TUNE, comparable, history, rows, write_space
 
 TRIAL_JSON_KEYS = {"study_name", "storage", "trial_number", "params", "study_dir"}
 
@@ -15,7 +15,7 @@ def test_study_folder_layout(study):
                  "best/groovepredictor.json", "plots/optimization_history.png"):  # fmt: skip
         assert (study / name).is_file(), name
     numbers = sorted(int(p.name) for p in (study / "trials").iterdir())
-    assert numbers == [0, 1, 2, 3]
+    assert numbers == [0, 1, 2, 3, 4]
     for n in numbers:
         run = study / "trials" / str(n)
         record = json.loads((run / "tune_trial.json").read_text())
@@ -27,10 +27,11 @@ def test_study_folder_layout(study):
 
 def test_trials_csv_has_one_row_per_trial_with_params(study):
     table = rows(study)
-    assert [r["number"] for r in table] == ["0", "1", "2", "3"]
+    assert [r["number"] for r in table] == ["0", "1", "2", "3", "4"]
     assert {"number", "state", "value", "duration_s", "params_learning_rate"} <= set(table[0])
-    assert all(r["state"] == "COMPLETE" and math.isfinite(float(r["value"])) for r in table)
-    for r in table:  # the value is the trial's own best validation loss
+    assert [r["state"] for r in table] == ["COMPLETE"] * 4 + ["PRUNED"]
+    assert all(math.isfinite(float(r["value"])) for r in table)
+    for r in table[:4]:  # the value is the trial's own best validation loss
         run = study / "trials" / r["number"]
         assert float(r["value"]) == history(run)["best_val_loss"]
         assert float(r["params_learning_rate"]) in (1e-5, 0.03)
@@ -43,13 +44,12 @@ def test_search_finds_the_learning_rate_that_learns(study):
              for lr in (1e-5, 0.03)}  # fmt: skip
     assert by_lr[1e-5] and by_lr[0.03], "the seeded sampler tried both rates"
     assert max(by_lr[0.03]) < 0.8 * min(by_lr[1e-5])
-    best = json.loads((study / "trials" / "0" / "tune_trial.json").read_text())  # any trial
-    assert best["study_dir"] == str(study.resolve())
+    assert "learning_rate = 0.03" in (study / "best_config.toml").read_text()
 
 
 def test_best_config_reproduces_the_best_trial_exactly(study, cli, tmp_path):
     table = rows(study)
-    best = min(table, key=lambda r: float(r["value"]))
+    best = min((r for r in table if r["state"] == "COMPLETE"), key=lambda r: float(r["value"]))
     result = cli("train", "--config", study / "best_config.toml", "--output", tmp_path / "again",
                  "--quiet")  # fmt: skip
     assert result.code == 0, result.err
@@ -64,7 +64,7 @@ def test_same_command_continues_to_a_larger_total_with_the_same_trials(study, cl
     is seeded per trial, so its state survives the new process (here: the new command)."""
     space = write_space(tmp_path)
     out = tmp_path / "s"
-    args = ["tune", *TUNE, "--epochs", "3", "--space", space, "--pruner", "none", "--output", out]
+    args = ["tune", *TUNE, *STUDY_ARGS, "--space", space, "--output", out]
     assert cli(*args, "--trials", "2").code == 0
     first = comparable(out)
     assert len(first) == 2
@@ -110,7 +110,7 @@ def test_refusals_are_one_line_exit_2_and_write_nothing(cli, tmp_path):
 
 def test_a_folder_holding_another_study_is_refused(study, cli):
     before = sorted(p.name for p in study.rglob("*"))
-    result = cli("tune", *TUNE, "--trials", "5", "--epochs", "3", "--output", study)
+    result = cli("tune", *TUNE, *STUDY_ARGS, "--trials", "6", "--output", study)
     assert result.code == 2 and "different study" in result.err  # the default space differs
     assert sorted(p.name for p in study.rglob("*")) == before
 
@@ -130,3 +130,18 @@ def test_a_raising_trial_fails_with_its_reason_and_the_study_goes_on(cli, tmp_pa
     assert all("--learning-rate" in r["fail_reason"] for r in failed)
     assert all(float(r["params_learning_rate"]) == 50.0 for r in failed)
     assert sum(r["state"] == "COMPLETE" for r in table) == 2
+
+
+def test_a_pruned_trial_is_an_ordinary_finished_run(study, cli):
+    """Trial 4 (lr 1e-5 after four trials at 0.03) is pruned: its folder says so, keeps its best
+    checkpoint and export, and `resume` treats it as finished rather than training it on."""
+    run = study / "trials" / "4"
+    h = history(run)
+    assert h["status"] == "pruned" and "median pruner" in h["stop_reason"]
+    assert h["stopped_epoch"] == len(h["epochs"]) < 3
+    assert (run / "groovepredictor.json").is_file()
+    assert (run / "checkpoints" / "groovepredictor_best.pt").is_file()
+    before = (run / "checkpoints" / "groovepredictor_latest.pt").read_bytes()
+    result = cli("resume", run, "--quiet")
+    assert result.code == 0 and "already finished (pruned" in result.out
+    assert (run / "checkpoints" / "groovepredictor_latest.pt").read_bytes() == before

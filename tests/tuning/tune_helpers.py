@@ -9,6 +9,9 @@ from pathlib import Path
 #: A study whose trials take well under a second each on a 2-core CPU.
 TUNE = ["--model", "groove", "--samples", "24", "--seq-len", "4", "--device", "cpu", "--quiet"]
 
+#: The shared study's options (tests that compare with it repeat them).
+STUDY_ARGS = ["--epochs", "3", "--seed", "2", "--pruner", "median"]
+
 #: Two learning rates far apart (the known answer: the larger learns in 3 epochs, 1e-5 does not),
 #: tiny batches, and a continuous parameter so TPE has something to model.
 SPACE = """
