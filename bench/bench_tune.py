@@ -55,5 +55,6 @@ def main() -> None:
               f"(trial {s['best']['number']}, {s['best']['value'] - s_none['best']['value']:+.5f})"
               f"  complete {c['complete']} pruned {c['pruned']} failed {c['fail']}")  # fmt: skip
 
+
 if __name__ == "__main__":
     main()

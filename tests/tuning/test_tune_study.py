@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 from tests.tuning.tune_helpers import STUDY_ARGS, TUNE, comparable, history, rows, write_space
 
@@ -145,3 +147,36 @@ def test_a_pruned_trial_is_an_ordinary_finished_run(study, cli):
     result = cli("resume", run, "--quiet")
     assert result.code == 0 and "already finished (pruned" in result.out
     assert (run / "checkpoints" / "groovepredictor_latest.pt").read_bytes() == before
+
+
+def test_tune_help_imports_no_torch_optuna_or_pandas():
+    code = (
+        "import sys\n"
+        "from emotrain.cli import main\n"
+        "for args in (['--help'], ['tune', '--help'], ['train', '--help']):\n"
+        "    main(args)\n"
+        "print(sorted(m for m in ('torch', 'optuna', 'pandas', 'matplotlib') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("[]")
+    assert "--storage" in out.stdout and "--config" in out.stdout
+
+
+def test_piped_output_is_one_plain_line_per_trial_and_json_is_parseable(tmp_path):
+    space = write_space(tmp_path)
+    out = tmp_path / "s"
+    base = [sys.executable, "-m", "emotrain", "tune", *[a for a in TUNE if a != "--quiet"],
+            "--epochs", "1", "--space", str(space), "--output", str(out)]  # fmt: skip
+    proc = subprocess.run([*base, "--trials", "2"], capture_output=True, text=True, check=True)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("trial ")]
+    assert [line.split()[:3] for line in lines] == [
+        ["trial", "0", "complete"],
+        ["trial", "1", "complete"],
+    ]
+    assert "\x1b[" not in proc.stdout  # no live-table escape codes in a pipe
+    proc = subprocess.run(
+        [*base, "--trials", "2", "--json"], capture_output=True, text=True, check=True
+    )
+    summary = json.loads(proc.stdout)
+    assert summary["counts"]["complete"] == 2 and summary["best"]["number"] in (0, 1)
+    assert [row["number"] for row in summary["trials"]] == [0, 1]
