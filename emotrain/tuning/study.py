@@ -221,10 +221,20 @@ def check_same_study(spec: StudySpec) -> None:
         raise ConfigError(
             f"--output: {spec.dir / STUDY_JSON} is not a study record ({exc})"
         ) from None
-    new = _jsonable(spec.identity())
-    if _jsonable(old) != new:
-        changed = sorted(k for k in new if _jsonable(old).get(k) != new[k])
+    new, old = _jsonable(spec.identity()), _jsonable(old)
+    if old != new:
+        changed = _differences(old, new)
         raise ConfigError(
             f"--output: {spec.dir} holds a different study ({', '.join(changed)} differ from "
             f"{STUDY_JSON}); use another DIR, or repeat the original options to continue it"
         )
+
+
+def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted names of what differs (`base_config.training.epochs`), so the user sees which option."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new)):
+            out += _differences(old.get(key), new.get(key), f"{prefix}{key}.")
+        return out
+    return [] if old == new else [prefix.rstrip(".")]
