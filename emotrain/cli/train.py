@@ -152,11 +152,14 @@ def train(
     ] = None,
     cache_dir: CacheDirOpt = None,
     rebuild_cache: Annotated[
-        bool | None, typer.Option("--rebuild-cache", help="Recompute cached features.")
+        bool | None,
+        typer.Option("--rebuild-cache/--no-rebuild-cache", help="Recompute cached features."),
     ] = None,
     strict: Annotated[
         bool | None,
-        typer.Option("--strict", help="Treat any unreadable file or missing label as an error."),
+        typer.Option(
+            "--strict/--no-strict", help="Treat any unreadable file or missing label as an error."
+        ),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:

@@ -141,3 +141,11 @@ def test_relative_data_path_in_a_file_is_taken_from_the_files_folder(tmp_path):
     config = resolve_train_config(dict(NONE), model=["groove"], config_file=path)
     assert Path(config.data.path) == (tmp_path / "sub" / "corpus").resolve()
     assert config.data.format == "folder"
+
+
+def test_flags_given_on_the_command_line_win_over_the_file_both_ways(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[data]\nstrict = true\n", encoding="utf-8")
+    on = resolve_train_config(dict(NONE), model=["groove"], config_file=path)
+    off = resolve_train_config({**NONE, "strict": False}, model=["groove"], config_file=path)
+    assert on.data.strict is True and off.data.strict is False
