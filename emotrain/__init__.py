@@ -10,7 +10,16 @@ from typing import Any
 
 from emotrain._version import __version__
 
-__all__ = ["__version__", "evaluate", "export_rtneural", "load_model", "plot", "resume", "train"]
+__all__ = [
+    "__version__",
+    "evaluate",
+    "export_rtneural",
+    "load_model",
+    "plot",
+    "resume",
+    "train",
+    "tune",
+]
 
 
 def train(
@@ -50,6 +59,48 @@ def train(
         output=str(output),
     )
     return _train(config, overwrite=overwrite, reporter=make_reporter(quiet), tolerance=tolerance)
+
+
+def tune(
+    model: str,
+    *,
+    trials: int = 20,
+    output: str | Path = "tune_study",
+    space: str | Path | None = None,
+    storage: str | None = None,
+    study_name: str | None = None,
+    workers: int = 1,
+    pruner: str = "median",
+    metric: str = "val_loss",
+    timeout: float | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Run what `emotrain tune` runs and return its `--json` summary. `options` are the
+    TrainingConfig/DataConfig fields of the base configuration (epochs, seed, samples, ...)."""
+    from emotrain.config import merge_run_config
+    from emotrain.models.registry import resolve_models
+    from emotrain.tuning.tune import build_spec
+    from emotrain.tuning.tune import tune as _tune
+
+    for key in ("path", "cache_dir"):
+        if isinstance(options.get(key), (str, Path)):
+            options[key] = str(Path(options[key]).expanduser().resolve())
+    from dataclasses import fields
+
+    from emotrain.config import DataConfig, TrainingConfig
+    from emotrain.errors import ConfigError
+
+    known = {f.name for dc in (DataConfig, TrainingConfig) for f in fields(dc)}
+    if set(options) - known:
+        raise ConfigError(
+            f"unknown option(s) {sorted(set(options) - known)}; allowed: {sorted(known)}"
+        )
+    base = merge_run_config(options, models=resolve_models(model))
+    spec = build_spec(model=model, base=base, trials=trials, output=Path(output),
+                      space_file=Path(space) if space else None, storage=storage,
+                      study_name=study_name, workers=workers, pruner=pruner, timeout=timeout,
+                      metric=metric)  # fmt: skip
+    return _tune(spec)
 
 
 def load_model(checkpoint_path: Any, *, device: str = "cpu") -> Any:

@@ -67,6 +67,10 @@ class TrainingConfig:
     min_delta: float = 0.0
     seed: int = 42
     device: str = "auto"
+    weight_decay: float = 0.0
+    grad_clip_norm: float = 1.0
+    lr_factor: float = 0.5
+    lr_patience: int | None = None  # None: a third of the early-stopping patience (at least 1)
 
     def problems(self) -> list[str]:
         out = _type_problems(self)
@@ -89,7 +93,25 @@ class TrainingConfig:
             out.append(f"--seed: must be an integer from 0 to {2**32 - 1}, got {self.seed}")
         if self.device not in DEVICES:
             out.append(f"--device: {self.device!r} is not one of {', '.join(DEVICES)}")
+        if not (math.isfinite(self.weight_decay) and 0.0 <= self.weight_decay <= 1.0):
+            out.append(f"--weight-decay: must be a number from 0 to 1, got {self.weight_decay}")
+        if not (math.isfinite(self.grad_clip_norm) and self.grad_clip_norm > 0.0):
+            out.append(f"--grad-clip-norm: must be a number > 0, got {self.grad_clip_norm}")
+        if not (math.isfinite(self.lr_factor) and 0.0 < self.lr_factor < 1.0):
+            out.append(
+                f"--lr-factor: must be a number strictly between 0 and 1, got {self.lr_factor}"
+            )
+        if self.lr_patience is not None and self.lr_patience < 1:
+            out.append(f"--lr-patience: must be an integer >= 1, got {self.lr_patience}")
         return out
+
+    @property
+    def scheduler_patience(self) -> int:
+        """By default the rate drops after a third of the early-stopping patience, so the model
+        gets a finer step before early stopping gives up on it."""
+        if self.lr_patience is not None:
+            return self.lr_patience
+        return max(1, self.early_stopping_patience // 3)
 
 
 @dataclass(frozen=True)
@@ -151,7 +173,8 @@ _FLAGS = {
     "rebuild_cache": "--rebuild-cache", "strict": "--strict", "epochs": "--epochs",
     "batch_size": "--batch-size", "learning_rate": "--learning-rate",
     "early_stopping_patience": "--early-stopping-patience", "min_delta": "--min-delta",
-    "seed": "--seed", "device": "--device",
+    "seed": "--seed", "device": "--device", "weight_decay": "--weight-decay",
+    "grad_clip_norm": "--grad-clip-norm", "lr_factor": "--lr-factor", "lr_patience": "--lr-patience",
 }  # fmt: skip
 
 
@@ -177,3 +200,30 @@ def model_seed(seed: int, model_name: str) -> int:
     import zlib
 
     return (seed * 1_000_003 + zlib.crc32(model_name.encode())) % (2**31 - 1)
+
+
+def merge_run_config(
+    command_line: dict[str, Any], file: dict[str, Any] | None = None, *, models: tuple[str, ...]
+) -> RunConfig:
+    """The one place precedence is decided: the command line over the config file over the defaults.
+
+    `command_line` maps field names of DataConfig/TrainingConfig (plus `output`) to the values the
+    user typed, None for an option not given; `file` is `configfile.read_config_file`'s answer.
+    """
+    file = file or {}
+    sections: dict[str, dict[str, Any]] = {}
+    for section, dc in (("data", DataConfig), ("training", TrainingConfig)):
+        values = dict(file.get(section, {}))
+        for f in fields(dc):
+            if command_line.get(f.name) is not None:
+                values[f.name] = command_line[f.name]
+        sections[section] = values
+    output = command_line.get("output")
+    return RunConfig(
+        models=models,
+        data=DataConfig(**sections["data"]),
+        training=TrainingConfig(**sections["training"]),
+        output=str(output)
+        if output is not None
+        else RunConfig.__dataclass_fields__["output"].default,
+    )

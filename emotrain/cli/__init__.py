@@ -58,12 +58,14 @@ def _register() -> None:
     from emotrain.cli.plot import plot
     from emotrain.cli.resume import resume
     from emotrain.cli.train import train
+    from emotrain.cli.tune import tune
 
     app.command("train")(refuse_non_finite(train))
     app.command("evaluate")(refuse_non_finite(evaluate))
     app.command("resume")(refuse_non_finite(resume))
     app.command("export-rtneural")(refuse_non_finite(export_rtneural))
     app.command("plot")(refuse_non_finite(plot))
+    app.command("tune")(refuse_non_finite(tune))
 
 
 _register()
@@ -75,7 +77,7 @@ def _error_line(message: str) -> None:
     sys.stderr.flush()
 
 
-_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot")
+_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot", "tune")
 
 
 def _usage_hint(args: list[str]) -> str:

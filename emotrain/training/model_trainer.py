@@ -11,6 +11,7 @@ import math
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,11 @@ from emotrain.training.progress import Reporter
 from emotrain.training.rng import rng_state, set_rng_state
 from emotrain.training.writer import BackgroundWriter
 
-GRAD_CLIP_NORM = 1.0
+GRAD_CLIP_NORM = 1.0  # the default of --grad-clip-norm
+
+#: Called after each epoch is validated with (epoch, its history row); a non-empty return is the
+#: reason to stop the model there as "pruned" (a hyperparameter search dropping a poor trial).
+EpochCallback = Callable[[int, dict[str, Any]], "str | None"]
 #: Consecutive validation frames embedded in the export as its test vectors (real inputs, not noise).
 TEST_VECTOR_FRAMES = 8
 
@@ -53,7 +58,7 @@ class Interrupted(Exception):
 @dataclass
 class ModelResult:
     name: str
-    status: str  # finished | early_stopped | diverged | interrupted
+    status: str  # finished | early_stopped | diverged | pruned | interrupted
     best_epoch: int | None
     best_val_loss: float | None
     val_metrics: dict[str, float]
@@ -77,8 +82,10 @@ class ModelTrainer:
         reporter: Reporter,
         stop_event: threading.Event | None = None,
         split_manifest: dict[str, Any] | None = None,
+        on_epoch: EpochCallback | None = None,
     ):
         self.spec, self.config, self.paths = spec, config, paths
+        self.on_epoch = on_epoch
         self.device, self.reporter = device, reporter
         self.stop_event = stop_event or threading.Event()
         self.split_manifest = split_manifest or {}
@@ -112,11 +119,12 @@ class ModelTrainer:
         # Standardize inputs with the training split's statistics (never the validation split's):
         # raw log-mel dB saturate the first tanh layer, and the model learns a constant.
         self.model.normalization.set(*feature_statistics(self.x_train))
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=t.learning_rate)
-        # Halve the rate when validation stalls for a third of the early-stopping patience, so the
-        # model gets a finer step before early stopping gives up on it.
+        self.optimizer = torch.optim.Adam(
+            self.model.parameters(), lr=t.learning_rate, weight_decay=t.weight_decay
+        )
+        # Cut the rate when validation stalls (see TrainingConfig.scheduler_patience).
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            self.optimizer, mode="min", factor=0.5, patience=max(1, t.early_stopping_patience // 3)
+            self.optimizer, mode="min", factor=t.lr_factor, patience=t.scheduler_patience
         )
         self.stopper = EarlyStopping(t.early_stopping_patience, t.min_delta)
         self.history = TrainingMetrics(self.spec.name, self.spec.metric, self.spec.higher_is_better)
@@ -170,7 +178,7 @@ class ModelTrainer:
             self.optimizer.zero_grad(set_to_none=True)
             loss = loss_from_logits(self.spec, self.model(xb, logits=True), yb)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, GRAD_CLIP_NORM)
+            torch.nn.utils.clip_grad_norm_(params, self.config.training.grad_clip_norm)
             self.optimizer.step()
             total += loss.detach() * idx.shape[0]
             self.reporter.batch_done(loss.detach())
@@ -319,11 +327,16 @@ class ModelTrainer:
             self.best_metrics = dict(metrics)
             self.history.best_epoch, self.history.best_val_loss = epoch, val_loss
         stop, stop_reason = self.stopper.should_stop(epoch)
+        prune_reason = self.on_epoch(epoch, dict(row)) if self.on_epoch is not None else None
         if stop:
             self.history.status = "early_stopped"
             self.history.stopped_epoch, self.history.stop_reason = epoch, stop_reason
         elif epoch == t.epochs:
             self.history.status = "finished"
+        elif prune_reason:
+            self.history.status = "pruned"
+            self.history.stopped_epoch = epoch
+            self.history.stop_reason = stop_reason = prune_reason
         finished = self.history.status != "running"
         self._write_epoch(improved=improved, finished=finished)
         self.reporter.epoch_done(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RUN_CONFIG = "run_config.json"
+RUN_CONFIG_TOML = "run_config.toml"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class RunPaths:
     @property
     def run_config(self) -> Path:
         return self.root / RUN_CONFIG
+
+    @property
+    def run_config_toml(self) -> Path:
+        return self.root / RUN_CONFIG_TOML
 
     def checkpoint(self, name: str, kind: str) -> Path:
         return self.checkpoints_dir / f"{name}_{kind}.pt"

@@ -39,7 +39,9 @@ LOCKED = {
     "batch_size": ("training", "batch_size", "--batch-size"),
     "learning_rate": ("training", "learning_rate", "--learning-rate"),
 }
-FINAL_STATUSES = ("finished", "early_stopped", "diverged")
+FINAL_STATUSES = ("finished", "early_stopped", "diverged", "pruned")
+#: Statuses that end a model whatever its planned epochs (a larger --epochs does not continue it).
+ENDED_EARLY = ("early_stopped", "diverged", "pruned")
 
 
 @dataclass
@@ -234,10 +236,10 @@ def _plan_model(
                 done = done_latest
     # "finished" means all planned epochs ran: a larger --epochs continues it; stopping early or
     # diverging is final whatever the plan.
-    finished = status in ("early_stopped", "diverged") or done >= config.training.epochs
+    finished = status in ENDED_EARLY or done >= config.training.epochs
     if finished:
         if paths.export(name).exists() or not paths.checkpoint(name, "best").exists():
-            if status in ("early_stopped", "diverged"):
+            if status in ENDED_EARLY:
                 return f"already finished ({status.replace('_', ' ')}; last good epoch {done})"
             return f"already finished ({done} of {config.training.epochs} epochs)"
         notes.append(f"[{name}] training had ended but its export had not been written: writing it")
@@ -349,6 +351,7 @@ def resume(
     reporter: Reporter | None = None,
     stop_event: threading.Event | None = None,
     tolerance: float = 1e-5,
+    on_epoch: Any = None,
 ) -> ResumeOutcome:
     """What `emotrain resume` runs: finish every model of the run in `output`; `tolerance` is the
     export check's, as for `train`."""
@@ -360,7 +363,7 @@ def resume(
     with run_folder_lock(output):
         return _resume_locked(
             output, models=models, epochs=epochs, source=source, device=device,
-            overrides=overrides, reporter=reporter, stop_event=stop_event, tolerance=tolerance,
+            overrides=overrides, reporter=reporter, stop_event=stop_event, tolerance=tolerance, on_epoch=on_epoch,
         )  # fmt: skip
 
 
@@ -386,6 +389,7 @@ def _resume_locked(
     reporter: Reporter,
     stop_event: threading.Event | None,
     tolerance: float,
+    on_epoch: Any,
 ) -> ResumeOutcome:
     from emotrain.training.device import resolve_device
     from emotrain.training.trainer import (
@@ -446,6 +450,7 @@ def _resume_locked(
                 checkpoints={plan.name: plan.ckpt} if plan.ckpt is not None else None,
                 rewrite_latest=source == "best",
                 tolerance=tolerance,
+                on_epoch=on_epoch,
             )
     finally:
         reporter.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.config import RunConfig, model_seed
+from emotrain.configfile import write_run_config_toml
 from emotrain.data.base import SequenceData
 from emotrain.data.split import split_by_group, write_manifest
 from emotrain.errors import (
@@ -23,7 +24,7 @@ from emotrain.errors import (
 )
 from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
 from emotrain.models.registry import get_spec
-from emotrain.training.model_trainer import ModelResult, ModelTrainer
+from emotrain.training.model_trainer import EpochCallback, ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 from emotrain.training.run_lock import run_folder_lock
@@ -186,6 +187,7 @@ def run_models(
     checkpoints: dict | None = None,
     rewrite_latest: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
+    on_epoch: EpochCallback | None = None,
 ) -> list[ModelResult]:
     """Train each prepared model; `checkpoints` maps names to a state to continue from (resume).
 
@@ -224,6 +226,7 @@ def run_models(
             reporter=reporter,
             stop_event=stop_event,
             split_manifest=manifest,
+            on_epoch=on_epoch,
         )
         if ckpt is not None:
             try:
@@ -271,9 +274,14 @@ def train(
     reporter: Reporter | None = None,
     stop_event: threading.Event | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    on_epoch: EpochCallback | None = None,
+    prepared: list[PreparedModel] | None = None,
 ) -> list[ModelResult]:
     """Train `config.models` into `config.output`; what `emotrain train` runs. `tolerance` is the
-    export check's (see docs/export.md)."""
+    export check's (see docs/export.md).
+
+    `prepared`: data already loaded for exactly this configuration (a tuning worker trains many
+    trials on the same tensors instead of loading them per trial)."""
     from emotrain.training.device import resolve_device
 
     reporter = reporter or Reporter()
@@ -285,7 +293,8 @@ def train(
     check_folder_writable(Path(config.output))
     with run_folder_lock(config.output):
         paths = check_output(config, overwrite)
-        prepared = prepare_data(config, reporter)
+        if prepared is None:
+            prepared = prepare_data(config, reporter)
         if stop_event is not None and stop_event.is_set():
             raise RunInterrupted(
                 f"interrupted before training started; {paths.root} was not changed"
@@ -295,7 +304,9 @@ def train(
             for name in config.models:
                 for f in paths.model_files(name):
                     f.unlink(missing_ok=True)
-        atomic_write_json(paths.run_config, _merged_run_config(paths, config))
+        merged = _merged_run_config(paths, config)
+        atomic_write_json(paths.run_config, merged)
+        write_run_config_toml(paths.run_config_toml, RunConfig.from_dict(merged))
         try:
             return run_models(
                 config,
@@ -305,6 +316,7 @@ def train(
                 device=device,
                 stop_event=stop_event,
                 tolerance=tolerance,
+                on_epoch=on_epoch,
             )
         finally:
             reporter.close()

@@ -1,0 +1,133 @@
+"""`emotrain tune`: parse options, run the study, show its trials live and a summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from emotrain.cli.options import CacheDirOpt, DataOpt, JsonOpt, ModelOpt, QuietOpt
+
+
+def tune(
+    model: ModelOpt = None,
+    trials: Annotated[
+        int, typer.Option("--trials", "-n", help="Finished-or-pruned trials the study should have.")
+    ] = 20,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Study folder (trials/, study.json, ...).")
+    ] = Path("tune_study"),
+    space: Annotated[
+        Path | None,
+        typer.Option("--space", help="TOML file overriding the default space (docs/tune.md)."),
+    ] = None,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="sqlite:///file.db or any SQLAlchemy URL; default: a journal file in --output.",
+        ),
+    ] = None,
+    study_name: Annotated[
+        str | None,
+        typer.Option("--study-name", help="Name in the storage (default: derived from --output)."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Trial processes on this machine.")
+    ] = 1,
+    pruner: Annotated[
+        str, typer.Option("--pruner", help="median, hyperband or none (per-epoch pruning).")
+    ] = "median",
+    metric: Annotated[
+        str,
+        typer.Option("--metric", help="Objective: val_loss or a validation metric (val_mae, ...)."),
+    ] = "val_loss",
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", help="Start no new trial after this many seconds."),
+    ] = None,
+    config_file: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Base training configuration (TOML, as for train)."),
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", "-e", help="Epochs per trial.", show_default="40")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seeds the sampler and every trial's run.", show_default="42"),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", help="Synthetic data: number of sequences.", show_default="512"),
+    ] = None,
+    seq_len: Annotated[
+        int | None,
+        typer.Option("--seq-len", help="Frames per sequence, when the space does not search it."),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size", help="Sequences per batch, when the space does not search it."
+        ),
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option("--device", help="auto, cpu, cuda or mps.", show_default="auto")
+    ] = None,
+    data: DataOpt = None,
+    data_format: Annotated[
+        str | None,
+        typer.Option("--data-format", help="auto, synthetic, deam, pmemo, folder, emopia."),
+    ] = None,
+    cache_dir: CacheDirOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Search the training recipe of one network with Optuna; every trial is an ordinary run."""
+    from emotrain.cli.run_ui import console
+    from emotrain.cli.train import resolve_train_config
+    from emotrain.cli.tune_ui import TrialTable, interruptible
+    from emotrain.tuning.tune import build_spec
+    from emotrain.tuning.tune import tune as run_tune
+
+    options: dict[str, Any] = dict.fromkeys(
+        ("learning_rate", "validation_split", "min_delta", "early_stopping_patience",
+         "weight_decay", "grad_clip_norm", "lr_factor", "lr_patience", "output",
+         "rebuild_cache", "strict"),
+    )  # fmt: skip
+    options.update(epochs=epochs, seed=seed, samples=samples, seq_len=seq_len,
+                   batch_size=batch_size, device=device, data=data, data_format=data_format,
+                   cache_dir=cache_dir)  # fmt: skip
+    base = resolve_train_config(options, model=model, config_file=config_file)
+    spec = build_spec(
+        model=model, base=base, trials=trials, output=output, space_file=space, storage=storage,
+        study_name=study_name, workers=workers, pruner=pruner.strip().lower(), timeout=timeout,
+        metric=metric.strip(),
+    )  # fmt: skip
+    table = TrialTable(spec, live=sys.stdout.isatty() and not as_json and not quiet,
+                       plain=not as_json and not quiet)  # fmt: skip
+    try:
+        summary = interruptible(
+            lambda stop: run_tune(spec, stop_event=stop, on_update=table.update)
+        )
+    finally:
+        table.close()
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+        return
+    out = console()
+    best = summary["best"]
+    counts = summary["counts"]
+    out.print(
+        f"study {spec.study_name}: {counts['complete']} complete, {counts['pruned']} pruned, "
+        f"{counts['fail']} failed",
+        markup=False,
+    )
+    if best is not None:
+        out.print(f"best: trial {best['number']} {spec.metric} {best['value']:.6g} {best['params']}",
+                  markup=False)  # fmt: skip
+    out.print(f"Files in {spec.dir}: trials/, trials.csv, study.json, best_config.toml, best/, plots/",
+              markup=False)  # fmt: skip

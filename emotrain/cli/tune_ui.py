@@ -1,0 +1,108 @@
+"""The study on the terminal: a live table of trials (a TTY), one line per finished trial (a pipe),
+and Ctrl-C handling that leaves the running trial resumable."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+SHOWN = 15  # rows of the live table: the latest trials
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "-" if v is None else str(v)
+
+
+class TrialTable:
+    def __init__(self, spec: Any, *, live: bool, plain: bool):
+        self.spec, self.plain = spec, plain
+        self.printed: set[int] = set()
+        self.best: float | None = None
+        self._live = None
+        if live:
+            from rich.live import Live
+
+            from emotrain.cli.run_ui import console
+
+            self._live = Live(self._table([]), console=console(), refresh_per_second=2)
+            self._live.start()
+
+    def _better(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        return value < self.best if self.spec.direction == "minimize" else value > self.best
+
+    def _table(self, trials: list[Any]) -> Table:
+        table = Table(title=f"emotrain tune: {escape(self.spec.study_name)}")
+        for col in ("trial", "state", "value", "best so far", "params"):
+            table.add_column(col)
+        best = None
+        rows = []
+        for t in trials:
+            value = t.value if t.values and t.state.name == "COMPLETE" else None
+            if value is not None and (
+                best is None or (value < best) == (self.spec.direction == "minimize")
+            ):
+                best = value
+            params = ", ".join(f"{k}={_fmt(v)}" for k, v in t.params.items())
+            rows.append((str(t.number), t.state.name.lower(), _fmt(t.value if t.values else None),
+                         _fmt(best), escape(params)))  # fmt: skip
+        for row in rows[-SHOWN:]:
+            table.add_row(*row)
+        return table
+
+    def update(self, trials: list[Any]) -> None:
+        if self._live is not None:
+            self._live.update(self._table(trials))
+            return
+        if not self.plain:
+            return
+        for t in trials:
+            if t.number in self.printed or t.state.name in ("RUNNING", "WAITING"):
+                continue
+            self.printed.add(t.number)
+            value = t.value if t.values else None
+            if t.state.name == "COMPLETE" and value is not None and self._better(value):
+                self.best = value
+            params = " ".join(f"{k}={_fmt(v)}" for k, v in t.params.items())
+            reason = t.user_attrs.get("fail_reason", "")
+            sys.stdout.write(
+                f"trial {t.number} {t.state.name.lower()} value {_fmt(value)} best {_fmt(self.best)}"
+                f" {params}{' (' + reason + ')' if reason else ''}\n"
+            )
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+
+def interruptible(run: Callable[[threading.Event], Any]) -> Any:
+    """First Ctrl-C: the running trial stops at its next batch, its last epoch's checkpoint kept
+    (exit 130; the same command resumes it); a second: stop now."""
+    stop = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):  # pragma: no cover - exercised by a subprocess test
+        if stop.is_set():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt
+        stop.set()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        signal.signal(signal.SIGINT, handler)
+    try:
+        return run(stop)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
