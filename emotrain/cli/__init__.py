@@ -55,6 +55,7 @@ def _register() -> None:
     from emotrain.cli.evaluate import evaluate
     from emotrain.cli.export import export_rtneural
     from emotrain.cli.plot import plot
+    from emotrain.cli.registry import registry_app
     from emotrain.cli.resume import resume
     from emotrain.cli.train import train
 
@@ -63,6 +64,7 @@ def _register() -> None:
     app.command("resume")(resume)
     app.command("export-rtneural")(export_rtneural)
     app.command("plot")(plot)
+    app.add_typer(registry_app, name="registry")
 
 
 _register()
@@ -74,11 +76,15 @@ def _error_line(message: str) -> None:
     sys.stderr.flush()
 
 
-_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot")
+_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot", "registry", "compare")
 
 
 def _usage_hint(args: list[str]) -> str:
     command = next((a for a in args if a in _COMMANDS), None)
+    if command == "registry":  # a sub-app: point at the subcommand's own help
+        rest = args[args.index(command) + 1 :]
+        sub = next((a for a in rest if not a.startswith("-")), None)
+        command = f"registry {sub}" if sub else command
     return f"see `emotrain {command} --help`" if command else "see `emotrain --help`"
 
 
