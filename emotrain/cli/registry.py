@@ -141,14 +141,15 @@ def list_versions(
         _print_json([v.to_dict() for v in versions])
         return
     table = Table()
-    for column in ("version", "aliases", "sha256", "created", "validation", "source"):
-        table.add_column(column)
+    for column in ("version", "aliases", "sha256", "created", "validation"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("source", overflow="fold")
     for v in versions:
         table.add_row(
             v.ref,
             ", ".join(v.aliases) or "-",
             v.sha256[:12],
-            v.created,
+            v.created[:16].replace("T", " "),
             _headline(v),
             _plain(v.lineage.get("source", {}).get("path", "")),
         )

@@ -385,7 +385,7 @@ class Registry:
         alias: str,
         *,
         reason: str = "",
-        expect_from: int | None | str = "any",
+        expect_from: int | str | None = "any",
     ) -> AliasChange:
         """Move `alias` to the version `ref` and append the move to the history, in one transaction.
 
