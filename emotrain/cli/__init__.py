@@ -52,6 +52,7 @@ def _root(
 
 
 def _register() -> None:
+    from emotrain.cli.compare import compare
     from emotrain.cli.evaluate import evaluate
     from emotrain.cli.export import export_rtneural
     from emotrain.cli.plot import plot
@@ -64,6 +65,7 @@ def _register() -> None:
     app.command("resume")(resume)
     app.command("export-rtneural")(export_rtneural)
     app.command("plot")(plot)
+    app.command("compare")(compare)
     app.add_typer(registry_app, name="registry")
 
 

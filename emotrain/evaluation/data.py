@@ -30,6 +30,7 @@ class EvalData:
     description: str
     baseline_source: str
     notes: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # the song of each evaluated sequence
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def run_validation_data(
         ),
         baseline_source=f"the training split ({len(split.train_index)} sequences)",
         notes=notes,
+        groups=[data.groups[i] for i in split.val_index],
     )
 
 
@@ -169,6 +171,7 @@ def all_data(
         description=f"all {len(data)} sequences of {data.description}",
         baseline_source="the evaluated data itself (no training split applies)",
         notes=[why, *_source_notes(data)],
+        groups=list(data.groups),
     )
 
 
