@@ -6,7 +6,19 @@ synthetic numbers whose answer is known.
 
 from __future__ import annotations
 
-from emotrain.stats.bootstrap import PairedBootstrap, paired_bootstrap, verdict
+from emotrain.stats.bootstrap import (
+    PairedBootstrap,
+    paired_bootstrap,
+    paired_bootstrap_many,
+    verdict,
+)
 from emotrain.stats.significance import holm, mcnemar_exact
 
-__all__ = ["PairedBootstrap", "holm", "mcnemar_exact", "paired_bootstrap", "verdict"]
+__all__ = [
+    "PairedBootstrap",
+    "holm",
+    "mcnemar_exact",
+    "paired_bootstrap",
+    "paired_bootstrap_many",
+    "verdict",
+]

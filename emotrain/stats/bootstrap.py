@@ -22,7 +22,7 @@ Rules a caller can rely on:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -146,36 +146,70 @@ def paired_bootstrap(
     confidence: float = 0.95,
 ) -> PairedBootstrap:
     """Compare two statistics on the same items, resampling whole groups (see the module docstring)."""
+    many = paired_bootstrap_many(
+        lambda idx: {"_": stat_a(idx)},
+        lambda idx: {"_": stat_b(idx)},
+        groups,
+        n_resamples=n_resamples,
+        seed=seed,
+        confidence=confidence,
+    )
+    return many["_"]
+
+
+def paired_bootstrap_many(
+    stats_a: Callable[[np.ndarray], Mapping[str, float | None]],
+    stats_b: Callable[[np.ndarray], Mapping[str, float | None]],
+    groups: Sequence[Any] | np.ndarray,
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, PairedBootstrap]:
+    """`paired_bootstrap` for several figures at once, one result per key of `stats_a`'s dict.
+
+    Each callable is called once per resample and returns every figure, so figures that share work
+    (all of a model's metrics from one set of sums) cost one call, and every figure sees the same
+    resamples as `paired_bootstrap` with the same seed would. Undefined resamples are judged per
+    figure. `stats_b` must return the same keys.
+    """
     _check_options(n_resamples, confidence)
     resampler = GroupResampler(groups)
     everything = np.arange(resampler.n_items)
-    a = _as_float(stat_a(everything))
-    b = _as_float(stat_b(everything))
-    diff = a - b
-    low = high = math.nan
-    n_undefined = 0
-    if resampler.n_groups >= 2 and math.isfinite(diff):
+    full_a, full_b = stats_a(everything), stats_b(everything)
+    keys = list(full_a)
+    a = np.array([_as_float(full_a[k]) for k in keys], dtype=float)
+    b = np.array([_as_float(full_b.get(k)) for k in keys], dtype=float)
+    diffs = np.full((n_resamples, len(keys)), np.nan)
+    if resampler.n_groups >= 2 and np.isfinite(a - b).any():
         rng = np.random.Generator(np.random.PCG64(seed))
-        diffs = np.empty(n_resamples)
         for r, idx in enumerate(resampler.resamples(n_resamples, rng)):
-            diffs[r] = _as_float(stat_a(idx)) - _as_float(stat_b(idx))
-        defined = diffs[np.isfinite(diffs)]
-        n_undefined = int(n_resamples - defined.size)
-        if defined.size * 2 >= n_resamples:
-            tail = (1.0 - confidence) / 2.0
-            low, high = (float(q) for q in np.quantile(defined, [tail, 1.0 - tail]))
-    return PairedBootstrap(
-        a=a,
-        b=b,
-        diff=diff,
-        ci_low=low,
-        ci_high=high,
-        confidence=float(confidence),
-        n_groups=resampler.n_groups,
-        n_resamples=int(n_resamples),
-        seed=int(seed),
-        n_undefined=n_undefined,
-    )
+            ra, rb = stats_a(idx), stats_b(idx)
+            diffs[r] = [_as_float(ra[k]) - _as_float(rb.get(k)) for k in keys]
+    tail = (1.0 - confidence) / 2.0
+    out: dict[str, PairedBootstrap] = {}
+    for j, key in enumerate(keys):
+        diff = float(a[j] - b[j])
+        low = high = math.nan
+        n_undefined = 0
+        if resampler.n_groups >= 2 and math.isfinite(diff):
+            defined = diffs[:, j][np.isfinite(diffs[:, j])]
+            n_undefined = int(n_resamples - defined.size)
+            if defined.size * 2 >= n_resamples:
+                low, high = (float(q) for q in np.quantile(defined, [tail, 1.0 - tail]))
+        out[key] = PairedBootstrap(
+            a=float(a[j]),
+            b=float(b[j]),
+            diff=diff,
+            ci_low=low,
+            ci_high=high,
+            confidence=float(confidence),
+            n_groups=resampler.n_groups,
+            n_resamples=int(n_resamples),
+            seed=int(seed),
+            n_undefined=n_undefined,
+        )
+    return out
 
 
 def verdict(result: PairedBootstrap, higher_is_better: bool, *, margin: float = 0.0) -> str:

@@ -214,3 +214,28 @@ def test_block_size_does_not_change_the_bits(monkeypatch):
     whole = paired_bootstrap(_mean_of(a), _mean_of(b), groups, n_resamples=200, seed=3)
     monkeypatch.setattr("emotrain.stats.bootstrap._BLOCK_ITEMS", 1)
     assert paired_bootstrap(_mean_of(a), _mean_of(b), groups, n_resamples=200, seed=3) == whole
+
+
+def test_many_figures_at_once_match_one_at_a_time():
+    from emotrain.stats import paired_bootstrap_many
+
+    groups, a, b = _grouped_data(np.random.default_rng(8), n_groups=15, per_group=3, true_diff=0.3)
+
+    def figures(values):
+        return lambda idx: {
+            "mean": float(values[idx].mean()),
+            "max": float(values[idx].max()),
+            "undefined": None,
+        }
+
+    many = paired_bootstrap_many(figures(a), figures(b), groups, n_resamples=300, seed=4)
+    assert list(many) == ["mean", "max", "undefined"]
+    one = paired_bootstrap(_mean_of(a), _mean_of(b), groups, n_resamples=300, seed=4)
+    assert many["mean"] == one
+    top = paired_bootstrap(
+        lambda i: float(a[i].max()), lambda i: float(b[i].max()), groups, n_resamples=300, seed=4
+    )
+    assert many["max"] == top
+    assert math.isnan(many["undefined"].diff) and verdict(many["undefined"], True) == (
+        "not distinguishable"
+    )
