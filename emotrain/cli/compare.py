@@ -37,24 +37,24 @@ def report_table(report: dict[str, Any]) -> Any:
     from rich.table import Table
 
     confidence = round(report["bootstrap"]["confidence"] * 100)
-    table = Table()
+    table = Table(caption="B - A for every figure; arrows: which way is better")
     table.add_column("figure")
     for column in ("A", "B", "B - A", f"{confidence}% interval", "margin", "p (Holm)"):
         table.add_column(column, justify="right")
     table.add_column("verdict", justify="center")
     for row in report["figures"]:
-        if row.get("verdict") == "undefined":
+        if row.get("ci_low") is None or row.get("ci_high") is None:
             table.add_row(row["figure"], _number(row["a"]), _number(row["b"]), "", "", "", "",
-                          "[dim]undefined[/dim]")  # fmt: skip
+                          f"[dim]{row['verdict']}[/dim]")  # fmt: skip
             continue
-        arrow = "higher" if row["higher_is_better"] else "lower"
+        arrow = "↑" if row["higher_is_better"] else "↓"
         style = _STYLE.get(row["verdict"], "white")
         table.add_row(
-            f"{row['figure']} ({arrow} is better)",
+            f"{row['figure']} {arrow}",
             _number(row["a"]),
             _number(row["b"]),
-            f"{row['diff']:+.4g}",
-            f"[{row['ci_low']:+.4g}, {row['ci_high']:+.4g}]",
+            f"{row['diff']:+.2g}",
+            f"[{row['ci_low']:+.2g}, {row['ci_high']:+.2g}]",
             f"±{row['margin']:g}",
             _p(row.get("p_holm")),
             f"[{style}]{row['verdict']}[/{style}]",
@@ -136,6 +136,8 @@ def compare(
         typer.echo(json.dumps(report, indent=2, allow_nan=False))
     else:
         out = Console(highlight=False, soft_wrap=True)
+        if not out.is_terminal:  # a log or a pipe: wide enough for the table, not 80 columns
+            out = Console(highlight=False, soft_wrap=True, width=120)
         out.print(f"[bold]{report['model']}[/bold]: A = {escape(report['a']['given'])}, "
                   f"B = {escape(report['b']['given'])}")  # fmt: skip
         boot = report["bootstrap"]

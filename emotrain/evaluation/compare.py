@@ -94,20 +94,34 @@ def _quadrant_correct(pred: torch.Tensor, target: torch.Tensor) -> np.ndarray:
     return (pq == tq).numpy()
 
 
-def _bootstrap_p(result: Any) -> float | None:
-    """A two-sided bootstrap p-value for B - A = 0, from whatever the result exposes."""
-    p = getattr(result, "p_value", None)
-    if isinstance(p, (int, float)):
-        return float(p)
-    diffs = next(
-        (getattr(result, k) for k in ("diffs", "samples", "resampled_diffs") if hasattr(result, k)),
-        None,
-    )
-    if diffs is None:
-        return None
-    d = np.asarray(diffs, dtype=np.float64)
+class _Recorder:
+    """Figures of one side on every index set the bootstrap hands it, kept in call order.
+
+    `paired_bootstrap_many` calls each side once on the whole data, then once per resample; keeping
+    the values gives the resampled differences, from which the two-sided bootstrap p-value that
+    Holm's correction needs is read (the same resamples as the interval, so the two agree).
+    """
+
+    def __init__(self, pred: torch.Tensor, targets: torch.Tensor, figures: dict[str, Callable]):
+        self.pred, self.targets, self.figures = pred, targets, figures
+        self.calls: list[list[float]] = []
+
+    def __call__(self, idx: np.ndarray) -> dict[str, float | None]:
+        index = torch.from_numpy(np.asarray(idx, dtype=np.int64))
+        pred, targets = self.pred[index], self.targets[index]
+        values = {name: fn(pred, targets) for name, fn in self.figures.items()}
+        self.calls.append([np.nan if v is None else float(v) for v in values.values()])
+        return values
+
+
+def _bootstrap_p(b: _Recorder, a: _Recorder, column: int, n_resamples: int) -> float | None:
+    """Two-sided p for B - A = 0: twice the smaller share of resampled differences on either side
+    of zero (1 when every resample gives exactly zero, as a model against itself does)."""
+    if len(b.calls) != n_resamples + 1 or len(a.calls) != n_resamples + 1:
+        return None  # the bootstrap drew no resamples (fewer than two songs)
+    d = np.array([rb[column] - ra[column] for rb, ra in zip(b.calls[1:], a.calls[1:], strict=True)])
     d = d[np.isfinite(d)]
-    if d.size == 0:
+    if d.size * 2 < n_resamples:
         return None
     if np.all(d == 0):
         return 1.0
@@ -116,6 +130,8 @@ def _bootstrap_p(result: Any) -> float | None:
 
 def _figure_verdict(row: dict[str, Any], direction: str) -> str:
     lo, hi, margin = row["ci_low"], row["ci_high"], row["margin"]
+    if lo is None or hi is None:
+        return "inconclusive"
     if lo >= -margin and hi <= margin:
         return "equivalent"
     p = row["p_holm"]
@@ -148,52 +164,46 @@ def compare_predictions(
     confidence: float = 0.95,
 ) -> dict[str, Any]:
     """The statistics of a comparison: every figure's interval, p-values, Holm, verdicts."""
-    from emotrain.stats import holm, mcnemar_exact, paired_bootstrap, verdict
+    from emotrain.stats import holm, mcnemar_exact, paired_bootstrap_many, verdict
 
     margins = margins or parse_margins(model, None)
-    rows, p_values = [], []
-    for figure, (fn, _) in FIGURES[model].items():
+    figures = {name: fn for name, (fn, _) in FIGURES[model].items()}
+    side_b, side_a = _Recorder(pred_b, targets, figures), _Recorder(pred_a, targets, figures)
+    results = paired_bootstrap_many(
+        side_b, side_a, groups, n_resamples=n_resamples, seed=seed, confidence=confidence
+    )  # B first: every difference is B - A, and "better" means B is better
+    rows = []
+    for column, (figure, result) in enumerate(results.items()):
         higher = figure not in M.LOWER_IS_BETTER
-        value_a, value_b = fn(pred_a, targets), fn(pred_b, targets)
-        if value_a is None or value_b is None:
+        if not (np.isfinite(result.a) and np.isfinite(result.b)):
+            value_b, value_a = (None if not np.isfinite(v) else v for v in (result.a, result.b))
             rows.append({"figure": figure, "verdict": "undefined", "a": value_a, "b": value_b})
             continue
-
-        def stat(pred: torch.Tensor, fn: Callable = fn) -> Callable[[np.ndarray], float]:
-            def on(idx: np.ndarray) -> float:
-                index = torch.as_tensor(np.asarray(idx, dtype=np.int64))
-                value = fn(pred[index], targets[index])
-                return float("nan") if value is None else float(value)
-
-            return on
-
-        result = paired_bootstrap(
-            stat(pred_b), stat(pred_a), groups,
-            n_resamples=n_resamples, seed=seed, confidence=confidence,
-        )  # fmt: skip
         if figure == "quadrant_accuracy":
-            p, method = (
-                float(mcnemar_exact(_quadrant_correct(pred_b, targets),
-                                    _quadrant_correct(pred_a, targets))),
-                "McNemar exact (frames)",
-            )  # fmt: skip
+            p = float(
+                mcnemar_exact(
+                    _quadrant_correct(pred_b, targets), _quadrant_correct(pred_a, targets)
+                )
+            )
+            method = "McNemar exact (frames)"
         else:
-            p, method = _bootstrap_p(result), "paired bootstrap over songs"
-        row = {
-            "figure": figure,
-            "higher_is_better": higher,
-            "a": float(value_a),
-            "b": float(value_b),
-            "diff": float(result.diff),
-            "ci_low": float(result.ci_low),
-            "ci_high": float(result.ci_high),
-            "margin": float(margins[figure]),
-            "p_value": p,
-            "p_method": method,
-            "_direction": verdict(result, higher),
-        }
-        rows.append(row)
-        p_values.append(p)
+            p, method = _bootstrap_p(side_b, side_a, column, n_resamples), "bootstrap over songs"
+        rows.append(
+            {
+                "figure": figure,
+                "higher_is_better": higher,
+                "a": float(result.b),
+                "b": float(result.a),
+                "diff": float(result.diff),
+                "ci_low": result.to_dict()["ci_low"],
+                "ci_high": result.to_dict()["ci_high"],
+                "margin": float(margins[figure]),
+                "p_value": p,
+                "p_method": method,
+                "undefined_resamples": result.n_undefined,
+                "_direction": verdict(result, higher),
+            }
+        )
     tested = [r for r in rows if r.get("verdict") != "undefined"]
     known = [r for r in tested if r["p_value"] is not None]
     adjusted = holm([r["p_value"] for r in known]) if known else []

@@ -19,7 +19,9 @@ _COLOURS = {"better": "tab:green", "worse": "tab:red", "equivalent": "tab:blue"}
 def intervals_figure(report: dict[str, Any]) -> Any:
     from matplotlib.figure import Figure
 
-    rows = [r for r in report["figures"] if r.get("verdict") != "undefined"]
+    rows = [
+        r for r in report["figures"] if r.get("ci_low") is not None and r.get("ci_high") is not None
+    ]
     fig = Figure(figsize=(7, 0.9 + 0.8 * max(1, len(rows))), dpi=100, layout="constrained")
     axes = fig.subplots(max(1, len(rows)), 1, squeeze=False)[:, 0]
     for ax, row in zip(axes, rows, strict=False):
