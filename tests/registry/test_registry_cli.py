@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 from emotrain.io import sha256_file
 from tests.evaluation.evalruns import old_pipeline_checkpoint
@@ -57,9 +56,12 @@ def test_add_list_show_diff_promote_history(cli, registry, run_dir, tmp_path):
     assert "nothing -> groovepredictor@1" in first.out
     assert cli("registry", "promote", "groove@2", "--alias", "shipped", "--reason", "newer",
                "--registry", registry).code == 0  # fmt: skip
-    assert _json(cli("registry", "show", "groove@shipped", "--registry", registry, "--json"))[
-        "version"
-    ] == "groovepredictor@2"
+    assert (
+        _json(cli("registry", "show", "groove@shipped", "--registry", registry, "--json"))[
+            "version"
+        ]
+        == "groovepredictor@2"
+    )
     history = _json(cli("registry", "history", "groove", "--registry", registry, "--json"))
     assert [(h["from"], h["to"], h["reason"]) for h in history] == [
         (None, "groovepredictor@1", "first"),
