@@ -30,7 +30,7 @@ def _number(value: Any) -> str:
 
 
 def _p(value: Any) -> str:
-    return "n/a" if value is None else (f"{value:.3f}" if value >= 1e-3 else f"{value:.1e}")
+    return "n/a" if value is None else (f"{value:.3f}" if value >= 1e-3 else "<0.001")
 
 
 def report_table(report: dict[str, Any]) -> Any:
