@@ -60,7 +60,7 @@ def _reference_predictor(data: bytes) -> Callable[[torch.Tensor], torch.Tensor]:
 
 
 def _export_side(label: str, kind: str, data: bytes, where: str) -> Side:
-    from emotrain.registry.lineage import check_export
+    from emotrain.registry.check import check_export
     from emotrain.registry.store import canonical_name, sha256_bytes
 
     check_export(data, where)  # a verified emotrain export of a plugin network, intact

@@ -207,7 +207,8 @@ def ship(registry: Registry, alias: str, to: str | Path, *, models: Any = None) 
     """Write the alias holders (all five networks, or `models`) into `to` as one locked set."""
     from emotrain.models.registry import MODEL_NAMES, resolve_models
 
-    target = Path(to)
+    # The real folder: a symlinked models folder keeps its link, and `--to .` has a name.
+    target = Path(to).resolve()
     check_folder_can_be_made(target, "--to")
     if target.exists() and not target.is_dir():
         raise ConfigError(f"--to: {target} is a file; give the plugin's models folder")
