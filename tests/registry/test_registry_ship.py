@@ -146,3 +146,14 @@ def test_verify_without_a_usable_lock(cli, tmp_path, what):
         (folder / "models.lock.json").write_text("{not json")
     result = cli("registry", "verify", folder)
     assert result.code == 1 and "MISMATCH" in result.out
+
+
+def test_ship_through_a_symlinked_models_folder(cli, registry, tmp_path):
+    _add_and_promote(cli, registry, export_file(tmp_path / "a.json", "groove"))
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    assert cli("registry", "ship", "--to", link, "-m", "groove", "--registry", registry).code == 0
+    assert link.is_symlink() and (real / "groovepredictor.json").is_file()
+    assert cli("registry", "verify", link).code == 0
