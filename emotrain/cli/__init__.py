@@ -52,10 +52,12 @@ def _root(
 
 
 def _register() -> None:
+    from emotrain.cli.compare import compare
     from emotrain.cli.evaluate import evaluate
     from emotrain.cli.export import export_rtneural
     from emotrain.cli.options import refuse_non_finite
     from emotrain.cli.plot import plot
+    from emotrain.cli.registry import registry_app
     from emotrain.cli.resume import resume
     from emotrain.cli.train import train
     from emotrain.cli.tune import tune
@@ -66,6 +68,8 @@ def _register() -> None:
     app.command("export-rtneural")(refuse_non_finite(export_rtneural))
     app.command("plot")(refuse_non_finite(plot))
     app.command("tune")(refuse_non_finite(tune))
+    app.command("compare")(refuse_non_finite(compare))
+    app.add_typer(registry_app, name="registry")
 
 
 _register()
@@ -77,11 +81,15 @@ def _error_line(message: str) -> None:
     sys.stderr.flush()
 
 
-_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot", "tune")
+_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot", "tune", "registry", "compare")
 
 
 def _usage_hint(args: list[str]) -> str:
     command = next((a for a in args if a in _COMMANDS), None)
+    if command == "registry":  # a sub-app: point at the subcommand's own help
+        rest = args[args.index(command) + 1 :]
+        sub = next((a for a in rest if not a.startswith("-")), None)
+        command = f"registry {sub}" if sub else command
     return f"see `emotrain {command} --help`" if command else "see `emotrain --help`"
 
 

@@ -1,0 +1,157 @@
+"""`emotrain compare A B`: parse, call emotrain.evaluation.compare, print.
+
+With `--json` the report goes to stdout and nothing else does, as with `evaluate --json`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from emotrain.cli.options import CacheDirOpt, DataFormatOpt, DataOpt, DeviceOpt, JsonOpt
+
+SideArg = Annotated[
+    str,
+    typer.Argument(
+        help="A checkpoint (.pt), an exported JSON file, or a registry version NAME@N / "
+        "NAME@ALIAS.",
+        show_default=False,
+    ),
+]
+_STYLE = {"better": "green", "worse": "red", "equivalent": "blue", "inconclusive": "yellow"}
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.4f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+
+
+def _p(value: Any) -> str:
+    return "n/a" if value is None else (f"{value:.3f}" if value >= 1e-3 else "<0.001")
+
+
+def report_table(report: dict[str, Any]) -> Any:
+    from rich.table import Table
+
+    confidence = round(report["bootstrap"]["confidence"] * 100)
+    table = Table(caption="B - A for every figure; arrows: which way is better")
+    table.add_column("figure")
+    for column in ("A", "B", "B - A", f"{confidence}% interval", "margin", "p (Holm)"):
+        table.add_column(column, justify="right")
+    table.add_column("verdict", justify="center")
+    for row in report["figures"]:
+        if row.get("ci_low") is None or row.get("ci_high") is None:
+            table.add_row(row["figure"], _number(row["a"]), _number(row["b"]), "", "", "", "",
+                          f"[dim]{row['verdict']}[/dim]")  # fmt: skip
+            continue
+        arrow = "↑" if row["higher_is_better"] else "↓"
+        style = _STYLE.get(row["verdict"], "white")
+        table.add_row(
+            f"{row['figure']} {arrow}",
+            _number(row["a"]),
+            _number(row["b"]),
+            f"{row['diff']:+.2g}",
+            f"[{row['ci_low']:+.2g}, {row['ci_high']:+.2g}]",
+            f"±{row['margin']:g}",
+            _p(row.get("p_holm")),
+            f"[{style}]{row['verdict']}[/{style}]",
+        )
+    return table
+
+
+def compare(
+    a: SideArg,
+    b: SideArg,
+    data: DataOpt = None,
+    data_format: DataFormatOpt = "auto",
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Seed of the synthetic data when no run fixes the data (as in evaluate).",
+            show_default="42",
+        ),
+    ] = None,
+    cache_dir: CacheDirOpt = None,
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            "--registry",
+            envvar="EMOTRAIN_REGISTRY",
+            help="Registry folder for NAME@N sides; also $EMOTRAIN_REGISTRY.",
+            show_default="./emotrain-registry",
+        ),
+    ] = None,
+    margin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--margin",
+            help="Equivalence margin: VALUE for every figure or FIGURE=VALUE for one "
+            "(repeatable). Defaults per figure: see docs/compare.md.",
+        ),
+    ] = None,
+    resamples: Annotated[
+        int, typer.Option("--resamples", help="Bootstrap resamples over songs (at least 2000).")
+    ] = 2000,
+    bootstrap_seed: Annotated[
+        int, typer.Option("--bootstrap-seed", help="Seed of the bootstrap resampling.")
+    ] = 0,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Folder for comparison.json and the interval plot."),
+    ] = Path("comparison"),
+    require_better: Annotated[
+        bool,
+        typer.Option("--require-better", help="Exit 1 unless B is better than A (for CI)."),
+    ] = False,
+    device: DeviceOpt = "auto",
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", "-b", help="Sequences per forward pass (checkpoints).")
+    ] = 256,
+    json_out: JsonOpt = False,
+) -> None:
+    """Compare B against A on the same songs: paired bootstrap, McNemar, Holm; a verdict each."""
+    import json
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from emotrain.errors import ConfigError, DataError
+    from emotrain.evaluation.compare import COMPARISON_FILE
+    from emotrain.evaluation.compare import compare as run_compare
+    from emotrain.training.device import resolve_device
+
+    if batch_size < 1:
+        raise ConfigError(f"--batch-size: must be an integer >= 1, got {batch_size}")
+    report = run_compare(
+        a, b, data=data, data_format=data_format, seed=seed, cache_dir=cache_dir,
+        registry=registry, output=output, margins=margin, n_resamples=resamples,
+        bootstrap_seed=bootstrap_seed, device=resolve_device(device), batch_size=batch_size,
+    )  # fmt: skip
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if json_out:
+        typer.echo(json.dumps(report, indent=2, allow_nan=False))
+    else:
+        out = Console(highlight=False, soft_wrap=True)
+        if not out.is_terminal:  # a log or a pipe: wide enough for the table, not 80 columns
+            out = Console(highlight=False, soft_wrap=True, width=120)
+        out.print(f"[bold]{report['model']}[/bold]: A = {escape(report['a']['given'])}, "
+                  f"B = {escape(report['b']['given'])}")  # fmt: skip
+        boot = report["bootstrap"]
+        out.print(f"  data: {escape(report['data'])}")
+        out.print(f"  paired bootstrap over {boot['n_songs']} songs, {boot['n_resamples']} "
+                  f"resamples (seed {boot['seed']}); Holm across figures")  # fmt: skip
+        out.print(report_table(report))
+        style = _STYLE.get(report["verdict"], "white")
+        out.print(f"  B is [bold {style}]{report['verdict']}[/bold {style}] than A"
+                  if report["verdict"] in ("better", "worse")
+                  else f"  B vs A: [bold {style}]{report['verdict']}[/bold {style}]")  # fmt: skip
+        out.print(f"  ({escape(report['summary'])})")
+        for note in report["notes"]:
+            out.print(f"  [yellow]note:[/yellow] {escape(note)}")
+    err.print(f"comparison written to {Path(output) / COMPARISON_FILE}", markup=False)
+    if require_better and report["verdict"] != "better":
+        raise DataError(f"--require-better: B is {report['verdict']} compared with A, not better")

@@ -1,0 +1,360 @@
+"""`emotrain registry ...`: a Typer sub-app over emotrain.registry; parse, call, print.
+
+Torch is imported only by the commands that export or compare (add, promote --require-better).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from emotrain.cli.options import DataFormatOpt, DataOpt, JsonOpt, ModelOpt
+
+registry_app = typer.Typer(
+    name="registry",
+    help="Versions, aliases and shipping of exported models (a local SQLite registry).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+RegistryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--registry",
+        envvar="EMOTRAIN_REGISTRY",
+        help="Registry folder (registry.db + objects/); also $EMOTRAIN_REGISTRY.",
+        show_default="./emotrain-registry",
+    ),
+]
+RefArg = Annotated[
+    str, typer.Argument(help="A version: NAME@N, NAME@ALIAS or NAME@latest.", show_default=False)
+]
+
+
+def _open(registry: Path | None, *, create: bool = False):
+    from emotrain.registry import registry_dir
+    from emotrain.registry.store import Registry
+
+    return Registry(registry_dir(registry), create=create)
+
+
+def _print_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, allow_nan=False, ensure_ascii=False))
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _plain(text: Any) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+def _headline(version: Any) -> str:
+    from emotrain.models.registry import get_spec
+
+    metrics = version.lineage.get("val_metrics") or {}
+    metric = get_spec(version.name).metric
+    value = metrics.get(metric)
+    return f"{metric} {value:.4f}" if isinstance(value, (int, float)) else "-"
+
+
+@registry_app.command("add")
+def add(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A run folder (each model's best checkpoint), a checkpoint or an exported JSON.",
+            show_default=False,
+        ),
+    ],
+    registry: RegistryOpt = None,
+    model: ModelOpt = None,
+    parent: Annotated[
+        str | None,
+        typer.Option(
+            "--parent",
+            help="The version this one derives from (NAME@N); default: found from "
+            "the run folder's earlier versions.",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance", help="Largest absolute error the export check accepts.")
+    ] = 1e-5,
+    json_out: JsonOpt = False,
+) -> None:
+    """Register each model of SOURCE as a new version NAME@N (identical bytes: the existing one)."""
+    import math
+
+    from emotrain.errors import ConfigError
+
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
+    from emotrain.registry.lineage import register
+
+    with _open(registry, create=True) as reg:
+        results = register(reg, source, models=model, parent=parent, tolerance=tolerance)
+        if json_out:
+            _print_json([{**v.to_dict(), "added": added} for v, added in results])
+            return
+        for version, added in results:
+            what = "added" if added else "already registered (identical bytes)"
+            lineage = version.lineage
+            notes = []
+            if added and lineage.get("parent"):
+                notes.append(f"parent {lineage['parent']}")
+            if added and lineage.get("same_network_as"):
+                notes.append(f"same network as {lineage['same_network_as']}, other metadata")
+            typer.echo(
+                f"{version.ref}: {what}, sha256 {version.sha256[:12]}"
+                + "".join(f"; {n}" for n in notes)
+            )
+        typer.echo(f"registry: {reg.root}")
+
+
+@registry_app.command("list")
+def list_versions(
+    model: Annotated[
+        str | None, typer.Argument(help="Only this model (name or alias).", show_default=False)
+    ] = None,
+    registry: RegistryOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List versions: number, aliases, SHA-256, headline validation metric, source."""
+    from rich.table import Table
+
+    from emotrain.registry.store import canonical_name
+
+    name = canonical_name(model) if model else None
+    with _open(registry) as reg:
+        versions = reg.versions(name)
+    if json_out:
+        _print_json([v.to_dict() for v in versions])
+        return
+    table = Table()
+    for column in ("version", "aliases", "sha256", "created", "validation"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("source", overflow="fold")
+    for v in versions:
+        table.add_row(
+            v.ref,
+            ", ".join(v.aliases) or "-",
+            v.sha256[:12],
+            v.created[:16].replace("T", " "),
+            _headline(v),
+            _plain(v.lineage.get("source", {}).get("path", "")),
+        )
+    console = _console()
+    console.print(table)
+    if not versions:
+        console.print("no versions" + (f" of {name}" if name else ""))
+
+
+def _summary(version: Any) -> list[str]:
+    lin = version.lineage
+    src = lin.get("source") or {}
+    ckpt = lin.get("source_checkpoint") or {}
+    data = lin.get("data") or {}
+    ver = lin.get("verification") or {}
+    tune, git, ev = lin.get("tune"), lin.get("git"), lin.get("evaluation")
+    split = lin.get("split_manifest") or {}
+    errors = ", ".join(f"{k} {v:.2e}" for k, v in ver.items() if k.startswith(("max_abs", "replayed"))
+                       and isinstance(v, (int, float)))  # fmt: skip
+    lines = [
+        f"{version.ref}  sha256 {version.sha256}",
+        f"  aliases: {', '.join(version.aliases) or '-'}; added {version.created} by "
+        f"{lin.get('registered_by', '?')}",
+        f"  source: {src.get('kind')} {src.get('path')}",
+        f"  checkpoint: {ckpt.get('file')} sha256 {ckpt.get('sha256')} "
+        f"({ckpt.get('written_by')}, epoch {ckpt.get('epoch')})",
+        f"  data: {data.get('description')} (format {data.get('format')}, path {data.get('path')}, "
+        f"fingerprint {str(data.get('fingerprint'))[:16]})",
+        f"  split manifest sha256: {split.get('sha256')}",
+        f"  validation: {json.dumps(lin.get('val_metrics'), allow_nan=False)}",
+        f"  evaluation verdict: {ev.get('verdict') if ev else None}",
+        f"  export verification: {errors or None}",
+        f"  versions: {json.dumps(lin.get('versions'))}",
+        f"  git: {git.get('commit') + (' (dirty)' if git.get('dirty') else '') if git else None}",
+        f"  tune: {tune.get('study_name')} trial {tune.get('trial_number')} " if tune else "  tune: None",
+        f"  parent: {lin.get('parent')}" + (f" ({lin['parent_reason']})" if lin.get("parent") else ""),
+    ]  # fmt: skip
+    return lines
+
+
+@registry_app.command("show")
+def show(ref: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -> None:
+    """Everything a version records (its lineage); --json for all of it, config included."""
+    with _open(registry) as reg:
+        version = reg.get(ref)
+    if json_out:
+        _print_json(version.to_dict())
+        return
+    for line in _summary(version):
+        typer.echo(line)
+    typer.echo("  (--json shows the full training configuration and every figure)")
+
+
+@registry_app.command("diff")
+def diff(a: RefArg, b: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -> None:
+    """Configuration, data and metric differences between two versions."""
+    from emotrain.registry.diff import diff_versions
+
+    with _open(registry) as reg:
+        result = diff_versions(reg.get(a), reg.get(b))
+    if json_out:
+        _print_json(result)
+        return
+    typer.echo(
+        f"{result['a']} -> {result['b']}" + ("  (identical files)" if result["same_file"] else "")
+    )
+    sections = (("config", "configuration"), ("data", "data"), ("source_checkpoint", "checkpoint"))
+    for key, title in sections:
+        rows = result[key]
+        typer.echo(f"{title}: " + ("same" if not rows else f"{len(rows)} difference(s)"))
+        for row in rows:
+            typer.echo(f"  {row['key']}: {row['a']!r} -> {row['b']!r}")
+    typer.echo(f"split: {'same manifest' if result['same_split'] else 'different or unknown'}")
+    typer.echo("validation metrics:")
+    for row in result["val_metrics"]:
+        delta = row["b_minus_a"]
+        typer.echo(
+            f"  {row['metric']}: {row['a']} -> {row['b']}"
+            + (f" ({delta:+.4g})" if delta is not None else "")
+        )
+    if result["feature_recipe_differs"]:
+        typer.echo("feature recipe: DIFFERENT")
+
+
+@registry_app.command("promote")
+def promote(
+    ref: RefArg,
+    alias: Annotated[str, typer.Option("--alias", help="Alias to move, e.g. shipped.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")] = "",
+    require_better: Annotated[
+        bool,
+        typer.Option(
+            "--require-better",
+            help="Refuse unless `emotrain compare` of the alias's current holder (A) against "
+            "this version (B) says better.",
+        ),
+    ] = False,
+    data: DataOpt = None,
+    data_format: DataFormatOpt = "auto",
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of --require-better's comparison.")
+    ] = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Move an alias to a version; the move is appended to the alias's history."""
+    from emotrain.errors import DataError
+    from emotrain.registry.store import check_alias
+
+    alias = check_alias(alias)
+    with _open(registry) as reg:
+        version = reg.get(ref)
+        holder = reg.holder(version.name, alias)
+        expect: Any = "any"
+        if require_better:
+            expect = None if holder is None else holder.number
+            if holder is not None and holder.number != version.number:
+                from emotrain.evaluation.compare import compare
+
+                result = compare(
+                    holder.ref,
+                    version.ref,
+                    registry=reg,
+                    data=data,
+                    data_format=data_format,
+                    seed=seed,
+                )
+                overall = result["verdict"]
+                if overall != "better":
+                    raise DataError(
+                        f"refusing to promote {version.ref} to {alias}: compared with "
+                        f"{holder.ref} it is {overall} ({result['summary']}); nothing was changed"
+                    )
+                typer.echo(f"compare {holder.ref} {version.ref}: better ({result['summary']})")
+            elif holder is None:
+                typer.echo(f"no current holder of {version.name}@{alias}: nothing to compare with")
+        change = reg.promote(version.ref, alias, reason=reason, expect_from=expect)
+    before = change.to_dict()["from"] or "nothing"
+    typer.echo(f"{change.name}@{alias}: {before} -> {version.ref} ({change.who}, {change.at})")
+
+
+@registry_app.command("history")
+def history(
+    model: Annotated[str, typer.Argument(help="Model name or alias.", show_default=False)],
+    alias: Annotated[str | None, typer.Option("--alias", help="Only this alias.")] = None,
+    registry: RegistryOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every move of a model's aliases: who, when, from, to and why."""
+    from rich.table import Table
+
+    from emotrain.registry.store import canonical_name
+
+    name = canonical_name(model)
+    with _open(registry) as reg:
+        changes = [c.to_dict() for c in reg.history(name, alias.lower() if alias else None)]
+    if json_out:
+        _print_json(changes)
+        return
+    table = Table()
+    for column in ("when", "alias", "from", "to", "who", "why"):
+        table.add_column(column)
+    for c in changes:
+        table.add_row(c["at"], c["alias"], c["from"] or "-", c["to"], c["who"], _plain(c["reason"]))
+    console = _console()
+    console.print(table)
+    if not changes:
+        console.print(f"no alias of {name} has been moved yet")
+
+
+@registry_app.command("ship")
+def ship(
+    to: Annotated[
+        Path, typer.Option("--to", help="The plugin's models folder.", show_default=False)
+    ],
+    alias: Annotated[
+        str, typer.Option("--alias", help="Ship the versions holding this alias.")
+    ] = "shipped",
+    model: ModelOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Write the alias's versions under the plugin's file names plus models.lock.json, as one set."""
+    from emotrain.registry.ship import ship as ship_set
+    from emotrain.registry.store import check_alias
+
+    alias = check_alias(alias)
+    with _open(registry) as reg:
+        result = ship_set(reg, alias, to, models=model)
+    for m in result.models:
+        typer.echo(f"{m.name}.json = {m.version}" + ("" if m.changed else " (unchanged)"))
+    typer.echo(f"shipped {len(result.models)} model(s) to {result.folder} with models.lock.json")
+
+
+@registry_app.command("verify")
+def verify(
+    folder: Annotated[Path, typer.Argument(help="A plugin's models folder.", show_default=False)],
+) -> None:
+    """Check a models folder against its models.lock.json; exit 1 on any mismatch."""
+    from emotrain.errors import DataError
+    from emotrain.registry.ship import verify_folder
+
+    result = verify_folder(folder)
+    for line in result.checked:
+        typer.echo(f"ok: {line}")
+    for problem in result.problems:
+        typer.echo(f"MISMATCH: {problem}")
+    if not result.ok:
+        raise DataError(f"{folder}: {len(result.problems)} mismatch(es) with its lock file")
+    typer.echo(f"{folder}: all {len(result.checked)} file(s) match models.lock.json")

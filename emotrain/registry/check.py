@@ -1,0 +1,75 @@
+"""The check every exported file passes before the registry or `compare` accepts it.
+
+Without PyTorch there is nothing to compare the file with, except what the file says about itself:
+its recorded verification must have passed, and the reference interpreter must reproduce the test
+vectors stored beside the weights. A hand-edited weight, a truncated array or a file exported with
+`--no-verify` is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from emotrain.errors import ConfigError, ExportError
+
+
+def check_export(data: bytes, where: str, *, tolerance: float = 1e-5) -> dict[str, Any]:
+    """Refuse (ExportError) an exported file that is not a verified emotrain export of a plugin
+    network; return its verification figures, with the replay of its test vectors added."""
+    from emotrain.export.reference import ReferenceModel, load_document
+    from emotrain.export.verify import stored_test_vectors
+    from emotrain.models.registry import get_spec
+
+    doc = load_document(data)
+    block = doc.get("emotrain")
+    if not isinstance(block, dict) or not isinstance(block.get("model"), str):
+        raise ExportError(f"{where}: not an emotrain export (no 'emotrain' block naming its model)")
+    try:
+        spec = get_spec(block["model"])
+    except ConfigError:
+        raise ExportError(
+            f"{where}: names model {block['model']!r}, none of the plugin's networks"
+        ) from None
+    model = ReferenceModel(doc, np.float32)
+    if model.dropped:
+        raise ExportError(f"{where}: RTNeural would silently drop {', '.join(model.dropped)}")
+    if (model.in_size, model.out_size) != (spec.in_features, spec.out_features):
+        raise ExportError(
+            f"{where}: computes {model.in_size} -> {model.out_size}; {spec.name} must be "
+            f"{spec.in_features} -> {spec.out_features}"
+        )
+    verification = block.get("verification")
+    if not isinstance(verification, dict):
+        raise ExportError(
+            f"{where}: was exported without verification (--no-verify); export it again verified"
+        )
+    _check_recorded(verification, where)
+    vectors = stored_test_vectors(doc)
+    if vectors is None:
+        raise ExportError(f"{where}: carries no test vectors to check it against")
+    inputs, outputs = vectors
+    with np.errstate(over="ignore", invalid="ignore"):
+        replay = model.run(inputs).astype(np.float64)
+        error = float(np.max(np.abs(replay - outputs.astype(np.float64)), initial=0.0))
+    if not np.isfinite(error) or error > tolerance:
+        raise ExportError(
+            f"{where}: does not reproduce its own test vectors (max abs error {error:.3g}, "
+            f"tolerance {tolerance:g}): it was changed after export, or is damaged"
+        )
+    return {**verification, "replayed_test_vectors_max_abs_error": error}
+
+
+def _check_recorded(verification: dict[str, Any], where: str) -> None:
+    """Whatever figures the export recorded, none may exceed the tolerance it recorded."""
+    if verification.get("passed") is False:
+        raise ExportError(f"{where}: its recorded verification failed")
+    tolerance = verification.get("tolerance")
+    for key, value in verification.items():
+        if not key.startswith("max_abs_error") or not isinstance(tolerance, (int, float)):
+            continue
+        if not isinstance(value, (int, float)) or value > tolerance:
+            raise ExportError(
+                f"{where}: its recorded verification failed ({key} {value} > tolerance {tolerance})"
+            )
