@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 
-from audible import (  # noqa: E402
+from audible import (
     make_audible_deam,
     make_audible_folder,
     make_audible_pmemo,
@@ -123,7 +123,9 @@ def test_statistics_come_from_the_training_split_and_the_export_takes_raw_db(
     assert np.abs(ours - theirs).max() < 1e-5
 
     # export-rtneural verifies the same checkpoint on the same frames: the same figures.
-    result = cli("export-rtneural", out / "checkpoints" / "emotionrecognizer_best.pt", "-o", tmp_path)
+    result = cli(
+        "export-rtneural", out / "checkpoints" / "emotionrecognizer_best.pt", "-o", tmp_path
+    )
     assert result.code == 0, result.err
     again = json.loads((tmp_path / "emotionrecognizer.json").read_text())["emotrain"]
     assert again["verification"] == doc["emotrain"]["verification"]
