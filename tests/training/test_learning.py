@@ -26,9 +26,10 @@ from audible import (
 SONGS, SECONDS = 20, 1.5
 FAST = ["--seq-len", "8", "--batch-size", "16", "--device", "cpu", "--quiet"]
 EPOCHS = "6"
-#: Held-out CCC thresholds, from what these runs measure (see each test), with a wide margin.
-LEARNED_CCC = 0.4
-CHANCE_CCC = 0.35
+#: Held-out CCC thresholds. Measured (seed 42, 20 songs x 1.5 s, 6 epochs): learned 0.64..0.92
+#: (DEAM 0.64/0.89, PMEmo 0.67/0.70, folder 0.86/0.92); shuffled -0.25/0.15 with 4 held-out songs.
+LEARNED_CCC = 0.5
+CHANCE_CCC = 0.45
 
 
 def _train_and_evaluate(cli, data: Path, out: Path, model: str, epochs: str = EPOCHS) -> dict:
