@@ -266,9 +266,10 @@ def test_nan_loss_stops_the_model_and_keeps_its_best_checkpoint(tmp_path, cli, m
     assert "dynamicsengine" in result.err and "nan" in result.err.lower()
     assert len(result.err_lines) == 1
     best = load_checkpoint(out / "checkpoints/dynamicsengine_best.pt")
-    assert best["epoch"] == 2
-    assert all(torch.isfinite(v).all() for v in best["model_state_dict"].values())
     history = json.loads((out / "history/dynamicsengine_history.json").read_text())
+    # The best of the two good epochs (which one depends on the data, not on the divergence).
+    assert best["epoch"] == history["best_epoch"] in (1, 2)
+    assert all(torch.isfinite(v).all() for v in best["model_state_dict"].values())
     assert history["status"] == "diverged" and len(history["epochs"]) == 2
     latest = load_checkpoint(out / "checkpoints/dynamicsengine_latest.pt")
     assert latest["finished"] is True and latest["status"] == "diverged"

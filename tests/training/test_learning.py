@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 
-from audible import (  # noqa: E402
+from audible import (
     make_audible_deam,
     make_audible_folder,
     make_audible_pmemo,
@@ -26,9 +26,10 @@ from audible import (  # noqa: E402
 SONGS, SECONDS = 20, 1.5
 FAST = ["--seq-len", "8", "--batch-size", "16", "--device", "cpu", "--quiet"]
 EPOCHS = "6"
-#: Held-out CCC thresholds, from what these runs measure (see each test), with a wide margin.
-LEARNED_CCC = 0.4
-CHANCE_CCC = 0.35
+#: Held-out CCC thresholds. Measured (seed 42, 20 songs x 1.5 s, 6 epochs): learned 0.64..0.92
+#: (DEAM 0.64/0.89, PMEmo 0.67/0.70, folder 0.86/0.92); shuffled -0.25/0.15 with 4 held-out songs.
+LEARNED_CCC = 0.5
+CHANCE_CCC = 0.45
 
 
 def _train_and_evaluate(cli, data: Path, out: Path, model: str, epochs: str = EPOCHS) -> dict:
@@ -123,7 +124,9 @@ def test_statistics_come_from_the_training_split_and_the_export_takes_raw_db(
     assert np.abs(ours - theirs).max() < 1e-5
 
     # export-rtneural verifies the same checkpoint on the same frames: the same figures.
-    result = cli("export-rtneural", out / "checkpoints" / "emotionrecognizer_best.pt", "-o", tmp_path)
+    result = cli(
+        "export-rtneural", out / "checkpoints" / "emotionrecognizer_best.pt", "-o", tmp_path
+    )
     assert result.code == 0, result.err
     again = json.loads((tmp_path / "emotionrecognizer.json").read_text())["emotrain"]
     assert again["verification"] == doc["emotrain"]["verification"]
