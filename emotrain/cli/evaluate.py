@@ -51,7 +51,7 @@ def _interval(comparison: dict[str, Any] | None) -> str:
     low, high = (comparison or {}).get("ci", [None, None])
     if low is None or high is None:
         return "n/a"
-    return f"[{_number(low)}, {_number(high)}]"
+    return _plain(f"[{_number(low)}, {_number(high)}]")  # brackets must not read as markup
 
 
 def _plain(text: Any) -> str:
