@@ -61,9 +61,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:  # name the folder, not the temporary file nobody asked for
         raise OSError(exc.errno, exc.strerror or str(exc), str(target.parent)) from exc
     try:
@@ -137,7 +135,9 @@ def check_folder_writable(folder: Path, option: str = "--output") -> None:
         probe = probe.parent
     if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
         where = "" if probe == Path(folder) else f" (it would be made inside {probe})"
-        raise ConfigError(f"{option}: cannot write into {folder}{where}: permission denied or read-only")
+        raise ConfigError(
+            f"{option}: cannot write into {folder}{where}: permission denied or read-only"
+        )
 
 
 def remove_stale_temp_files(root: Path) -> int:

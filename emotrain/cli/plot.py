@@ -47,9 +47,7 @@ def plot(
         if key in seen:
             from emotrain.errors import ConfigError
 
-            raise ConfigError(
-                f"RUN_DIR: {run} is the same run as {seen[key]}; give each run once"
-            )
+            raise ConfigError(f"RUN_DIR: {run} is the same run as {seen[key]}; give each run once")
         seen[key] = run
     err = Console(stderr=True)
     written = plot_runs(

@@ -407,7 +407,9 @@ def _resume_locked(
     devices = {
         p.name: resolve_device(p.config.training.device) for p in plans if p.action != "finish"
     }
-    warnings += [w for p in plans if p.name in devices and (w := _auto_device_note(p, devices[p.name]))]
+    warnings += [
+        w for p in plans if p.name in devices and (w := _auto_device_note(p, devices[p.name]))
+    ]
     for message in warnings:
         reporter.warn(message)
     for plan in plans:

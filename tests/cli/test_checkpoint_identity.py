@@ -39,7 +39,9 @@ def test_a_misnamed_checkpoint_is_refused(cli, misnamed, tmp_path, argv):
 def test_a_checkpoint_whose_architecture_is_not_its_models_is_refused(cli, tiny_run, tmp_path):
     ckpt = torch.load(tiny_run / "checkpoints/groovepredictor_best.pt", weights_only=True)
     ckpt["architecture"][0]["in_features"] = 32  # and weights to match: a different network
-    ckpt["model_state_dict"]["layers.0.weight"] = ckpt["model_state_dict"]["layers.0.weight"][:, :32]
+    ckpt["model_state_dict"]["layers.0.weight"] = ckpt["model_state_dict"]["layers.0.weight"][
+        :, :32
+    ]
     path = tmp_path / "groovepredictor_best.pt"
     torch.save(ckpt, path)
     result = cli("export-rtneural", path, "-o", tmp_path / "out")

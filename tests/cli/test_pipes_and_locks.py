@@ -121,4 +121,3 @@ def test_a_folder_made_only_for_the_lock_is_removed_again(tmp_path):
     with run_folder_lock(tmp_path / "new") as lock:
         assert lock.parent.is_dir()
     assert not (tmp_path / "new").exists()
-
