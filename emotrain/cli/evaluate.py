@@ -121,12 +121,13 @@ def evaluate(
         typer.Option(
             "--checkpoint-dir",
             "-c",
+            metavar="DIR",
             help="A run folder or its checkpoints/ folder (old scripts' checkpoint folders too).",
         ),
     ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="Folder for evaluation_results.json."),
+        typer.Option("--output", "-o", metavar="DIR", help="Folder for evaluation_results.json."),
     ] = Path("evaluation"),
     model: ModelOpt = None,
     data: DataOpt = None,
@@ -136,6 +137,7 @@ def evaluate(
         int | None,
         typer.Option(
             "--seed",
+            metavar="N",
             help="Seed of the synthetic data for old checkpoints or --data-format synthetic "
             "(a run's own data always uses the run's seed).",
             show_default="42",
@@ -143,7 +145,7 @@ def evaluate(
     ] = None,
     device: DeviceOpt = "auto",
     batch_size: Annotated[
-        int, typer.Option("--batch-size", "-b", help="Sequences per forward pass.")
+        int, typer.Option("--batch-size", "-b", metavar="N", help="Sequences per forward pass.")
     ] = 256,
     json_out: JsonOpt = False,
 ) -> None:

@@ -13,19 +13,34 @@ from rich.table import Table
 
 
 def summary_table(results: list[Any], output: str) -> Table:
-    table = Table(title=f"emotrain: run in {escape(str(output))}", show_lines=False)
-    for col in ("model", "status", "best epoch", "best val loss", "metrics", "export max err"):
-        table.add_column(col)
+    """One row per model. Names, statuses and numbers are never cut: each column is at least as
+    wide as its longest value and only the headers wrap; on a narrow terminal the metrics column
+    (one metric per line) folds instead, so nothing a user looks up is lost."""
+    from rich import box
+
+    rows = []
     for r in results:
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in r.val_metrics.items())
-        table.add_row(
-            r.name,
-            r.status,
-            "-" if r.best_epoch is None else str(r.best_epoch),
-            "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
-            metrics or "-",
-            "-" if r.export_error is None else f"{r.export_error:.1e}",
+        rows.append(
+            (
+                r.name,
+                r.status,
+                "-" if r.best_epoch is None else str(r.best_epoch),
+                "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
+                "\n".join(f"{k} {v:.4g}" for k, v in r.val_metrics.items()) or "-",
+                "-" if r.export_error is None else f"{r.export_error:.1e}",
+            )
         )
+    table = Table(title=f"emotrain: run in {escape(str(output))}", box=box.SIMPLE_HEAD)
+    headers = ("model", "status", "best epoch", "best val loss", "metrics", "export max err")
+    for i, header in enumerate(headers):
+        if header == "metrics":
+            table.add_column(header, overflow="fold", min_width=8)
+            continue
+        widest = max((len(row[i]) for row in rows), default=1)
+        # A fixed width: rich would otherwise squeeze the widest columns first and cut the names
+        table.add_column(header, width=max(widest, max(map(len, header.split()))))
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
     return table
 
 

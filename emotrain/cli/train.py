@@ -23,35 +23,49 @@ from emotrain.cli.options import (
 
 def train(
     model: ModelOpt = None,
-    epochs: Annotated[int, typer.Option("--epochs", "-e", help="Maximum epochs per model.")] = 40,
+    epochs: Annotated[
+        int, typer.Option("--epochs", "-e", metavar="N", help="Maximum epochs per model.")
+    ] = 40,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", "-b", help="Sequences per batch.")
+        int, typer.Option("--batch-size", "-b", metavar="N", help="Sequences per batch.")
     ] = 64,
     learning_rate: Annotated[
-        float, typer.Option("--learning-rate", "--lr", help="Adam learning rate.")
+        float, typer.Option("--learning-rate", "--lr", metavar="FLOAT", help="Adam learning rate.")
     ] = 5e-3,
     validation_split: Annotated[
         float,
-        typer.Option("--validation-split", help="Fraction of songs/sequences held out, in (0, 1)."),
+        typer.Option(
+            "--validation-split",
+            metavar="FLOAT",
+            help="Fraction of songs/sequences held out, in (0, 1).",
+        ),
     ] = 0.2,
     early_stopping_patience: Annotated[
         int,
         typer.Option(
-            "--early-stopping-patience", help="Epochs without improvement before stopping."
+            "--early-stopping-patience",
+            metavar="N",
+            help="Epochs without improvement before stopping.",
         ),
     ] = 10,
     min_delta: Annotated[
         float,
-        typer.Option("--min-delta", help="Smallest val-loss decrease that counts as improvement."),
+        typer.Option(
+            "--min-delta",
+            metavar="FLOAT",
+            help="Smallest val-loss decrease that counts as improvement.",
+        ),
     ] = 0.0,
     seq_len: Annotated[
         int,
         typer.Option(
-            "--seq-len", help="Frames per training sequence (LSTMs run from a zero state)."
+            "--seq-len",
+            metavar="N",
+            help="Frames per training sequence (LSTMs run from a zero state).",
         ),
     ] = 16,
     samples: Annotated[
-        int, typer.Option("--samples", help="Synthetic data: number of sequences.")
+        int, typer.Option("--samples", metavar="N", help="Synthetic data: number of sequences.")
     ] = 512,
     seed: SeedOpt = 42,
     device: DeviceOpt = "auto",
