@@ -252,7 +252,7 @@ def plan_resume(
     """Decide what to do for each model of the run, reading files only: nothing is written here."""
     root = Path(output)
     if not root.is_dir():
-        raise ConfigError(f"OUTPUT_DIR: {root} is not a folder holding an emotrain run")
+        raise ConfigError(f"RUN_DIR: {root} is not a folder holding an emotrain run")
     if source not in ("latest", "best"):
         raise ConfigError(f"--from: {source!r} is not one of latest, best")
     if epochs is not None and epochs < 1:
