@@ -12,10 +12,10 @@ from rich.markup import escape
 from rich.table import Table
 
 
-def summary_table(results: list[Any], output: str) -> Table:
+def summary_table(results: list[Any], output: str, width: int = 140) -> Table:
     """One row per model. Names, statuses and numbers are never cut: each column is at least as
-    wide as its longest value and only the headers wrap; on a narrow terminal the metrics column
-    (one metric per line) folds instead, so nothing a user looks up is lost."""
+    wide as its longest value; when `width` is too narrow for whole headers they wrap, and the
+    metrics column (one metric per line) folds, so nothing a user looks up is lost."""
     from rich import box
 
     rows = []
@@ -32,13 +32,17 @@ def summary_table(results: list[Any], output: str) -> Table:
         )
     table = Table(title=f"emotrain: run in {escape(str(output))}", box=box.SIMPLE_HEAD)
     headers = ("model", "status", "best epoch", "best val loss", "metrics", "export max err")
+    cells = [max((len(line) for row in rows for line in row[i].split("\n")), default=1)
+             for i in range(len(headers))]  # fmt: skip
+    whole = [max(c, len(h)) for c, h in zip(cells, headers, strict=True)]
+    fits = sum(whole) + 2 * len(headers) + 2 <= width  # each cell is padded by one on both sides
     for i, header in enumerate(headers):
         if header == "metrics":
             table.add_column(header, overflow="fold", min_width=8)
             continue
-        widest = max((len(row[i]) for row in rows), default=1)
         # A fixed width: rich would otherwise squeeze the widest columns first and cut the names
-        table.add_column(header, width=max(widest, max(map(len, header.split()))))
+        words = max(cells[i], max(map(len, header.split())))
+        table.add_column(header, width=whole[i] if fits else words)
     for row in rows:
         table.add_row(*(escape(cell) for cell in row))
     return table
@@ -53,7 +57,7 @@ def console() -> Console:
 
 def print_summary(results: list[Any], output: str) -> None:
     out = console()
-    out.print(summary_table(results, output))
+    out.print(summary_table(results, output, out.width))
     out.print(
         f"Files in {escape(str(output))}: <name>.json (RTNeural), checkpoints/, history/, plots/, splits/, run_config.json"
     )

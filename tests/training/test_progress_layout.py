@@ -73,14 +73,16 @@ def _results():
 @pytest.mark.parametrize("width", [80, 120])
 def test_summary_table_wraps_instead_of_cutting_names(width):
     console = Console(file=io.StringIO(), width=width, record=True)
-    console.print(summary_table(_results(), "runs/a-rather-long-output-folder/of/the/user"))
+    table = summary_table(_results(), "runs/a-rather-long-output-folder/of/the/user", width)
+    console.print(table)
     text = console.export_text()
     assert "…" not in text
     assert all(len(line) <= width for line in text.splitlines())
     for word in ("emotionrecognizer", "melodytransformer", "early_stopped", "0.0039784", "1.3e-07"):
         assert word in text, (word, text)
-    if width >= 120:  # room for the metrics, one per line; at 80 they fold inside their column
+    if width >= 120:  # room for whole headers and metrics; at 80 they wrap inside their column
         assert "cosine_similarity 0.912" in text and "note_precision 0.6" in text
+        assert "best val loss" in text and "export max err" in text
 
 
 def test_plain_log_says_early_stopped_on_that_epochs_line(tmp_path, cli, monkeypatch):
