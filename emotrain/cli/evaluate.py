@@ -158,12 +158,13 @@ def evaluate(
         typer.Option(
             "--checkpoint-dir",
             "-c",
+            metavar="DIR",
             help="A run folder or its checkpoints/ folder (old scripts' checkpoint folders too).",
         ),
     ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="Folder for evaluation_results.json."),
+        typer.Option("--output", "-o", metavar="DIR", help="Folder for evaluation_results.json."),
     ] = Path("evaluation"),
     model: ModelOpt = None,
     data: DataOpt = None,
@@ -173,6 +174,7 @@ def evaluate(
         int | None,
         typer.Option(
             "--seed",
+            metavar="N",
             help="Seed of the synthetic data for old checkpoints or --data-format synthetic "
             "(a run's own data always uses the run's seed).",
             show_default="42",
@@ -180,7 +182,7 @@ def evaluate(
     ] = None,
     device: DeviceOpt = "auto",
     batch_size: Annotated[
-        int, typer.Option("--batch-size", "-b", help="Sequences per forward pass.")
+        int, typer.Option("--batch-size", "-b", metavar="N", help="Sequences per forward pass.")
     ] = 256,
     json_out: JsonOpt = False,
     resamples: Annotated[

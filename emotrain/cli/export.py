@@ -21,11 +21,18 @@ SourceArg = Annotated[
         "checkpoints/<name>_best.pt of each model (or _latest.pt when there is no best).",
         show_default=False,
         metavar="SOURCE",
+        hidden=True,  # described in the docstring: Typer would print a Python type beside it
     ),
 ]
 ExportDirOpt = Annotated[
     Path,
-    typer.Option("--output", "-o", help="Folder to write <name>.json into.", show_default=False),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder to write <name>.json into.",
+        show_default=False,
+    ),
 ]
 VerifyOpt = Annotated[
     bool,
@@ -99,6 +106,12 @@ def export_rtneural(
     """Export checkpoints as RTNeural JSON (<output>/<name>.json), verified against PyTorch.
 
     A refused or failing export writes nothing; a run folder stops at the first failure.
+
+    \b
+    Arguments:
+      SOURCE  A checkpoint file (.pt, emotrain's or the original scripts'), or a
+              run folder: then checkpoints/<name>_best.pt of each model
+              (_latest.pt when there is no best).
     """
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")

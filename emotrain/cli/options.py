@@ -16,23 +16,31 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         "-m",
+        metavar="MODEL",
         help="Model(s): all, emotionrecognizer (emotion), melodytransformer (melody), harmonypredictor "
         "(harmony), dynamicsengine (dynamics), groovepredictor (groove). Repeat or comma-separate.",
         show_default="all",
     ),
 ]
-OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Run folder to write into.")]
+OutputOpt = Annotated[
+    Path, typer.Option("--output", "-o", metavar="DIR", help="Run folder to write into.")
+]
 SeedOpt = Annotated[
-    int, typer.Option("--seed", help="Seed for data, split, initialisation and order.")
+    int, typer.Option("--seed", metavar="N", help="Seed for data, split, initialisation and order.")
 ]
 DeviceOpt = Annotated[
     str,
-    typer.Option("--device", help="auto, cpu, cuda or mps; asking for an absent one is an error."),
+    typer.Option(
+        "--device",
+        metavar="DEVICE",
+        help="auto, cpu, cuda or mps; asking for an absent one is an error.",
+    ),
 ]
 DataOpt = Annotated[
     Path | None,
     typer.Option(
         "--data",
+        metavar="DIR",
         help="Corpus folder (DEAM, PMEmo, EMOPIA or labelled folder). Default: built-in synthetic data.",
     ),
 ]
@@ -40,13 +48,16 @@ DataFormatOpt = Annotated[
     str,
     typer.Option(
         "--data-format",
+        metavar="FORMAT",
         help="auto, synthetic, deam, pmemo, folder or emopia (auto detects from the layout).",
     ),
 ]
 CacheDirOpt = Annotated[
     Path | None,
     typer.Option(
-        "--cache-dir", help="Where audio features are cached. Default: <output>/cache/features."
+        "--cache-dir",
+        metavar="DIR",
+        help="Where audio features are cached. Default: <output>/cache/features.",
     ),
 ]
 RebuildCacheOpt = Annotated[
@@ -63,6 +74,7 @@ ToleranceOpt = Annotated[
     float,
     typer.Option(
         "--tolerance",
+        metavar="FLOAT",
         help="Export check: the float32 error accepted, relative to the output scale (the file "
         "may also differ by up to 100x PyTorch's own float32 rounding); see docs/export.md.",
     ),

@@ -15,6 +15,7 @@ def plot(
         list[Path],
         typer.Argument(
             metavar="RUN_DIR",
+            hidden=True,  # described in the docstring: Typer would print a Python type beside it
             help="Run folder(s) written by emotrain train; two or more are overlaid to compare.",
         ),
     ],
@@ -23,6 +24,7 @@ def plot(
         typer.Option(
             "--output",
             "-o",
+            metavar="DIR",
             help="Where the PNGs go. Default: RUN_DIR/plots for one run, ./comparison for several.",
         ),
     ] = None,
@@ -36,7 +38,13 @@ def plot(
         ),
     ] = None,
 ) -> None:
-    """Draw loss and metric curves (best epoch and early stop marked) from history files."""
+    """Draw loss and metric curves (best epoch and early stop marked) from history files.
+
+    \b
+    Arguments:
+      RUN_DIR...  Run folder(s) written by emotrain train; two or more are
+                  overlaid to compare.
+    """
     from rich.console import Console
 
     from emotrain.plotting.runs import plot_runs

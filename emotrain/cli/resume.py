@@ -1,4 +1,4 @@
-"""`emotrain resume OUTPUT_DIR`: continue every unfinished model of a run, bit for bit."""
+"""`emotrain resume RUN_DIR`: continue every unfinished model of a run, bit for bit."""
 
 from __future__ import annotations
 
@@ -11,48 +11,73 @@ from emotrain.cli.options import ModelOpt, QuietOpt, ToleranceOpt
 
 
 def resume(
-    output_dir: Annotated[Path, typer.Argument(help="The run folder written by `emotrain train`.")],
+    output_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RUN_DIR",
+            hidden=True,  # described in the docstring: Typer would print a Python type beside it
+            help="The run folder written by `emotrain train`.",
+        ),
+    ],
     model: ModelOpt = None,
     epochs: Annotated[
         int | None,
-        typer.Option("--epochs", "-e", help="New planned number of epochs (extend or shorten)."),
+        typer.Option(
+            "--epochs", "-e", metavar="N", help="New planned number of epochs (extend or shorten)."
+        ),
     ] = None,
     source: Annotated[
         str,
-        typer.Option("--from", help="latest (default) or best: which checkpoint to continue from."),
+        typer.Option(
+            "--from",
+            metavar="KIND",
+            help="latest (default) or best: which checkpoint to continue from.",
+        ),
     ] = "latest",
     device: Annotated[
         str | None,
-        typer.Option("--device", help="auto, cpu, cuda or mps (default: the recorded one)."),
+        typer.Option(
+            "--device", metavar="DEVICE", help="auto, cpu, cuda or mps (default: the recorded one)."
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Must equal the recorded seed.")
+        int | None, typer.Option("--seed", metavar="N", help="Must equal the recorded seed.")
     ] = None,
     validation_split: Annotated[
-        float | None, typer.Option("--validation-split", help="Must equal the recorded value.")
+        float | None,
+        typer.Option("--validation-split", metavar="FLOAT", help="Must equal the recorded value."),
     ] = None,
     samples: Annotated[
-        int | None, typer.Option("--samples", help="Must equal the recorded value.")
+        int | None, typer.Option("--samples", metavar="N", help="Must equal the recorded value.")
     ] = None,
     seq_len: Annotated[
-        int | None, typer.Option("--seq-len", help="Must equal the recorded value.")
+        int | None, typer.Option("--seq-len", metavar="N", help="Must equal the recorded value.")
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option("--batch-size", help="Must equal the recorded value.")
+        int | None, typer.Option("--batch-size", metavar="N", help="Must equal the recorded value.")
     ] = None,
     learning_rate: Annotated[
-        float | None, typer.Option("--learning-rate", "--lr", help="Must equal the recorded value.")
+        float | None,
+        typer.Option(
+            "--learning-rate", "--lr", metavar="FLOAT", help="Must equal the recorded value."
+        ),
     ] = None,
     data: Annotated[
-        Path | None, typer.Option("--data", help="Must equal the recorded corpus.")
+        Path | None, typer.Option("--data", metavar="DIR", help="Must equal the recorded corpus.")
     ] = None,
     data_format: Annotated[
-        str | None, typer.Option("--data-format", help="Must equal the recorded value.")
+        str | None,
+        typer.Option("--data-format", metavar="FORMAT", help="Must equal the recorded value."),
     ] = None,
     tolerance: ToleranceOpt = 1e-5,
     quiet: QuietOpt = False,
 ) -> None:
-    """Continue an interrupted run from its checkpoints with the configuration it recorded."""
+    """Continue an interrupted run from its checkpoints with the configuration it recorded.
+
+    \b
+    Arguments:
+      RUN_DIR  The run folder written by emotrain train.
+    """
     from emotrain.cli.run_ui import console, print_summary, raise_if_failed, with_interrupt
     from emotrain.training.progress import make_reporter
     from emotrain.training.resume import resume as run_resume

@@ -12,24 +12,43 @@ from rich.markup import escape
 from rich.table import Table
 
 
-def summary_table(results: list[Any], output: str) -> Table:
-    table = Table(title=f"emotrain: run in {escape(str(output))}", show_lines=False)
-    for col in ("model", "status", "best epoch", "best val loss", "metrics", "export max err"):
-        table.add_column(col)
+def summary_table(results: list[Any], output: str, width: int = 140) -> Table:
+    """One row per model. Names, statuses and numbers are never cut: each column is at least as
+    wide as its longest value; when `width` is too narrow for whole headers they wrap, and the
+    metrics column (one metric per line) folds, so nothing a user looks up is lost."""
+    from rich import box
+
+    rows = []
     for r in results:
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in r.val_metrics.items())
-        table.add_row(
-            r.name,
-            r.status,
-            "-" if r.best_epoch is None else str(r.best_epoch),
-            "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
-            metrics or "-",
-            "failed"
-            if r.export_failure
-            else "-"
-            if r.export_error is None
-            else f"{r.export_error:.1e}",
+        rows.append(
+            (
+                r.name,
+                r.status,
+                "-" if r.best_epoch is None else str(r.best_epoch),
+                "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
+                "\n".join(f"{k} {v:.4g}" for k, v in r.val_metrics.items()) or "-",
+                "failed"
+                if r.export_failure
+                else "-"
+                if r.export_error is None
+                else f"{r.export_error:.1e}",
+            )
         )
+    table = Table(title=f"emotrain: run in {escape(str(output))}", box=box.SIMPLE_HEAD)
+    headers = ("model", "status", "best epoch", "best val loss", "metrics", "export max err")
+    cells = [max((len(line) for row in rows for line in row[i].split("\n")), default=1)
+             for i in range(len(headers))]  # fmt: skip
+    whole = [max(c, len(h)) for c, h in zip(cells, headers, strict=True)]
+    fits = sum(whole) + 2 * len(headers) + 2 <= width  # each cell is padded by one on both sides
+    for i, header in enumerate(headers):
+        if header == "metrics":
+            table.add_column(header, overflow="fold", min_width=8)
+            continue
+        # A fixed width: rich would otherwise squeeze the widest columns first and cut the names
+        words = max(cells[i], max(map(len, header.split())))
+        table.add_column(header, width=whole[i] if fits else words)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
     return table
 
 
@@ -42,7 +61,7 @@ def console() -> Console:
 
 def print_summary(results: list[Any], output: str) -> None:
     out = console()
-    out.print(summary_table(results, output))
+    out.print(summary_table(results, output, out.width))
     out.print(
         f"Files in {escape(str(output))}: <name>.json (RTNeural), checkpoints/, history/, plots/, splits/, run_config.json"
     )

@@ -21,19 +21,22 @@ def train(
         typer.Option(
             "--config",
             "-c",
+            metavar="FILE",
             help="TOML file of options (see docs/train.md); options given here win over it.",
         ),
     ] = None,
     epochs: Annotated[
         int | None,
         typer.Option(
-            "--epochs", "-e", help="Maximum epochs per model.", show_default=str(_T.epochs)
+            "--epochs",
+            metavar="N", "-e", help="Maximum epochs per model.", show_default=str(_T.epochs)
         ),
     ] = None,
     batch_size: Annotated[
         int | None,
         typer.Option(
-            "--batch-size", "-b", help="Sequences per batch.", show_default=str(_T.batch_size)
+            "--batch-size",
+            metavar="N", "-b", help="Sequences per batch.", show_default=str(_T.batch_size)
         ),
     ] = None,
     learning_rate: Annotated[
@@ -41,6 +44,7 @@ def train(
         typer.Option(
             "--learning-rate",
             "--lr",
+            metavar="FLOAT",
             help="Adam learning rate.",
             show_default=str(_T.learning_rate),
         ),
@@ -49,6 +53,7 @@ def train(
         float | None,
         typer.Option(
             "--validation-split",
+            metavar="FLOAT",
             help="Fraction of songs/sequences held out, in (0, 1).",
             show_default=str(_D.validation_split),
         ),
@@ -57,6 +62,7 @@ def train(
         int | None,
         typer.Option(
             "--early-stopping-patience",
+            metavar="N",
             help="Epochs without improvement before stopping.",
             show_default=str(_T.early_stopping_patience),
         ),
@@ -65,6 +71,7 @@ def train(
         float | None,
         typer.Option(
             "--min-delta",
+            metavar="FLOAT",
             help="Smallest val-loss decrease that counts as improvement.",
             show_default=str(_T.min_delta),
         ),
@@ -72,13 +79,15 @@ def train(
     weight_decay: Annotated[
         float | None,
         typer.Option(
-            "--weight-decay", help="Adam's L2 weight decay.", show_default=str(_T.weight_decay)
+            "--weight-decay",
+            metavar="FLOAT", help="Adam's L2 weight decay.", show_default=str(_T.weight_decay)
         ),
     ] = None,
     grad_clip_norm: Annotated[
         float | None,
         typer.Option(
             "--grad-clip-norm",
+            metavar="FLOAT",
             help="Largest gradient norm per step (larger ones are scaled down).",
             show_default=str(_T.grad_clip_norm),
         ),
@@ -87,6 +96,7 @@ def train(
         float | None,
         typer.Option(
             "--lr-factor",
+            metavar="FLOAT",
             help="Factor the learning rate is multiplied by when validation stalls.",
             show_default=str(_T.lr_factor),
         ),
@@ -95,6 +105,7 @@ def train(
         int | None,
         typer.Option(
             "--lr-patience",
+            metavar="N",
             help="Stalled epochs before the rate is cut.",
             show_default="a third of --early-stopping-patience",
         ),
@@ -103,6 +114,7 @@ def train(
         int | None,
         typer.Option(
             "--seq-len",
+            metavar="N",
             help="Frames per training sequence (LSTMs run from a zero state).",
             show_default=str(_D.seq_len),
         ),
@@ -110,13 +122,15 @@ def train(
     samples: Annotated[
         int | None,
         typer.Option(
-            "--samples", help="Synthetic data: number of sequences.", show_default=str(_D.samples)
+            "--samples",
+            metavar="N", help="Synthetic data: number of sequences.", show_default=str(_D.samples)
         ),
     ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
             "--seed",
+            metavar="N",
             help="Seed for data, split, initialisation and order.",
             show_default=str(_T.seed),
         ),
@@ -125,6 +139,7 @@ def train(
         str | None,
         typer.Option(
             "--device",
+            metavar="DEVICE",
             help="auto, cpu, cuda or mps; asking for an absent one is an error.",
             show_default=_T.device,
         ),
@@ -132,7 +147,8 @@ def train(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Run folder to write into.", show_default="trained_models"
+            "--output",
+            metavar="DIR", "-o", help="Run folder to write into.", show_default="trained_models"
         ),
     ] = None,
     overwrite: Annotated[
@@ -146,6 +162,7 @@ def train(
         str | None,
         typer.Option(
             "--data-format",
+            metavar="FORMAT",
             help="auto, synthetic, deam, pmemo, folder or emopia (auto detects from the layout).",
             show_default="auto",
         ),

@@ -346,6 +346,7 @@ class ModelTrainer:
             best=self.stopper.best_score,
             patience_left=self.stopper.patience_left,
             metric=self.spec.metric,
+            stopped=stop_reason if stop else None,
         )
         if finished:
             self.reporter.model_done(name)

@@ -45,7 +45,9 @@ class Reporter:
         best: float | None,
         patience_left: int,
         metric: str,
-    ) -> None: ...
+        stopped: str | None = None,
+    ) -> None:
+        """One finished epoch; `stopped` is the early-stopping reason when training ends here."""
 
     def message(self, text: str) -> None: ...
 
@@ -79,13 +81,14 @@ class PlainReporter(Reporter):
             f"{batches} batches/epoch, up to {epochs} epochs{start}"
         )
 
-    def epoch_done(self, name, row, *, epochs, best, patience_left, metric):
+    def epoch_done(self, name, row, *, epochs, best, patience_left, metric, stopped=None):
         metric_value = row.get(f"val_{metric}")
         self._print(
             f"[{name}] epoch {row['epoch']}/{epochs} train_loss {_fmt(row.get('train_loss'))} "
             f"val_loss {_fmt(row.get('val_loss'))} {metric} {_fmt(metric_value)} best {_fmt(best)} "
             f"patience {patience_left} lr {row.get('lr', 0):.3g} "
             f"{row.get('samples_per_s', 0):.0f} samples/s"
+            + (f"; early stopped: {stopped}" if stopped else "")
         )
 
     def message(self, text):
@@ -105,24 +108,25 @@ class RichReporter(Reporter):
 
     def __init__(self, console=None):
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+
+        from emotrain.training.progress_layout import FittedProgress
 
         self.console = console or Console()
-        self.progress = Progress(
-            TextColumn("[bold]{task.fields[model]}[/] epoch {task.fields[epoch]}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]}"),
-            TextColumn("val {task.fields[val]} best {task.fields[best]}"),
-            TextColumn("patience {task.fields[patience]}"),
-            TextColumn("{task.fields[speed]}"),
-            TimeElapsedColumn(),
+        bar = BarColumn()
+        # (column, priority): 0 always shows; higher numbers are dropped first on a narrow terminal
+        self.progress = FittedProgress(
+            [
+                (TextColumn("[bold]{task.fields[model]}[/]{task.fields[epoch]}"), 0),
+                (bar, 0),
+                (MofNCompleteColumn(), 4),
+                (TextColumn("loss {task.fields[loss]}"), 1),
+                (TextColumn("val {task.fields[val]} best {task.fields[best]}"), 2),
+                (TextColumn("patience {task.fields[patience]}"), 3),
+                (TextColumn("{task.fields[speed]}"), 5),
+                (TimeElapsedColumn(), 6),
+            ],
+            bar,
             console=self.console,
             transient=False,
         )
@@ -143,7 +147,7 @@ class RichReporter(Reporter):
         self.batches, self.epochs = batches, epochs
         self.fields = {
             "model": name,
-            "epoch": f"{start_epoch + 1}/{epochs}",
+            "epoch": f" epoch {start_epoch + 1}/{epochs}",
             "loss": "-",
             "val": "-",
             "best": "-",
@@ -154,7 +158,7 @@ class RichReporter(Reporter):
 
     def epoch_started(self, epoch):
         self.seen = 0
-        self.fields["epoch"] = f"{epoch}/{self.epochs}"
+        self.fields["epoch"] = f" epoch {epoch}/{self.epochs}"
         self.progress.reset(self.task, total=self.batches, **self.fields)
 
     def batch_done(self, loss):
@@ -163,7 +167,7 @@ class RichReporter(Reporter):
             self.fields["loss"] = f"{float(loss):.4g}"
         self.progress.update(self.task, advance=1, loss=self.fields["loss"])
 
-    def epoch_done(self, name, row, *, epochs, best, patience_left, metric):
+    def epoch_done(self, name, row, *, epochs, best, patience_left, metric, stopped=None):
         self.fields.update(
             loss=_fmt(row.get("train_loss")),
             val=_fmt(row.get("val_loss")),
@@ -172,6 +176,10 @@ class RichReporter(Reporter):
             speed=f"{row.get('samples_per_s', 0):.0f} samples/s",
         )
         self.progress.update(self.task, **self.fields)
+        if stopped:
+            self.progress.console.print(
+                f"[bold]{escape(name)}[/]: early stopped at epoch {row['epoch']}: {escape(stopped)}"
+            )
 
     def message(self, text):
         self.progress.console.print(escape(text))
@@ -191,6 +199,12 @@ class RichReporter(Reporter):
                 speed="files",
             )
         self.progress.update(self.data_task, completed=done, total=total)
+        if done >= total:
+            # A finished data step becomes a plain line: its long label would otherwise keep the
+            # first column wide for the rest of the run and crowd the training rows out.
+            self.progress.remove_task(self.data_task)
+            self.progress.console.print(f"{escape(label)}: {done}/{total} files")
+            self.data_task, self.data_label = None, ""
 
     def model_done(self, name):
         if self.task is not None:
