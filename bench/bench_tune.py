@@ -4,7 +4,7 @@ All studies use the same sampler seed, space, data and epochs; only the pruner d
 each of --pruners). Printed: the wall time of each, the ratio pruned / unpruned, and the best value
 each found (they should agree within noise). Every trial still exports and plots, as a user's does,
 so tiny epochs make that fixed cost dominate: the default size keeps an epoch the larger part.
-Run: python bench/bench_tune.py [--trials 20] [--epochs 20] [--samples 512] [--pruners median,hyperband]
+Run: python bench/bench_tune.py [--trials 20] [--epochs 12] [--samples 256] [--pruners median,hyperband]
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="groove")
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--samples", type=int, default=512)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--samples", type=int, default=256)
     parser.add_argument("--pruners", default="median")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
