@@ -29,14 +29,20 @@ def train(
         int | None,
         typer.Option(
             "--epochs",
-            metavar="N", "-e", help="Maximum epochs per model.", show_default=str(_T.epochs)
+            "-e",
+            metavar="N",
+            help="Maximum epochs per model.",
+            show_default=str(_T.epochs),
         ),
     ] = None,
     batch_size: Annotated[
         int | None,
         typer.Option(
             "--batch-size",
-            metavar="N", "-b", help="Sequences per batch.", show_default=str(_T.batch_size)
+            "-b",
+            metavar="N",
+            help="Sequences per batch.",
+            show_default=str(_T.batch_size),
         ),
     ] = None,
     learning_rate: Annotated[
@@ -80,7 +86,9 @@ def train(
         float | None,
         typer.Option(
             "--weight-decay",
-            metavar="FLOAT", help="Adam's L2 weight decay.", show_default=str(_T.weight_decay)
+            metavar="FLOAT",
+            help="Adam's L2 weight decay.",
+            show_default=str(_T.weight_decay),
         ),
     ] = None,
     grad_clip_norm: Annotated[
@@ -123,7 +131,9 @@ def train(
         int | None,
         typer.Option(
             "--samples",
-            metavar="N", help="Synthetic data: number of sequences.", show_default=str(_D.samples)
+            metavar="N",
+            help="Synthetic data: number of sequences.",
+            show_default=str(_D.samples),
         ),
     ] = None,
     seed: Annotated[
@@ -148,7 +158,10 @@ def train(
         Path | None,
         typer.Option(
             "--output",
-            metavar="DIR", "-o", help="Run folder to write into.", show_default="trained_models"
+            "-o",
+            metavar="DIR",
+            help="Run folder to write into.",
+            show_default="trained_models",
         ),
     ] = None,
     overwrite: Annotated[
