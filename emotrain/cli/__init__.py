@@ -82,7 +82,16 @@ def _error_line(message: str) -> None:
     sys.stderr.flush()
 
 
-_COMMANDS = ("train", "evaluate", "resume", "export-rtneural", "plot", "tune", "registry", "compare")
+_COMMANDS = (
+    "train",
+    "evaluate",
+    "resume",
+    "export-rtneural",
+    "plot",
+    "tune",
+    "registry",
+    "compare",
+)
 
 
 def _usage_hint(args: list[str]) -> str:

@@ -12,9 +12,21 @@ import typer
 
 from emotrain.cli.options import CacheDirOpt, DataFormatOpt, DataOpt, DeviceOpt, JsonOpt
 
-SideArg = Annotated[
+SideA = Annotated[
     str,
     typer.Argument(
+        metavar="A",
+        hidden=True,  # described in the docstring: Typer would print a Python type beside it
+        help="A checkpoint (.pt), an exported JSON file, or a registry version NAME@N / "
+        "NAME@ALIAS.",
+        show_default=False,
+    ),
+]
+SideB = Annotated[
+    str,
+    typer.Argument(
+        metavar="B",
+        hidden=True,  # described in the docstring: Typer would print a Python type beside it
         help="A checkpoint (.pt), an exported JSON file, or a registry version NAME@N / "
         "NAME@ALIAS.",
         show_default=False,
@@ -63,14 +75,15 @@ def report_table(report: dict[str, Any]) -> Any:
 
 
 def compare(
-    a: SideArg,
-    b: SideArg,
+    a: SideA,
+    b: SideB,
     data: DataOpt = None,
     data_format: DataFormatOpt = "auto",
     seed: Annotated[
         int | None,
         typer.Option(
             "--seed",
+            metavar="N",
             help="Seed of the synthetic data when no run fixes the data (as in evaluate).",
             show_default="42",
         ),
@@ -80,6 +93,7 @@ def compare(
         Path | None,
         typer.Option(
             "--registry",
+            metavar="DIR",
             envvar="EMOTRAIN_REGISTRY",
             help="Registry folder for NAME@N sides; also $EMOTRAIN_REGISTRY.",
             show_default="./emotrain-registry",
@@ -89,19 +103,28 @@ def compare(
         list[str] | None,
         typer.Option(
             "--margin",
+            metavar="VALUE",
             help="Equivalence margin: VALUE for every figure or FIGURE=VALUE for one "
             "(repeatable). Defaults per figure: see docs/compare.md.",
         ),
     ] = None,
     resamples: Annotated[
-        int, typer.Option("--resamples", help="Bootstrap resamples over songs (at least 2000).")
+        int,
+        typer.Option(
+            "--resamples", metavar="N", help="Bootstrap resamples over songs (at least 2000)."
+        ),
     ] = 2000,
     bootstrap_seed: Annotated[
-        int, typer.Option("--bootstrap-seed", help="Seed of the bootstrap resampling.")
+        int, typer.Option("--bootstrap-seed", metavar="N", help="Seed of the bootstrap resampling.")
     ] = 0,
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="Folder for comparison.json and the interval plot."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="Folder for comparison.json and the interval plot.",
+        ),
     ] = Path("comparison"),
     require_better: Annotated[
         bool,
@@ -109,11 +132,21 @@ def compare(
     ] = False,
     device: DeviceOpt = "auto",
     batch_size: Annotated[
-        int, typer.Option("--batch-size", "-b", help="Sequences per forward pass (checkpoints).")
+        int,
+        typer.Option(
+            "--batch-size", "-b", metavar="N", help="Sequences per forward pass (checkpoints)."
+        ),
     ] = 256,
     json_out: JsonOpt = False,
 ) -> None:
-    """Compare B against A on the same songs: paired bootstrap, McNemar, Holm; a verdict each."""
+    """Compare B against A on the same songs: paired bootstrap, McNemar, Holm; a verdict each.
+
+    \b
+    Arguments:
+      A  The reference: a checkpoint (.pt), an exported JSON file, or a
+         registry version NAME@N / NAME@ALIAS.
+      B  The candidate, of the same network and in the same forms.
+    """
     import json
 
     from rich.console import Console

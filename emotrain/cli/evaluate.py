@@ -189,12 +189,13 @@ def evaluate(
         int,
         typer.Option(
             "--resamples",
+            metavar="N",
             help="Bootstrap resamples of the songs (items for synthetic data) behind each interval.",
         ),
     ] = DEFAULT_RESAMPLES,
     bootstrap_seed: Annotated[
         int,
-        typer.Option("--bootstrap-seed", help="Seed of the bootstrap's resampling."),
+        typer.Option("--bootstrap-seed", metavar="N", help="Seed of the bootstrap's resampling."),
     ] = DEFAULT_BOOTSTRAP_SEED,
     require_better: Annotated[
         bool,

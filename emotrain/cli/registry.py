@@ -26,13 +26,20 @@ RegistryOpt = Annotated[
     Path | None,
     typer.Option(
         "--registry",
+        metavar="DIR",
         envvar="EMOTRAIN_REGISTRY",
         help="Registry folder (registry.db + objects/); also $EMOTRAIN_REGISTRY.",
         show_default="./emotrain-registry",
     ),
 ]
 RefArg = Annotated[
-    str, typer.Argument(help="A version: NAME@N, NAME@ALIAS or NAME@latest.", show_default=False)
+    str,
+    typer.Argument(
+        metavar="VERSION",
+        hidden=True,  # described in each command's docstring, without a Python type
+        help="A version: NAME@N, NAME@ALIAS or NAME@latest.",
+        show_default=False,
+    ),
 ]
 
 
@@ -73,6 +80,8 @@ def add(
     source: Annotated[
         Path,
         typer.Argument(
+            metavar="SOURCE",
+            hidden=True,  # described in the docstring: Typer would print a Python type beside it
             help="A run folder (each model's best checkpoint), a checkpoint or an exported JSON.",
             show_default=False,
         ),
@@ -83,16 +92,26 @@ def add(
         str | None,
         typer.Option(
             "--parent",
+            metavar="VERSION",
             help="The version this one derives from (NAME@N); default: found from "
             "the run folder's earlier versions.",
         ),
     ] = None,
     tolerance: Annotated[
-        float, typer.Option("--tolerance", help="Largest absolute error the export check accepts.")
+        float,
+        typer.Option(
+            "--tolerance", metavar="FLOAT", help="Largest absolute error the export check accepts."
+        ),
     ] = 1e-5,
     json_out: JsonOpt = False,
 ) -> None:
-    """Register each model of SOURCE as a new version NAME@N (identical bytes: the existing one)."""
+    """Register each model of SOURCE as a new version NAME@N (identical bytes: the existing one).
+
+    \b
+    Arguments:
+      SOURCE  A run folder (each model's best checkpoint), a checkpoint, or an
+              exported JSON.
+    """
     import math
 
     from emotrain.errors import ConfigError
@@ -124,7 +143,10 @@ def add(
 @registry_app.command("list")
 def list_versions(
     model: Annotated[
-        str | None, typer.Argument(help="Only this model (name or alias).", show_default=False)
+        str | None,
+        typer.Argument(
+            metavar="MODEL", help="Only this model (name or alias).", show_default=False
+        ),
     ] = None,
     registry: RegistryOpt = None,
     json_out: JsonOpt = False,
@@ -192,7 +214,12 @@ def _summary(version: Any) -> list[str]:
 
 @registry_app.command("show")
 def show(ref: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -> None:
-    """Everything a version records (its lineage); --json for all of it, config included."""
+    """Everything a version records (its lineage); --json for all of it, config included.
+
+    \b
+    Arguments:
+      VERSION  NAME@N, NAME@ALIAS or NAME@latest.
+    """
     with _open(registry) as reg:
         version = reg.get(ref)
     if json_out:
@@ -205,7 +232,12 @@ def show(ref: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -
 
 @registry_app.command("diff")
 def diff(a: RefArg, b: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -> None:
-    """Configuration, data and metric differences between two versions."""
+    """Configuration, data and metric differences between two versions.
+
+    \b
+    Arguments:
+      VERSION VERSION  A and B, each NAME@N, NAME@ALIAS or NAME@latest.
+    """
     from emotrain.registry.diff import diff_versions
 
     with _open(registry) as reg:
@@ -237,8 +269,12 @@ def diff(a: RefArg, b: RefArg, registry: RegistryOpt = None, json_out: JsonOpt =
 @registry_app.command("promote")
 def promote(
     ref: RefArg,
-    alias: Annotated[str, typer.Option("--alias", help="Alias to move, e.g. shipped.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history).")] = "",
+    alias: Annotated[
+        str, typer.Option("--alias", metavar="ALIAS", help="Alias to move, e.g. shipped.")
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why (kept in the history).")
+    ] = "",
     require_better: Annotated[
         bool,
         typer.Option(
@@ -250,11 +286,17 @@ def promote(
     data: DataOpt = None,
     data_format: DataFormatOpt = "auto",
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Seed of --require-better's comparison.")
+        int | None,
+        typer.Option("--seed", metavar="N", help="Seed of --require-better's comparison."),
     ] = None,
     registry: RegistryOpt = None,
 ) -> None:
-    """Move an alias to a version; the move is appended to the alias's history."""
+    """Move an alias to a version; the move is appended to the alias's history.
+
+    \b
+    Arguments:
+      VERSION  NAME@N, NAME@ALIAS or NAME@latest.
+    """
     from emotrain.errors import DataError
     from emotrain.registry.store import check_alias
 
@@ -292,8 +334,12 @@ def promote(
 
 @registry_app.command("history")
 def history(
-    model: Annotated[str, typer.Argument(help="Model name or alias.", show_default=False)],
-    alias: Annotated[str | None, typer.Option("--alias", help="Only this alias.")] = None,
+    model: Annotated[
+        str, typer.Argument(metavar="MODEL", help="Model name or alias.", show_default=False)
+    ],
+    alias: Annotated[
+        str | None, typer.Option("--alias", metavar="ALIAS", help="Only this alias.")
+    ] = None,
     registry: RegistryOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -322,10 +368,11 @@ def history(
 @registry_app.command("ship")
 def ship(
     to: Annotated[
-        Path, typer.Option("--to", help="The plugin's models folder.", show_default=False)
+        Path,
+        typer.Option("--to", metavar="DIR", help="The plugin's models folder.", show_default=False),
     ],
     alias: Annotated[
-        str, typer.Option("--alias", help="Ship the versions holding this alias.")
+        str, typer.Option("--alias", metavar="ALIAS", help="Ship the versions holding this alias.")
     ] = "shipped",
     model: ModelOpt = None,
     registry: RegistryOpt = None,
@@ -344,7 +391,9 @@ def ship(
 
 @registry_app.command("verify")
 def verify(
-    folder: Annotated[Path, typer.Argument(help="A plugin's models folder.", show_default=False)],
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A plugin's models folder.", show_default=False)
+    ],
 ) -> None:
     """Check a models folder against its models.lock.json; exit 1 on any mismatch."""
     from emotrain.errors import DataError

@@ -15,72 +15,119 @@ from emotrain.cli.options import CacheDirOpt, DataOpt, JsonOpt, ModelOpt, QuietO
 def tune(
     model: ModelOpt = None,
     trials: Annotated[
-        int, typer.Option("--trials", "-n", help="Finished-or-pruned trials the study should have.")
+        int,
+        typer.Option(
+            "--trials", "-n", metavar="N", help="Finished-or-pruned trials the study should have."
+        ),
     ] = 20,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Study folder (trials/, study.json, ...).")
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="DIR", help="Study folder (trials/, study.json, ...)."
+        ),
     ] = Path("tune_study"),
     space: Annotated[
         Path | None,
-        typer.Option("--space", help="TOML file overriding the default space (docs/tune.md)."),
+        typer.Option(
+            "--space", metavar="FILE", help="TOML file overriding the default space (docs/tune.md)."
+        ),
     ] = None,
     storage: Annotated[
         str | None,
         typer.Option(
             "--storage",
+            metavar="URL",
             help="sqlite:///file.db or any SQLAlchemy URL; default: a journal file in --output.",
         ),
     ] = None,
     study_name: Annotated[
         str | None,
-        typer.Option("--study-name", help="Name in the storage (default: derived from --output)."),
+        typer.Option(
+            "--study-name",
+            metavar="NAME",
+            help="Name in the storage (default: derived from --output).",
+        ),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Trial processes on this machine.")
+        int, typer.Option("--workers", "-w", metavar="N", help="Trial processes on this machine.")
     ] = 1,
     pruner: Annotated[
-        str, typer.Option("--pruner", help="median, hyperband or none (per-epoch pruning).")
+        str,
+        typer.Option(
+            "--pruner", metavar="NAME", help="median, hyperband or none (per-epoch pruning)."
+        ),
     ] = "median",
     metric: Annotated[
         str,
-        typer.Option("--metric", help="Objective: val_loss or a validation metric (val_mae, ...)."),
+        typer.Option(
+            "--metric",
+            metavar="NAME",
+            help="Objective: val_loss or a validation metric (val_mae, ...).",
+        ),
     ] = "val_loss",
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", help="Start no new trial after this many seconds."),
+        typer.Option(
+            "--timeout", metavar="FLOAT", help="Start no new trial after this many seconds."
+        ),
     ] = None,
     config_file: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Base training configuration (TOML, as for train)."),
+        typer.Option(
+            "--config",
+            "-c",
+            metavar="FILE",
+            help="Base training configuration (TOML, as for train).",
+        ),
     ] = None,
     epochs: Annotated[
-        int | None, typer.Option("--epochs", "-e", help="Epochs per trial.", show_default="40")
+        int | None,
+        typer.Option("--epochs", "-e", metavar="N", help="Epochs per trial.", show_default="40"),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", help="Seeds the sampler and every trial's run.", show_default="42"),
+        typer.Option(
+            "--seed",
+            metavar="N",
+            help="Seeds the sampler and every trial's run.",
+            show_default="42",
+        ),
     ] = None,
     samples: Annotated[
         int | None,
-        typer.Option("--samples", help="Synthetic data: number of sequences.", show_default="512"),
+        typer.Option(
+            "--samples",
+            metavar="N",
+            help="Synthetic data: number of sequences.",
+            show_default="512",
+        ),
     ] = None,
     seq_len: Annotated[
         int | None,
-        typer.Option("--seq-len", help="Frames per sequence, when the space does not search it."),
+        typer.Option(
+            "--seq-len", metavar="N", help="Frames per sequence, when the space does not search it."
+        ),
     ] = None,
     batch_size: Annotated[
         int | None,
         typer.Option(
-            "--batch-size", help="Sequences per batch, when the space does not search it."
+            "--batch-size",
+            metavar="N",
+            help="Sequences per batch, when the space does not search it.",
         ),
     ] = None,
     device: Annotated[
-        str | None, typer.Option("--device", help="auto, cpu, cuda or mps.", show_default="auto")
+        str | None,
+        typer.Option(
+            "--device", metavar="DEVICE", help="auto, cpu, cuda or mps.", show_default="auto"
+        ),
     ] = None,
     data: DataOpt = None,
     data_format: Annotated[
         str | None,
-        typer.Option("--data-format", help="auto, synthetic, deam, pmemo, folder, emopia."),
+        typer.Option(
+            "--data-format", metavar="FORMAT", help="auto, synthetic, deam, pmemo, folder, emopia."
+        ),
     ] = None,
     cache_dir: CacheDirOpt = None,
     as_json: JsonOpt = False,

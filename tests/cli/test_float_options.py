@@ -15,6 +15,8 @@ REQUIRED = {
     "evaluate": lambda tmp: ["-c", tmp],
     "export-rtneural": lambda tmp: [tmp, "-o", tmp / "out"],
     "plot": lambda tmp: [tmp],
+    "tune": lambda tmp: ["-m", "groove", "-o", tmp / "study"],
+    "compare": lambda tmp: [tmp / "a.pt", tmp / "b.pt"],
 }
 
 

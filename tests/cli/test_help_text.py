@@ -8,7 +8,20 @@ import sys
 
 import pytest
 
-COMMANDS = ["", "train", "resume", "evaluate", "export-rtneural", "plot"]
+COMMANDS = [
+    "",
+    "train",
+    "resume",
+    "evaluate",
+    "export-rtneural",
+    "plot",
+    "tune",
+    "compare",
+    "registry add",
+    "registry ship",
+    "registry promote",
+    "registry diff",
+]
 OPTION_PART = re.compile(r"^--?[a-z][-a-z]*( [A-Z][A-Z_]*)?$")
 
 
@@ -24,7 +37,7 @@ def _option_records(text: str) -> list[str]:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_option_has_a_plain_placeholder(cli, command):
-    result = cli(*([command] if command else []), "--help")
+    result = cli(*command.split(), "--help")
     assert result.code == 0
     records = _option_records(result.out)
     assert len(records) >= 3
@@ -47,7 +60,7 @@ def test_arguments_are_described_under_their_placeholder(cli, command, argument)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_lines_fit_80_columns(cli, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "80")
-    text = cli(*([command] if command else []), "--help").out
+    text = cli(*command.split(), "--help").out
     assert max(map(len, text.splitlines())) <= 80, text
 
 

@@ -294,8 +294,8 @@ def test_early_stopping_restores_the_best_epoch_bit_for_bit(tmp_path, monkeypatc
     restored = {}
     real_finish = trainer_mod._finish
 
-    def finish(trainer, result, paths, reporter):
-        real_finish(trainer, result, paths, reporter)
+    def finish(trainer, result, paths, reporter, *rest):
+        real_finish(trainer, result, paths, reporter, *rest)
         restored.update({k: v.clone() for k, v in trainer.model.state_dict().items()})
 
     monkeypatch.setattr(mt.ModelTrainer, "validate", validate)

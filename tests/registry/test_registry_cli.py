@@ -134,7 +134,7 @@ def test_lineage_of_a_tuned_trial_with_evaluation_in_git(cli, registry, run_dir,
 
 
 def test_lineage_of_an_old_script_checkpoint(cli, registry, tmp_path):
-    path = old_pipeline_checkpoint(tmp_path / "EmotionRecognizer_best.pth", "groove")
+    path = old_pipeline_checkpoint(tmp_path / "GroovePredictor_best.pth", "groove")
     lin = _json(cli("registry", "add", path, "--registry", registry, "--json"))[0]["lineage"]
     assert lin["model"] == "groovepredictor" and lin["checkpoint_format"] == "old-pipeline"
     assert lin["source_checkpoint"]["written_by"] == "original training scripts"
