@@ -3,7 +3,6 @@ and Ctrl-C handling that leaves the running trial resumable."""
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -87,22 +86,10 @@ class TrialTable:
 
 
 def interruptible(run: Callable[[threading.Event], Any]) -> Any:
-    """First Ctrl-C: the running trial stops at its next batch, its last epoch's checkpoint kept
-    (exit 130; the same command resumes it); a second: stop now."""
-    stop = threading.Event()
-    previous = signal.getsignal(signal.SIGINT)
+    """First Ctrl-C, SIGTERM or SIGHUP: the running trial stops at its next batch, its last epoch's
+    checkpoint kept (exit 128 + the signal; the same command resumes it); a second: stop now.
+    The same handling as `train` and `resume` (training/interrupts.py)."""
+    from emotrain.training.interrupts import stop_on_signals
 
-    def handler(signum, frame):  # pragma: no cover - exercised by a subprocess test
-        if stop.is_set():
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            raise KeyboardInterrupt
-        stop.set()
-
-    in_main = threading.current_thread() is threading.main_thread()
-    if in_main:
-        signal.signal(signal.SIGINT, handler)
-    try:
+    with stop_on_signals() as stop:
         return run(stop)
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)

@@ -8,6 +8,7 @@ it keeps waiting while another worker's trials might still fail and need replaci
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -133,7 +134,8 @@ def run_worker(
             except Interrupted:
                 raise RunInterrupted(
                     f"interrupted: trial {trial.number} keeps its last epoch's checkpoint; run the "
-                    "same command to resume the study from it"
+                    "same command to resume the study from it",
+                    signum=_signum(stop_event),
                 ) from None
             finally:
                 heartbeat.trial_id = None
@@ -148,11 +150,17 @@ def run_worker(
             if on_trial_done is not None:
                 on_trial_done()
         raise RunInterrupted(
-            "interrupted between trials; run the same command to continue the study"
+            "interrupted between trials; run the same command to continue the study",
+            signum=_signum(stop_event),
         )
     finally:
         heartbeat.close()
         recovery.release_owner(owner)
+
+
+def _signum(stop_event: Any) -> int:
+    """The signal that stopped the study (a StopRequest records it; a plain event means Ctrl-C)."""
+    return int(getattr(stop_event, "signum", signal.SIGINT))
 
 
 def spawn_workers(spec_path: str, k: int, deadline: float | None) -> list[subprocess.Popen]:

@@ -194,7 +194,8 @@ def _run_processes(
     if stop_event.is_set() or 130 in codes:
         raise RunInterrupted(
             "interrupted: the running trials keep their last epoch's checkpoints; run the same "
-            "command to resume the study"
+            "command to resume the study",
+            signum=getattr(stop_event, "signum", int(signal.SIGINT)),
         )
     if any(codes):
         raise TrainingError(

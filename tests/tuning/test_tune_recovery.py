@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
@@ -58,12 +60,14 @@ def test_sigkilled_trial_is_resumed_bit_exact_by_the_next_command(study, cli, tm
     assert sorted(p.name for p in (out / "trials").iterdir()) == ["0", "1", "2"]
 
 
-def test_ctrl_c_exits_130_and_the_same_command_resumes(cli, tmp_path):
+@pytest.mark.parametrize(("sig", "code"), [("INT", 130), ("TERM", 143)])
+def test_a_stop_signal_exits_128_plus_it_and_the_same_command_resumes(cli, tmp_path, sig, code):
+    """Ctrl-C, and SIGTERM as `timeout`, Slurm or systemd send it, leave the trial resumable."""
     space = write_space(tmp_path)
     out = tmp_path / "s"
     args = ["tune", *TUNE, "--epochs", "3", "--space", space, "--trials", "1", "--output", out]
-    interrupted = _killed("INT", 0, 2, args)
-    assert interrupted.returncode == 130, interrupted.stderr
+    interrupted = _killed(sig, 0, 2, args)
+    assert interrupted.returncode == code, interrupted.stderr
     assert "same command" in interrupted.stderr and "Traceback" not in interrupted.stderr
     assert [t.state.name for t in _optuna_trials(out)] == ["RUNNING"]
     assert history(out / "trials" / "0")["status"] == "interrupted"
