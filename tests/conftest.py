@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under `-n 2` each worker gets one core: two workers each asking torch for both cores would
+    # slow each other down. Set before torch is imported, and inherited by CLI subprocesses.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 #: Options for a training run that takes a second or two on a 2-core CPU.
 TINY = ["--samples", "24", "--seq-len", "4", "--batch-size", "8", "--device", "cpu", "--quiet"]

@@ -63,10 +63,10 @@ def _results():
     return [
         row(name="emotionrecognizer", status="early_stopped", best_epoch=27,
             best_val_loss=0.0039784, val_metrics={"cosine_similarity": 0.912, "mae": 0.1},
-            export_error=1.3e-7),
+            export_error=1.3e-7, export_failure=None),
         row(name="melodytransformer", status="finished", best_epoch=100, best_val_loss=0.1234,
             val_metrics={"note_f1": 0.5, "note_precision": 0.6, "note_recall": 0.4},
-            export_error=None),
+            export_error=None, export_failure=None),
     ]  # fmt: skip
 
 
