@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.tuning.tune_helpers import STUDY_ARGS, TUNE, comparable, history, rows, write_space
 
