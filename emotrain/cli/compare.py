@@ -12,26 +12,19 @@ import typer
 
 from emotrain.cli.options import CacheDirOpt, DataFormatOpt, DataOpt, DeviceOpt, JsonOpt
 
-SideA = Annotated[
-    str,
-    typer.Argument(
-        metavar="A",
-        hidden=True,  # described in the docstring: Typer would print a Python type beside it
-        help="A checkpoint (.pt), an exported JSON file, or a registry version NAME@N / "
-        "NAME@ALIAS.",
+
+def _side(metavar: str) -> Any:
+    # Hidden: described in the docstring, since Typer would print a Python type beside it.
+    return typer.Argument(
+        metavar=metavar,
+        hidden=True,
+        help="A checkpoint (.pt), an exported JSON file, or a registry version NAME@N / NAME@ALIAS.",
         show_default=False,
-    ),
-]
-SideB = Annotated[
-    str,
-    typer.Argument(
-        metavar="B",
-        hidden=True,  # described in the docstring: Typer would print a Python type beside it
-        help="A checkpoint (.pt), an exported JSON file, or a registry version NAME@N / "
-        "NAME@ALIAS.",
-        show_default=False,
-    ),
-]
+    )
+
+
+SideA = Annotated[str, _side("A")]
+SideB = Annotated[str, _side("B")]
 _STYLE = {"better": "green", "worse": "red", "equivalent": "blue", "inconclusive": "yellow"}
 
 
