@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from emotrain.config import DataConfig
+
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -109,3 +111,15 @@ def refuse_non_finite(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(**kwargs)
 
     return checked
+
+
+#: `train`'s and `tune`'s --samples: None means "not given", so a --config file can set it.
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--samples",
+        metavar="N",
+        help="Synthetic data: number of sequences.",
+        show_default=str(DataConfig().samples),
+    ),
+]

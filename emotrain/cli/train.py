@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import CacheDirOpt, DataOpt, ModelOpt, QuietOpt, ToleranceOpt
+from emotrain.cli.options import (
+    CacheDirOpt,
+    DataOpt,
+    ModelOpt,
+    QuietOpt,
+    SamplesOpt,
+    ToleranceOpt,
+)
 from emotrain.config import DataConfig, RunConfig, TrainingConfig
 
 _T = TrainingConfig()
@@ -127,15 +134,7 @@ def train(
             show_default=str(_D.seq_len),
         ),
     ] = None,
-    samples: Annotated[
-        int | None,
-        typer.Option(
-            "--samples",
-            metavar="N",
-            help="Synthetic data: number of sequences.",
-            show_default=str(_D.samples),
-        ),
-    ] = None,
+    samples: SamplesOpt = None,
     seed: Annotated[
         int | None,
         typer.Option(

@@ -9,7 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import CacheDirOpt, DataOpt, JsonOpt, ModelOpt, QuietOpt
+from emotrain.cli.options import CacheDirOpt, DataOpt, JsonOpt, ModelOpt, QuietOpt, SamplesOpt
+from emotrain.config import TrainingConfig
+
+_T = TrainingConfig()
 
 
 def tune(
@@ -82,7 +85,9 @@ def tune(
     ] = None,
     epochs: Annotated[
         int | None,
-        typer.Option("--epochs", "-e", metavar="N", help="Epochs per trial.", show_default="40"),
+        typer.Option(
+            "--epochs", "-e", metavar="N", help="Epochs per trial.", show_default=str(_T.epochs)
+        ),
     ] = None,
     seed: Annotated[
         int | None,
@@ -90,18 +95,10 @@ def tune(
             "--seed",
             metavar="N",
             help="Seeds the sampler and every trial's run.",
-            show_default="42",
+            show_default=str(_T.seed),
         ),
     ] = None,
-    samples: Annotated[
-        int | None,
-        typer.Option(
-            "--samples",
-            metavar="N",
-            help="Synthetic data: number of sequences.",
-            show_default="512",
-        ),
-    ] = None,
+    samples: SamplesOpt = None,
     seq_len: Annotated[
         int | None,
         typer.Option(
