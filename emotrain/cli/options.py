@@ -1,4 +1,11 @@
-"""Option aliases shared by commands, so `--model`, `--seed`, `--device` read the same everywhere."""
+"""Options shared by commands, declared once, so `--epochs` or `--seed` read the same everywhere.
+
+The settings of a run (train, resume and tune share them) are declared in `RUN_OPTIONS`: flags,
+placeholder, help, and the value a run uses when the option is not given, read from the
+dataclasses of `emotrain.config` so the help can never drift from what a run does. A command
+takes `run_option(name)` (or its ready-made alias below), overriding only the help where the
+option means something narrower there (resume: "must equal the recorded value").
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,166 @@ import functools
 import math
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from emotrain.config import DataConfig
+from emotrain.config import DATA_FORMATS, DEVICES, DataConfig, RunConfig, TrainingConfig
+
+_T = TrainingConfig()
+_D = DataConfig()
+#: The export check's float32 tolerance (as `training.trainer.DEFAULT_TOLERANCE`, without torch).
+DEFAULT_TOLERANCE = 1e-5
+
+
+def _words(values: tuple[str, ...]) -> str:
+    """('a', 'b', 'c') -> 'a, b or c', so option help lists exactly what config.py accepts."""
+    return ", ".join(values[:-1]) + f" or {values[-1]}"
+
+
+DEVICE_CHOICES = _words(DEVICES)
+FORMAT_CHOICES = _words(DATA_FORMATS)
+
+
+@dataclass(frozen=True)
+class RunOption:
+    """One run setting on the command line; `default` is what a run uses when it is not given."""
+
+    flags: tuple[str, ...]
+    metavar: str | None
+    help: str
+    default: Any = None
+
+
+RUN_OPTIONS: dict[str, RunOption] = {
+    "epochs": RunOption(("--epochs", "-e"), "N", "Maximum epochs per model.", _T.epochs),
+    "batch_size": RunOption(("--batch-size", "-b"), "N", "Sequences per batch.", _T.batch_size),
+    "learning_rate": RunOption(
+        ("--learning-rate", "--lr"), "FLOAT", "Adam learning rate.", _T.learning_rate
+    ),
+    "validation_split": RunOption(
+        ("--validation-split",),
+        "FLOAT",
+        "Fraction of songs/sequences held out, in (0, 1).",
+        _D.validation_split,
+    ),
+    "early_stopping_patience": RunOption(
+        ("--early-stopping-patience",),
+        "N",
+        "Epochs without improvement before stopping.",
+        _T.early_stopping_patience,
+    ),
+    "min_delta": RunOption(
+        ("--min-delta",),
+        "FLOAT",
+        "Smallest val-loss decrease that counts as improvement.",
+        _T.min_delta,
+    ),
+    "weight_decay": RunOption(
+        ("--weight-decay",), "FLOAT", "Adam's L2 weight decay.", _T.weight_decay
+    ),
+    "grad_clip_norm": RunOption(
+        ("--grad-clip-norm",),
+        "FLOAT",
+        "Largest gradient norm per step (larger ones are scaled down).",
+        _T.grad_clip_norm,
+    ),
+    "lr_factor": RunOption(
+        ("--lr-factor",),
+        "FLOAT",
+        "Factor the learning rate is multiplied by when validation stalls.",
+        _T.lr_factor,
+    ),
+    "lr_patience": RunOption(
+        ("--lr-patience",),
+        "N",
+        "Stalled epochs before the rate is cut.",
+        "a third of --early-stopping-patience",  # TrainingConfig.lr_patience None means this
+    ),
+    "seq_len": RunOption(
+        ("--seq-len",),
+        "N",
+        "Frames per training sequence (LSTMs run from a zero state).",
+        _D.seq_len,
+    ),
+    "samples": RunOption(("--samples",), "N", "Synthetic data: number of sequences.", _D.samples),
+    "seed": RunOption(("--seed",), "N", "Seed for data, split, initialisation and order.", _T.seed),
+    "device": RunOption(
+        ("--device",),
+        "DEVICE",
+        f"{DEVICE_CHOICES}; asking for an absent one is an error.",
+        _T.device,
+    ),
+    "output": RunOption(
+        ("--output", "-o"),
+        "DIR",
+        "Run folder to write into.",
+        next(f.default for f in fields(RunConfig) if f.name == "output"),
+    ),
+    "data": RunOption(
+        ("--data",),
+        "DIR",
+        "Corpus folder (DEAM, PMEmo, EMOPIA or labelled folder). Default: built-in synthetic data.",
+    ),
+    "data_format": RunOption(
+        ("--data-format",),
+        "FORMAT",
+        f"{FORMAT_CHOICES} (auto detects from the layout).",
+        "auto",  # the command line detects; DataConfig's own default is the synthetic data
+    ),
+    "cache_dir": RunOption(
+        ("--cache-dir",),
+        "DIR",
+        "Where audio features are cached. Default: <output>/cache/features.",
+    ),
+    "rebuild_cache": RunOption(
+        ("--rebuild-cache/--no-rebuild-cache",), None, "Recompute cached features."
+    ),
+    "strict": RunOption(
+        ("--strict/--no-strict",), None, "Treat any unreadable file or missing label as an error."
+    ),
+    "config": RunOption(
+        ("--config", "-c"),
+        "FILE",
+        "TOML file of options (see docs/train.md); options given here win over it.",
+    ),
+}
+
+
+def run_option(name: str, *, help: str | None = None, show_default: bool | None = None) -> Any:
+    """The one `typer.Option` of a run setting; `help` narrows it for one command.
+
+    `show_default`: None shows the run's default (the parameter itself defaults to None, "not
+    given", so a --config file can set it); True shows the parameter's own default; False none.
+    """
+    spec = RUN_OPTIONS[name]
+    shown: bool | str = show_default if show_default is not None else spec.default is not None
+    if show_default is None and spec.default is not None:
+        shown = str(spec.default)
+    return typer.Option(
+        *spec.flags, metavar=spec.metavar, help=help or spec.help, show_default=shown
+    )
+
+
+def recorded(name: str) -> Any:
+    """`resume`'s form of a run setting: it may be passed, but only with the recorded value."""
+    return run_option(name, help="Must equal the recorded value.", show_default=False)
+
+
+# Ready-made forms for the settings most commands take with their usual help.
+EpochsOpt = Annotated[int | None, run_option("epochs")]
+BatchSizeOpt = Annotated[int | None, run_option("batch_size")]
+LearningRateOpt = Annotated[float | None, run_option("learning_rate")]
+ValidationSplitOpt = Annotated[float | None, run_option("validation_split")]
+SeqLenOpt = Annotated[int | None, run_option("seq_len")]
+#: `train`'s and `tune`'s --samples: None means "not given", so a --config file can set it.
+SamplesOpt = Annotated[int | None, run_option("samples")]
+RunSeedOpt = Annotated[int | None, run_option("seed")]
+RunDeviceOpt = Annotated[str | None, run_option("device")]
+RunDataFormatOpt = Annotated[str | None, run_option("data_format")]
+ConfigFileOpt = Annotated[Path | None, run_option("config")]
 
 ModelOpt = Annotated[
     list[str] | None,
@@ -24,50 +185,16 @@ ModelOpt = Annotated[
         show_default="all",
     ),
 ]
-OutputOpt = Annotated[
-    Path, typer.Option("--output", "-o", metavar="DIR", help="Run folder to write into.")
-]
-SeedOpt = Annotated[
-    int, typer.Option("--seed", metavar="N", help="Seed for data, split, initialisation and order.")
-]
-DeviceOpt = Annotated[
-    str,
-    typer.Option(
-        "--device",
-        metavar="DEVICE",
-        help="auto, cpu, cuda or mps; asking for an absent one is an error.",
-    ),
-]
-DataOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--data",
-        metavar="DIR",
-        help="Corpus folder (DEAM, PMEmo, EMOPIA or labelled folder). Default: built-in synthetic data.",
-    ),
-]
-DataFormatOpt = Annotated[
-    str,
-    typer.Option(
-        "--data-format",
-        metavar="FORMAT",
-        help="auto, synthetic, deam, pmemo, folder or emopia (auto detects from the layout).",
-    ),
-]
-CacheDirOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--cache-dir",
-        metavar="DIR",
-        help="Where audio features are cached. Default: <output>/cache/features.",
-    ),
-]
+OutputOpt = Annotated[Path, run_option("output", show_default=True)]
+SeedOpt = Annotated[int, run_option("seed", show_default=True)]
+DeviceOpt = Annotated[str, run_option("device", show_default=True)]
+DataOpt = Annotated[Path | None, run_option("data")]
+DataFormatOpt = Annotated[str, run_option("data_format", show_default=True)]
+CacheDirOpt = Annotated[Path | None, run_option("cache_dir")]
 RebuildCacheOpt = Annotated[
-    bool, typer.Option("--rebuild-cache", help="Recompute cached features.")
+    bool, typer.Option("--rebuild-cache", help=RUN_OPTIONS["rebuild_cache"].help)
 ]
-StrictOpt = Annotated[
-    bool, typer.Option("--strict", help="Treat any unreadable file or missing label as an error.")
-]
+StrictOpt = Annotated[bool, typer.Option("--strict", help=RUN_OPTIONS["strict"].help)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final summary.")]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print the report as JSON on stdout, and nothing else.")
@@ -111,15 +238,3 @@ def refuse_non_finite(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(**kwargs)
 
     return checked
-
-
-#: `train`'s and `tune`'s --samples: None means "not given", so a --config file can set it.
-SamplesOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--samples",
-        metavar="N",
-        help="Synthetic data: number of sequences.",
-        show_default=str(DataConfig().samples),
-    ),
-]

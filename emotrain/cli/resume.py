@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from emotrain.cli.options import ModelOpt, QuietOpt, ToleranceOpt
+from emotrain.cli.options import (
+    DEVICE_CHOICES,
+    ModelOpt,
+    QuietOpt,
+    ToleranceOpt,
+    recorded,
+    run_option,
+)
 
 
 def resume(
@@ -22,8 +29,8 @@ def resume(
     model: ModelOpt = None,
     epochs: Annotated[
         int | None,
-        typer.Option(
-            "--epochs", "-e", metavar="N", help="New planned number of epochs (extend or shorten)."
+        run_option(
+            "epochs", help="New planned number of epochs (extend or shorten).", show_default=False
         ),
     ] = None,
     source: Annotated[
@@ -36,39 +43,25 @@ def resume(
     ] = "latest",
     device: Annotated[
         str | None,
-        typer.Option(
-            "--device", metavar="DEVICE", help="auto, cpu, cuda or mps (default: the recorded one)."
+        run_option(
+            "device",
+            help=f"{DEVICE_CHOICES} (default: the recorded one).",
+            show_default=False,
         ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", metavar="N", help="Must equal the recorded seed.")
+        int | None, run_option("seed", help="Must equal the recorded seed.", show_default=False)
     ] = None,
-    validation_split: Annotated[
-        float | None,
-        typer.Option("--validation-split", metavar="FLOAT", help="Must equal the recorded value."),
-    ] = None,
-    samples: Annotated[
-        int | None, typer.Option("--samples", metavar="N", help="Must equal the recorded value.")
-    ] = None,
-    seq_len: Annotated[
-        int | None, typer.Option("--seq-len", metavar="N", help="Must equal the recorded value.")
-    ] = None,
-    batch_size: Annotated[
-        int | None, typer.Option("--batch-size", metavar="N", help="Must equal the recorded value.")
-    ] = None,
-    learning_rate: Annotated[
-        float | None,
-        typer.Option(
-            "--learning-rate", "--lr", metavar="FLOAT", help="Must equal the recorded value."
-        ),
-    ] = None,
+    validation_split: Annotated[float | None, recorded("validation_split")] = None,
+    samples: Annotated[int | None, recorded("samples")] = None,
+    seq_len: Annotated[int | None, recorded("seq_len")] = None,
+    batch_size: Annotated[int | None, recorded("batch_size")] = None,
+    learning_rate: Annotated[float | None, recorded("learning_rate")] = None,
     data: Annotated[
-        Path | None, typer.Option("--data", metavar="DIR", help="Must equal the recorded corpus.")
+        Path | None,
+        run_option("data", help="Must equal the recorded corpus.", show_default=False),
     ] = None,
-    data_format: Annotated[
-        str | None,
-        typer.Option("--data-format", metavar="FORMAT", help="Must equal the recorded value."),
-    ] = None,
+    data_format: Annotated[str | None, recorded("data_format")] = None,
     tolerance: ToleranceOpt = 1e-5,
     quiet: QuietOpt = False,
 ) -> None:

@@ -8,161 +8,44 @@ from typing import Annotated, Any
 import typer
 
 from emotrain.cli.options import (
+    BatchSizeOpt,
     CacheDirOpt,
+    ConfigFileOpt,
     DataOpt,
+    EpochsOpt,
+    LearningRateOpt,
     ModelOpt,
     QuietOpt,
+    RunDataFormatOpt,
+    RunDeviceOpt,
+    RunSeedOpt,
     SamplesOpt,
+    SeqLenOpt,
     ToleranceOpt,
+    ValidationSplitOpt,
+    run_option,
 )
-from emotrain.config import DataConfig, RunConfig, TrainingConfig
-
-_T = TrainingConfig()
-_D = DataConfig()
+from emotrain.config import DataConfig, RunConfig
 
 
 def train(
     model: ModelOpt = None,
-    config_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            metavar="FILE",
-            help="TOML file of options (see docs/train.md); options given here win over it.",
-        ),
-    ] = None,
-    epochs: Annotated[
-        int | None,
-        typer.Option(
-            "--epochs",
-            "-e",
-            metavar="N",
-            help="Maximum epochs per model.",
-            show_default=str(_T.epochs),
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int | None,
-        typer.Option(
-            "--batch-size",
-            "-b",
-            metavar="N",
-            help="Sequences per batch.",
-            show_default=str(_T.batch_size),
-        ),
-    ] = None,
-    learning_rate: Annotated[
-        float | None,
-        typer.Option(
-            "--learning-rate",
-            "--lr",
-            metavar="FLOAT",
-            help="Adam learning rate.",
-            show_default=str(_T.learning_rate),
-        ),
-    ] = None,
-    validation_split: Annotated[
-        float | None,
-        typer.Option(
-            "--validation-split",
-            metavar="FLOAT",
-            help="Fraction of songs/sequences held out, in (0, 1).",
-            show_default=str(_D.validation_split),
-        ),
-    ] = None,
-    early_stopping_patience: Annotated[
-        int | None,
-        typer.Option(
-            "--early-stopping-patience",
-            metavar="N",
-            help="Epochs without improvement before stopping.",
-            show_default=str(_T.early_stopping_patience),
-        ),
-    ] = None,
-    min_delta: Annotated[
-        float | None,
-        typer.Option(
-            "--min-delta",
-            metavar="FLOAT",
-            help="Smallest val-loss decrease that counts as improvement.",
-            show_default=str(_T.min_delta),
-        ),
-    ] = None,
-    weight_decay: Annotated[
-        float | None,
-        typer.Option(
-            "--weight-decay",
-            metavar="FLOAT",
-            help="Adam's L2 weight decay.",
-            show_default=str(_T.weight_decay),
-        ),
-    ] = None,
-    grad_clip_norm: Annotated[
-        float | None,
-        typer.Option(
-            "--grad-clip-norm",
-            metavar="FLOAT",
-            help="Largest gradient norm per step (larger ones are scaled down).",
-            show_default=str(_T.grad_clip_norm),
-        ),
-    ] = None,
-    lr_factor: Annotated[
-        float | None,
-        typer.Option(
-            "--lr-factor",
-            metavar="FLOAT",
-            help="Factor the learning rate is multiplied by when validation stalls.",
-            show_default=str(_T.lr_factor),
-        ),
-    ] = None,
-    lr_patience: Annotated[
-        int | None,
-        typer.Option(
-            "--lr-patience",
-            metavar="N",
-            help="Stalled epochs before the rate is cut.",
-            show_default="a third of --early-stopping-patience",
-        ),
-    ] = None,
-    seq_len: Annotated[
-        int | None,
-        typer.Option(
-            "--seq-len",
-            metavar="N",
-            help="Frames per training sequence (LSTMs run from a zero state).",
-            show_default=str(_D.seq_len),
-        ),
-    ] = None,
+    config_file: ConfigFileOpt = None,
+    epochs: EpochsOpt = None,
+    batch_size: BatchSizeOpt = None,
+    learning_rate: LearningRateOpt = None,
+    validation_split: ValidationSplitOpt = None,
+    early_stopping_patience: Annotated[int | None, run_option("early_stopping_patience")] = None,
+    min_delta: Annotated[float | None, run_option("min_delta")] = None,
+    weight_decay: Annotated[float | None, run_option("weight_decay")] = None,
+    grad_clip_norm: Annotated[float | None, run_option("grad_clip_norm")] = None,
+    lr_factor: Annotated[float | None, run_option("lr_factor")] = None,
+    lr_patience: Annotated[int | None, run_option("lr_patience")] = None,
+    seq_len: SeqLenOpt = None,
     samples: SamplesOpt = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed",
-            metavar="N",
-            help="Seed for data, split, initialisation and order.",
-            show_default=str(_T.seed),
-        ),
-    ] = None,
-    device: Annotated[
-        str | None,
-        typer.Option(
-            "--device",
-            metavar="DEVICE",
-            help="auto, cpu, cuda or mps; asking for an absent one is an error.",
-            show_default=_T.device,
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="DIR",
-            help="Run folder to write into.",
-            show_default="trained_models",
-        ),
-    ] = None,
+    seed: RunSeedOpt = None,
+    device: RunDeviceOpt = None,
+    output: Annotated[Path | None, run_option("output")] = None,
     overwrite: Annotated[
         bool,
         typer.Option(
@@ -170,26 +53,10 @@ def train(
         ),
     ] = False,
     data: DataOpt = None,
-    data_format: Annotated[
-        str | None,
-        typer.Option(
-            "--data-format",
-            metavar="FORMAT",
-            help="auto, synthetic, deam, pmemo, folder or emopia (auto detects from the layout).",
-            show_default="auto",
-        ),
-    ] = None,
+    data_format: RunDataFormatOpt = None,
     cache_dir: CacheDirOpt = None,
-    rebuild_cache: Annotated[
-        bool | None,
-        typer.Option("--rebuild-cache/--no-rebuild-cache", help="Recompute cached features."),
-    ] = None,
-    strict: Annotated[
-        bool | None,
-        typer.Option(
-            "--strict/--no-strict", help="Treat any unreadable file or missing label as an error."
-        ),
-    ] = None,
+    rebuild_cache: Annotated[bool | None, run_option("rebuild_cache")] = None,
+    strict: Annotated[bool | None, run_option("strict")] = None,
     tolerance: ToleranceOpt = 1e-5,
     quiet: QuietOpt = False,
 ) -> None:

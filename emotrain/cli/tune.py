@@ -9,10 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import CacheDirOpt, DataOpt, JsonOpt, ModelOpt, QuietOpt, SamplesOpt
-from emotrain.config import TrainingConfig
-
-_T = TrainingConfig()
+from emotrain.cli.options import (
+    CacheDirOpt,
+    DataOpt,
+    JsonOpt,
+    ModelOpt,
+    QuietOpt,
+    RunDataFormatOpt,
+    RunDeviceOpt,
+    SamplesOpt,
+    run_option,
+)
 
 
 def tune(
@@ -76,56 +83,24 @@ def tune(
     ] = None,
     config_file: Annotated[
         Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            metavar="FILE",
-            help="Base training configuration (TOML, as for train).",
-        ),
+        run_option("config", help="Base training configuration (TOML, as for train)."),
     ] = None,
-    epochs: Annotated[
-        int | None,
-        typer.Option(
-            "--epochs", "-e", metavar="N", help="Epochs per trial.", show_default=str(_T.epochs)
-        ),
-    ] = None,
+    epochs: Annotated[int | None, run_option("epochs", help="Epochs per trial.")] = None,
     seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed",
-            metavar="N",
-            help="Seeds the sampler and every trial's run.",
-            show_default=str(_T.seed),
-        ),
+        int | None, run_option("seed", help="Seeds the sampler and every trial's run.")
     ] = None,
     samples: SamplesOpt = None,
     seq_len: Annotated[
         int | None,
-        typer.Option(
-            "--seq-len", metavar="N", help="Frames per sequence, when the space does not search it."
-        ),
+        run_option("seq_len", help="Frames per sequence, when the space does not search it."),
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option(
-            "--batch-size",
-            metavar="N",
-            help="Sequences per batch, when the space does not search it.",
-        ),
+        run_option("batch_size", help="Sequences per batch, when the space does not search it."),
     ] = None,
-    device: Annotated[
-        str | None,
-        typer.Option(
-            "--device", metavar="DEVICE", help="auto, cpu, cuda or mps.", show_default="auto"
-        ),
-    ] = None,
+    device: RunDeviceOpt = None,
     data: DataOpt = None,
-    data_format: Annotated[
-        str | None,
-        typer.Option(
-            "--data-format", metavar="FORMAT", help="auto, synthetic, deam, pmemo, folder, emopia."
-        ),
-    ] = None,
+    data_format: RunDataFormatOpt = None,
     cache_dir: CacheDirOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
