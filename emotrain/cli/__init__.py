@@ -1,4 +1,4 @@
-"""The `emotrain` command line: Typer commands over the library; never imports torch at module level.
+"""The `emotrain` command line: Typer commands over the library, each imported only when it runs.
 
 `main()` is the one place where library errors become a message and an exit code: one line on stderr,
 status 2 for usage errors and 1 for the rest, and a traceback only with `--debug`.
@@ -8,21 +8,55 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 import typer
 
 from emotrain._version import __version__
 
-app = typer.Typer(
-    name="emotrain",
-    help="Train, check and ship the neural networks of the real-time MIDI companion plugin.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+#: Every command: name -> ("module:attribute", its one-line help). Listing the commands
+#: (`emotrain --help`, `--version`, a mistyped name) reads only this table; a command's module is
+#: imported only when that command runs or shows its own help. To add a command: write
+#: cli/<name>.py with only light imports at its top (typer, pathlib, cli.options; the rest inside
+#: the function) and add its line here; tests/cli/test_lazy_commands.py checks the line against
+#: the command's docstring. An attribute that is a `typer.Typer` becomes a group (`registry`).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train": (
+        "emotrain.cli.train:train",
+        "Train the plugin's networks, then export each as RTNeural JSON with curves and "
+        "checkpoints.",
+    ),
+    "evaluate": (
+        "emotrain.cli.evaluate:evaluate",
+        "Evaluate each model's best checkpoint on its run's validation split, beside a baseline.",
+    ),
+    "resume": (
+        "emotrain.cli.resume:resume",
+        "Continue an interrupted run from its checkpoints with the configuration it recorded.",
+    ),
+    "export-rtneural": (
+        "emotrain.cli.export:export_rtneural",
+        "Export checkpoints as RTNeural JSON (<output>/<name>.json), verified against PyTorch.",
+    ),
+    "plot": (
+        "emotrain.cli.plot:plot",
+        "Draw loss and metric curves (best epoch and early stop marked) from history files.",
+    ),
+    "tune": (
+        "emotrain.cli.tune:tune",
+        "Search the training recipe of one network with Optuna; every trial is an ordinary run.",
+    ),
+    "compare": (
+        "emotrain.cli.compare:compare",
+        "Compare B against A on the same songs: paired bootstrap, McNemar, Holm; a verdict each.",
+    ),
+    "registry": (
+        "emotrain.cli.registry:registry_app",
+        "Versions, aliases and shipping of exported models (a local SQLite registry).",
+    ),
+}
+_HELP = "Train, check and ship the neural networks of the real-time MIDI companion plugin."
 
 
 def _version_callback(value: bool) -> None:
@@ -31,7 +65,6 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -52,28 +85,56 @@ def _root(
     """Train, check and ship the neural networks of the real-time MIDI companion plugin."""
 
 
-def _register() -> None:
-    from emotrain.cli.compare import compare
-    from emotrain.cli.evaluate import evaluate
-    from emotrain.cli.export import export_rtneural
-    from emotrain.cli.options import refuse_non_finite
-    from emotrain.cli.plot import plot
-    from emotrain.cli.registry import registry_app
-    from emotrain.cli.resume import resume
-    from emotrain.cli.train import train
-    from emotrain.cli.tune import tune
-
-    app.command("train")(refuse_non_finite(train))
-    app.command("evaluate")(refuse_non_finite(evaluate))
-    app.command("resume")(refuse_non_finite(resume))
-    app.command("export-rtneural")(refuse_non_finite(export_rtneural))
-    app.command("plot")(refuse_non_finite(plot))
-    app.command("tune")(refuse_non_finite(tune))
-    app.command("compare")(refuse_non_finite(compare))
-    app.add_typer(registry_app, name="registry")
+def _not_loaded() -> None:
+    """Stands in for a command whose module was not imported (it is only listed)."""
+    raise RuntimeError("a command was run without its module being loaded")
 
 
-_register()
+def _load(target: str) -> Any:
+    import importlib
+
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def build_app(load: Iterable[str] = ()) -> typer.Typer:
+    """The `emotrain` app with the commands named in `load` imported and the others only listed."""
+    app = typer.Typer(
+        name="emotrain",
+        help=_HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    wanted = set(load)
+    for name, (target, short_help) in COMMANDS.items():
+        if name not in wanted:
+            app.command(name, help=short_help, short_help=short_help)(_not_loaded)
+            continue
+        command = _load(target)
+        if isinstance(command, typer.Typer):
+            app.add_typer(command, name=name)
+        else:
+            from emotrain.cli.options import refuse_non_finite
+
+            app.command(name)(refuse_non_finite(command))
+    return app
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The command a command line runs: its first word that is not a (flag-only) root option."""
+    word = next((a for a in args if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def __getattr__(name: str) -> Any:
+    """`emotrain.cli.app`: every command loaded, for tests and tools that walk the commands."""
+    if name == "app":
+        return build_app(COMMANDS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _error_line(message: str) -> None:
@@ -82,20 +143,8 @@ def _error_line(message: str) -> None:
     sys.stderr.flush()
 
 
-_COMMANDS = (
-    "train",
-    "evaluate",
-    "resume",
-    "export-rtneural",
-    "plot",
-    "tune",
-    "registry",
-    "compare",
-)
-
-
 def _usage_hint(args: list[str]) -> str:
-    command = next((a for a in args if a in _COMMANDS), None)
+    command = next((a for a in args if a in COMMANDS), None)
     if command == "registry":  # a sub-app: point at the subcommand's own help
         rest = args[args.index(command) + 1 :]
         sub = next((a for a in rest if not a.startswith("-")), None)
@@ -108,6 +157,7 @@ def _run(args: list[str], debug: bool) -> int:
     from emotrain.errors import EmotrainError
 
     try:
+        app = build_app([command] if (command := _command_of(args)) else [])
         result = app(args=args, prog_name="emotrain", standalone_mode=False)
     except EmotrainError as exc:
         if debug:

@@ -13,18 +13,19 @@ import typer
 from emotrain.cli.options import CacheDirOpt, DataFormatOpt, DataOpt, DeviceOpt, JsonOpt
 
 
-def _side(metavar: str) -> Any:
-    # Hidden: described in the docstring, since Typer would print a Python type beside it.
-    return typer.Argument(
-        metavar=metavar,
-        hidden=True,
-        help="A checkpoint (.pt), an exported JSON file, or a registry version NAME@N / NAME@ALIAS.",
-        show_default=False,
-    )
+def _side(metavar: str, help: str) -> Any:
+    return typer.Argument(metavar=metavar, help=help, show_default=False)
 
 
-SideA = Annotated[str, _side("A")]
-SideB = Annotated[str, _side("B")]
+SideA = Annotated[
+    str,
+    _side(
+        "A",
+        "The reference: a checkpoint (.pt), an exported JSON file, or a registry version "
+        "NAME@N / NAME@ALIAS.",
+    ),
+]
+SideB = Annotated[str, _side("B", "The candidate, of the same network and in the same forms.")]
 _STYLE = {"better": "green", "worse": "red", "equivalent": "blue", "inconclusive": "yellow"}
 
 
@@ -77,8 +78,8 @@ def compare(
         typer.Option(
             "--seed",
             metavar="N",
-            help="Seed of the synthetic data when no run fixes the data (as in evaluate).",
-            show_default="42",
+            help="Seed of the synthetic data when no run fixes the data (as in evaluate). "
+            "Default: 42.",
         ),
     ] = None,
     cache_dir: CacheDirOpt = None,
@@ -88,8 +89,7 @@ def compare(
             "--registry",
             metavar="DIR",
             envvar="EMOTRAIN_REGISTRY",
-            help="Registry folder for NAME@N sides; also $EMOTRAIN_REGISTRY.",
-            show_default="./emotrain-registry",
+            help="Registry folder for NAME@N sides. Default: ./emotrain-registry.",
         ),
     ] = None,
     margin: Annotated[
@@ -132,14 +132,7 @@ def compare(
     ] = 256,
     json_out: JsonOpt = False,
 ) -> None:
-    """Compare B against A on the same songs: paired bootstrap, McNemar, Holm; a verdict each.
-
-    \b
-    Arguments:
-      A  The reference: a checkpoint (.pt), an exported JSON file, or a
-         registry version NAME@N / NAME@ALIAS.
-      B  The candidate, of the same network and in the same forms.
-    """
+    """Compare B against A on the same songs: paired bootstrap, McNemar, Holm; a verdict each."""
     import json
 
     from rich.console import Console

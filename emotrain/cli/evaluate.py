@@ -176,8 +176,7 @@ def evaluate(
             "--seed",
             metavar="N",
             help="Seed of the synthetic data for old checkpoints or --data-format synthetic "
-            "(a run's own data always uses the run's seed).",
-            show_default="42",
+            "(a run's own data always uses the run's seed). Default: 42.",
         ),
     ] = None,
     device: DeviceOpt = "auto",

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from emotrain.cli.options import ModelOpt, ToleranceOpt
+from emotrain.cli.options import DEFAULT_TOLERANCE, ModelOpt, ToleranceOpt
 from emotrain.errors import ConfigError
 
 SourceArg = Annotated[
@@ -21,7 +21,6 @@ SourceArg = Annotated[
         "checkpoints/<name>_best.pt of each model (or _latest.pt when there is no best).",
         show_default=False,
         metavar="SOURCE",
-        hidden=True,  # described in the docstring: Typer would print a Python type beside it
     ),
 ]
 ExportDirOpt = Annotated[
@@ -100,18 +99,12 @@ def export_rtneural(
     output: ExportDirOpt,
     model: ModelOpt = None,
     verify: VerifyOpt = True,
-    tolerance: ToleranceOpt = 1e-5,
+    tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Export checkpoints as RTNeural JSON (<output>/<name>.json), verified against PyTorch.
 
     A refused or failing export writes nothing; a run folder stops at the first failure.
-
-    \b
-    Arguments:
-      SOURCE  A checkpoint file (.pt, emotrain's or the original scripts'), or a
-              run folder: then checkpoints/<name>_best.pt of each model
-              (_latest.pt when there is no best).
     """
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")

@@ -3,8 +3,9 @@
 The settings of a run (train, resume and tune share them) are declared in `RUN_OPTIONS`: flags,
 placeholder, help, and the value a run uses when the option is not given, read from the
 dataclasses of `emotrain.config` so the help can never drift from what a run does. A command
-takes `run_option(name)` (or its ready-made alias below), overriding only the help where the
-option means something narrower there (resume: "must equal the recorded value").
+takes `run_option(name)` (or its ready-made alias below) with `default(name)` as the parameter's
+default, so `--help` shows `[default: 40]`; `given(ctx, ...)` then tells the values typed on the
+command line from the defaults, so a `--config` file can still set what was not typed.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ RUN_OPTIONS: dict[str, RunOption] = {
     "lr_patience": RunOption(
         ("--lr-patience",),
         "N",
-        "Stalled epochs before the rate is cut.",
-        "a third of --early-stopping-patience",  # TrainingConfig.lr_patience None means this
+        "Stalled epochs before the rate is cut. Default: a third of --early-stopping-patience.",
+        _T.lr_patience,  # None: the scheduler's patience follows the early-stopping patience
     ),
     "seq_len": RunOption(
         ("--seq-len",),
@@ -109,7 +110,7 @@ RUN_OPTIONS: dict[str, RunOption] = {
         ("--output", "-o"),
         "DIR",
         "Run folder to write into.",
-        next(f.default for f in fields(RunConfig) if f.name == "output"),
+        Path(next(f.default for f in fields(RunConfig) if f.name == "output")),
     ),
     "data": RunOption(
         ("--data",),
@@ -128,10 +129,16 @@ RUN_OPTIONS: dict[str, RunOption] = {
         "Where audio features are cached. Default: <output>/cache/features.",
     ),
     "rebuild_cache": RunOption(
-        ("--rebuild-cache/--no-rebuild-cache",), None, "Recompute cached features."
+        ("--rebuild-cache/--no-rebuild-cache",),
+        None,
+        "Recompute cached features.",
+        _D.rebuild_cache,
     ),
     "strict": RunOption(
-        ("--strict/--no-strict",), None, "Treat any unreadable file or missing label as an error."
+        ("--strict/--no-strict",),
+        None,
+        "Treat any unreadable file or missing label as an error.",
+        _D.strict,
     ),
     "config": RunOption(
         ("--config", "-c"),
@@ -141,64 +148,82 @@ RUN_OPTIONS: dict[str, RunOption] = {
 }
 
 
-def run_option(name: str, *, help: str | None = None, show_default: bool | None = None) -> Any:
-    """The one `typer.Option` of a run setting; `help` narrows it for one command.
-
-    `show_default`: None shows the run's default (the parameter itself defaults to None, "not
-    given", so a --config file can set it); True shows the parameter's own default; False none.
-    """
+def run_option(name: str, *, help: str | None = None, show_default: bool = True) -> Any:
+    """The one `typer.Option` of a run setting; `help` narrows it for one command."""
     spec = RUN_OPTIONS[name]
-    shown: bool | str = show_default if show_default is not None else spec.default is not None
-    if show_default is None and spec.default is not None:
-        shown = str(spec.default)
     return typer.Option(
-        *spec.flags, metavar=spec.metavar, help=help or spec.help, show_default=shown
+        *spec.flags, metavar=spec.metavar, help=help or spec.help, show_default=show_default
     )
+
+
+def default(name: str) -> Any:
+    """What a run uses when the setting is not given: the parameter's default, shown in --help."""
+    return RUN_OPTIONS[name].default
 
 
 def recorded(name: str) -> Any:
     """`resume`'s form of a run setting: it may be passed, but only with the recorded value."""
-    return run_option(name, help="Must equal the recorded value.", show_default=False)
+    return run_option(name, help="Must equal the recorded value.")
+
+
+def given(ctx: typer.Context, **values: Any) -> dict[str, Any]:
+    """`values` with None for each option not typed on the command line (a --config file, then
+    the dataclass defaults, decide those): the one place train and tune tell typed from default."""
+    out = {}
+    for name, value in values.items():
+        source = ctx.get_parameter_source(name)
+        typed = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+        out[name] = value if typed else None
+    return out
 
 
 # Ready-made forms for the settings most commands take with their usual help.
-EpochsOpt = Annotated[int | None, run_option("epochs")]
-BatchSizeOpt = Annotated[int | None, run_option("batch_size")]
-LearningRateOpt = Annotated[float | None, run_option("learning_rate")]
-ValidationSplitOpt = Annotated[float | None, run_option("validation_split")]
-SeqLenOpt = Annotated[int | None, run_option("seq_len")]
-#: `train`'s and `tune`'s --samples: None means "not given", so a --config file can set it.
-SamplesOpt = Annotated[int | None, run_option("samples")]
-RunSeedOpt = Annotated[int | None, run_option("seed")]
-RunDeviceOpt = Annotated[str | None, run_option("device")]
-RunDataFormatOpt = Annotated[str | None, run_option("data_format")]
+EpochsOpt = Annotated[int, run_option("epochs")]
+BatchSizeOpt = Annotated[int, run_option("batch_size")]
+LearningRateOpt = Annotated[float, run_option("learning_rate")]
+ValidationSplitOpt = Annotated[float, run_option("validation_split")]
+SeqLenOpt = Annotated[int, run_option("seq_len")]
+SamplesOpt = Annotated[int, run_option("samples")]
+SeedOpt = Annotated[int, run_option("seed")]
+DeviceOpt = Annotated[str, run_option("device")]
+DataFormatOpt = Annotated[str, run_option("data_format")]
+OutputOpt = Annotated[Path, run_option("output")]
+DataOpt = Annotated[Path | None, run_option("data")]
+CacheDirOpt = Annotated[Path | None, run_option("cache_dir")]
 ConfigFileOpt = Annotated[Path | None, run_option("config")]
+RebuildCacheOpt = Annotated[bool, run_option("rebuild_cache")]
+StrictOpt = Annotated[bool, run_option("strict")]
+# The names of the first version of this module, kept for code written against it.
+RunSeedOpt, RunDeviceOpt, RunDataFormatOpt = SeedOpt, DeviceOpt, DataFormatOpt
 
-ModelOpt = Annotated[
-    list[str] | None,
-    typer.Option(
+_MODELS = (
+    "emotionrecognizer (emotion), melodytransformer (melody), harmonypredictor (harmony), "
+    "dynamicsengine (dynamics), groovepredictor (groove)"
+)
+
+
+def model_option(default_text: str = "every model there is") -> Any:
+    """--model of a command that takes several networks; `default_text` says what none means."""
+    return typer.Option(
         "--model",
         "-m",
         metavar="MODEL",
-        help="Model(s): all, emotionrecognizer (emotion), melodytransformer (melody), harmonypredictor "
-        "(harmony), dynamicsengine (dynamics), groovepredictor (groove). Repeat or comma-separate.",
-        show_default="all",
-    ),
+        help=f"Model(s): all, {_MODELS}. Repeat or comma-separate. Default: {default_text}.",
+    )
+
+
+ModelOpt = Annotated[list[str] | None, model_option()]
+#: --model of a command that works on one network (tune); a list only so that several given
+#: are refused with a message rather than silently reduced to the last.
+OneModelOpt = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", metavar="MODEL", help=f"The one network: {_MODELS}."),
 ]
-OutputOpt = Annotated[Path, run_option("output", show_default=True)]
-SeedOpt = Annotated[int, run_option("seed", show_default=True)]
-DeviceOpt = Annotated[str, run_option("device", show_default=True)]
-DataOpt = Annotated[Path | None, run_option("data")]
-DataFormatOpt = Annotated[str, run_option("data_format", show_default=True)]
-CacheDirOpt = Annotated[Path | None, run_option("cache_dir")]
-RebuildCacheOpt = Annotated[
-    bool, typer.Option("--rebuild-cache", help=RUN_OPTIONS["rebuild_cache"].help)
-]
-StrictOpt = Annotated[bool, typer.Option("--strict", help=RUN_OPTIONS["strict"].help)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final summary.")]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print the report as JSON on stdout, and nothing else.")
 ]
+#: The export check's tolerance, one meaning everywhere (train, resume, export-rtneural, registry add).
 ToleranceOpt = Annotated[
     float,
     typer.Option(

@@ -15,8 +15,8 @@ def plot(
         list[Path],
         typer.Argument(
             metavar="RUN_DIR",
-            hidden=True,  # described in the docstring: Typer would print a Python type beside it
             help="Run folder(s) written by emotrain train; two or more are overlaid to compare.",
+            show_default=False,
         ),
     ],
     output: Annotated[
@@ -34,17 +34,10 @@ def plot(
         typer.Option(
             "--log/--linear",
             help="Loss axis scale. Default: log when the losses span more than two decades.",
-            show_default="auto",
         ),
     ] = None,
 ) -> None:
-    """Draw loss and metric curves (best epoch and early stop marked) from history files.
-
-    \b
-    Arguments:
-      RUN_DIR...  Run folder(s) written by emotrain train; two or more are
-                  overlaid to compare.
-    """
+    """Draw loss and metric curves (best epoch and early stop marked) from history files."""
     from rich.console import Console
 
     from emotrain.plotting.runs import plot_runs

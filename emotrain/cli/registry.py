@@ -19,6 +19,7 @@ registry_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -28,19 +29,16 @@ RegistryOpt = Annotated[
         "--registry",
         metavar="DIR",
         envvar="EMOTRAIN_REGISTRY",
-        help="Registry folder (registry.db + objects/); also $EMOTRAIN_REGISTRY.",
-        show_default="./emotrain-registry",
+        help="Registry folder (registry.db + objects/). Default: ./emotrain-registry.",
     ),
 ]
-RefArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="VERSION",
-        hidden=True,  # described in each command's docstring, without a Python type
-        help="A version: NAME@N, NAME@ALIAS or NAME@latest.",
-        show_default=False,
-    ),
-]
+
+
+def _ref(metavar: str = "VERSION", help: str = "NAME@N, NAME@ALIAS or NAME@latest.") -> Any:
+    return typer.Argument(metavar=metavar, help=help, show_default=False)
+
+
+RefArg = Annotated[str, _ref()]
 
 
 def _open(registry: Path | None, *, create: bool = False):
@@ -81,7 +79,6 @@ def add(
         Path,
         typer.Argument(
             metavar="SOURCE",
-            hidden=True,  # described in the docstring: Typer would print a Python type beside it
             help="A run folder (each model's best checkpoint), a checkpoint or an exported JSON.",
             show_default=False,
         ),
@@ -105,13 +102,7 @@ def add(
     ] = 1e-5,
     json_out: JsonOpt = False,
 ) -> None:
-    """Register each model of SOURCE as a new version NAME@N (identical bytes: the existing one).
-
-    \b
-    Arguments:
-      SOURCE  A run folder (each model's best checkpoint), a checkpoint, or an
-              exported JSON.
-    """
+    """Register each model of SOURCE as a new version NAME@N (identical bytes: the existing one)."""
     import math
 
     from emotrain.errors import ConfigError
@@ -214,12 +205,7 @@ def _summary(version: Any) -> list[str]:
 
 @registry_app.command("show")
 def show(ref: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -> None:
-    """Everything a version records (its lineage); --json for all of it, config included.
-
-    \b
-    Arguments:
-      VERSION  NAME@N, NAME@ALIAS or NAME@latest.
-    """
+    """Everything a version records (its lineage); --json for all of it, config included."""
     with _open(registry) as reg:
         version = reg.get(ref)
     if json_out:
@@ -231,13 +217,13 @@ def show(ref: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -
 
 
 @registry_app.command("diff")
-def diff(a: RefArg, b: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -> None:
-    """Configuration, data and metric differences between two versions.
-
-    \b
-    Arguments:
-      VERSION VERSION  A and B, each NAME@N, NAME@ALIAS or NAME@latest.
-    """
+def diff(
+    a: Annotated[str, _ref("A", "The first version: NAME@N, NAME@ALIAS or NAME@latest.")],
+    b: Annotated[str, _ref("B", "The second version, in the same forms.")],
+    registry: RegistryOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Configuration, data and metric differences between two versions."""
     from emotrain.registry.diff import diff_versions
 
     with _open(registry) as reg:
@@ -291,12 +277,7 @@ def promote(
     ] = None,
     registry: RegistryOpt = None,
 ) -> None:
-    """Move an alias to a version; the move is appended to the alias's history.
-
-    \b
-    Arguments:
-      VERSION  NAME@N, NAME@ALIAS or NAME@latest.
-    """
+    """Move an alias to a version; the move is appended to the alias's history."""
     from emotrain.errors import DataError
     from emotrain.registry.store import check_alias
 

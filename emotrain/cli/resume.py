@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from emotrain.cli.options import (
+    DEFAULT_TOLERANCE,
     DEVICE_CHOICES,
     ModelOpt,
     QuietOpt,
@@ -21,9 +22,7 @@ def resume(
     output_dir: Annotated[
         Path,
         typer.Argument(
-            metavar="RUN_DIR",
-            hidden=True,  # described in the docstring: Typer would print a Python type beside it
-            help="The run folder written by `emotrain train`.",
+            metavar="RUN_DIR", help="The run folder written by emotrain train.", show_default=False
         ),
     ],
     model: ModelOpt = None,
@@ -62,15 +61,10 @@ def resume(
         run_option("data", help="Must equal the recorded corpus.", show_default=False),
     ] = None,
     data_format: Annotated[str | None, recorded("data_format")] = None,
-    tolerance: ToleranceOpt = 1e-5,
+    tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
     quiet: QuietOpt = False,
 ) -> None:
-    """Continue an interrupted run from its checkpoints with the configuration it recorded.
-
-    \b
-    Arguments:
-      RUN_DIR  The run folder written by emotrain train.
-    """
+    """Continue an interrupted run from its checkpoints with the configuration it recorded."""
     from emotrain.cli.run_ui import console, print_summary, raise_if_failed, with_interrupt
     from emotrain.training.progress import make_reporter
     from emotrain.training.resume import resume as run_resume

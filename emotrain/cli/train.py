@@ -8,44 +8,55 @@ from typing import Annotated, Any
 import typer
 
 from emotrain.cli.options import (
+    DEFAULT_TOLERANCE,
     BatchSizeOpt,
     CacheDirOpt,
     ConfigFileOpt,
+    DataFormatOpt,
     DataOpt,
+    DeviceOpt,
     EpochsOpt,
     LearningRateOpt,
-    ModelOpt,
+    OutputOpt,
     QuietOpt,
-    RunDataFormatOpt,
-    RunDeviceOpt,
-    RunSeedOpt,
+    RebuildCacheOpt,
     SamplesOpt,
+    SeedOpt,
     SeqLenOpt,
+    StrictOpt,
     ToleranceOpt,
     ValidationSplitOpt,
+    default,
+    given,
+    model_option,
     run_option,
 )
 from emotrain.config import DataConfig, RunConfig
 
 
 def train(
-    model: ModelOpt = None,
+    ctx: typer.Context,
+    model: Annotated[
+        list[str] | None, model_option("all (with --data, those its corpus can train)")
+    ] = None,
     config_file: ConfigFileOpt = None,
-    epochs: EpochsOpt = None,
-    batch_size: BatchSizeOpt = None,
-    learning_rate: LearningRateOpt = None,
-    validation_split: ValidationSplitOpt = None,
-    early_stopping_patience: Annotated[int | None, run_option("early_stopping_patience")] = None,
-    min_delta: Annotated[float | None, run_option("min_delta")] = None,
-    weight_decay: Annotated[float | None, run_option("weight_decay")] = None,
-    grad_clip_norm: Annotated[float | None, run_option("grad_clip_norm")] = None,
-    lr_factor: Annotated[float | None, run_option("lr_factor")] = None,
-    lr_patience: Annotated[int | None, run_option("lr_patience")] = None,
-    seq_len: SeqLenOpt = None,
-    samples: SamplesOpt = None,
-    seed: RunSeedOpt = None,
-    device: RunDeviceOpt = None,
-    output: Annotated[Path | None, run_option("output")] = None,
+    epochs: EpochsOpt = default("epochs"),
+    batch_size: BatchSizeOpt = default("batch_size"),
+    learning_rate: LearningRateOpt = default("learning_rate"),
+    validation_split: ValidationSplitOpt = default("validation_split"),
+    early_stopping_patience: Annotated[int, run_option("early_stopping_patience")] = default(
+        "early_stopping_patience"
+    ),
+    min_delta: Annotated[float, run_option("min_delta")] = default("min_delta"),
+    weight_decay: Annotated[float, run_option("weight_decay")] = default("weight_decay"),
+    grad_clip_norm: Annotated[float, run_option("grad_clip_norm")] = default("grad_clip_norm"),
+    lr_factor: Annotated[float, run_option("lr_factor")] = default("lr_factor"),
+    lr_patience: Annotated[int | None, run_option("lr_patience")] = default("lr_patience"),
+    seq_len: SeqLenOpt = default("seq_len"),
+    samples: SamplesOpt = default("samples"),
+    seed: SeedOpt = default("seed"),
+    device: DeviceOpt = default("device"),
+    output: OutputOpt = default("output"),
     overwrite: Annotated[
         bool,
         typer.Option(
@@ -53,25 +64,24 @@ def train(
         ),
     ] = False,
     data: DataOpt = None,
-    data_format: RunDataFormatOpt = None,
+    data_format: DataFormatOpt = default("data_format"),
     cache_dir: CacheDirOpt = None,
-    rebuild_cache: Annotated[bool | None, run_option("rebuild_cache")] = None,
-    strict: Annotated[bool | None, run_option("strict")] = None,
-    tolerance: ToleranceOpt = 1e-5,
+    rebuild_cache: RebuildCacheOpt = default("rebuild_cache"),
+    strict: StrictOpt = default("strict"),
+    tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
     quiet: QuietOpt = False,
 ) -> None:
     """Train the plugin's networks, then export each as RTNeural JSON with curves and checkpoints."""
     from emotrain.cli.run_ui import run_training
 
-    options = {
-        "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
-        "validation_split": validation_split, "min_delta": min_delta,
-        "early_stopping_patience": early_stopping_patience, "weight_decay": weight_decay,
-        "grad_clip_norm": grad_clip_norm, "lr_factor": lr_factor, "lr_patience": lr_patience,
-        "seq_len": seq_len, "samples": samples, "seed": seed, "device": device,
-        "output": output, "data": data, "data_format": data_format, "cache_dir": cache_dir,
-        "rebuild_cache": rebuild_cache, "strict": strict,
-    }  # fmt: skip
+    options = given(
+        ctx, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+        validation_split=validation_split, min_delta=min_delta,
+        early_stopping_patience=early_stopping_patience, weight_decay=weight_decay,
+        grad_clip_norm=grad_clip_norm, lr_factor=lr_factor, lr_patience=lr_patience,
+        seq_len=seq_len, samples=samples, seed=seed, device=device, output=output, data=data,
+        data_format=data_format, cache_dir=cache_dir, rebuild_cache=rebuild_cache, strict=strict,
+    )  # fmt: skip
     config = resolve_train_config(
         options,
         model=model,

@@ -11,19 +11,22 @@ import typer
 
 from emotrain.cli.options import (
     CacheDirOpt,
+    DataFormatOpt,
     DataOpt,
+    DeviceOpt,
     JsonOpt,
-    ModelOpt,
+    OneModelOpt,
     QuietOpt,
-    RunDataFormatOpt,
-    RunDeviceOpt,
     SamplesOpt,
+    default,
+    given,
     run_option,
 )
 
 
 def tune(
-    model: ModelOpt = None,
+    ctx: typer.Context,
+    model: OneModelOpt = None,
     trials: Annotated[
         int,
         typer.Option(
@@ -85,22 +88,21 @@ def tune(
         Path | None,
         run_option("config", help="Base training configuration (TOML, as for train)."),
     ] = None,
-    epochs: Annotated[int | None, run_option("epochs", help="Epochs per trial.")] = None,
-    seed: Annotated[
-        int | None, run_option("seed", help="Seeds the sampler and every trial's run.")
-    ] = None,
-    samples: SamplesOpt = None,
+    epochs: Annotated[int, run_option("epochs", help="Epochs per trial.")] = default("epochs"),
+    seed: Annotated[int, run_option("seed", help="Seeds the sampler and every trial's run.")] = (
+        default("seed")
+    ),
+    samples: SamplesOpt = default("samples"),
     seq_len: Annotated[
-        int | None,
-        run_option("seq_len", help="Frames per sequence, when the space does not search it."),
-    ] = None,
+        int, run_option("seq_len", help="Frames per sequence, when the space does not search it.")
+    ] = default("seq_len"),
     batch_size: Annotated[
-        int | None,
+        int,
         run_option("batch_size", help="Sequences per batch, when the space does not search it."),
-    ] = None,
-    device: RunDeviceOpt = None,
+    ] = default("batch_size"),
+    device: DeviceOpt = default("device"),
     data: DataOpt = None,
-    data_format: RunDataFormatOpt = None,
+    data_format: DataFormatOpt = default("data_format"),
     cache_dir: CacheDirOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -117,9 +119,9 @@ def tune(
          "weight_decay", "grad_clip_norm", "lr_factor", "lr_patience", "output",
          "rebuild_cache", "strict"),
     )  # fmt: skip
-    options.update(epochs=epochs, seed=seed, samples=samples, seq_len=seq_len,
-                   batch_size=batch_size, device=device, data=data, data_format=data_format,
-                   cache_dir=cache_dir)  # fmt: skip
+    options.update(given(ctx, epochs=epochs, seed=seed, samples=samples, seq_len=seq_len,
+                         batch_size=batch_size, device=device, data=data,
+                         data_format=data_format, cache_dir=cache_dir))  # fmt: skip
     base = resolve_train_config(options, model=model, config_file=config_file)
     spec = build_spec(
         model=model, base=base, trials=trials, output=output, space_file=space, storage=storage,
