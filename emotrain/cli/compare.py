@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import CacheDirOpt, DataFormatOpt, DataOpt, DeviceOpt, JsonOpt
+from emotrain.cli.options import CacheDirOpt, DataFormatOpt, DeviceOpt, JsonOpt, judge_data
 
 
 def _side(metavar: str, help: str) -> Any:
@@ -71,7 +71,9 @@ def report_table(report: dict[str, Any]) -> Any:
 def compare(
     a: SideA,
     b: SideB,
-    data: DataOpt = None,
+    data: Annotated[
+        Path | None, judge_data("the validation split of the run A and B were trained in")
+    ] = None,
     data_format: DataFormatOpt = "auto",
     seed: Annotated[
         int | None,

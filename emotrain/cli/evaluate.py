@@ -14,9 +14,9 @@ import typer
 from emotrain.cli.options import (
     CacheDirOpt,
     DataFormatOpt,
-    DataOpt,
     DeviceOpt,
     JsonOpt,
+    JudgeDataOpt,
     ModelOpt,
 )
 from emotrain.errors import EmotrainError
@@ -157,7 +157,6 @@ def evaluate(
         Path,
         typer.Option(
             "--checkpoint-dir",
-            "-c",
             metavar="DIR",
             help="A run folder or its checkpoints/ folder (old scripts' checkpoint folders too).",
         ),
@@ -167,7 +166,7 @@ def evaluate(
         typer.Option("--output", "-o", metavar="DIR", help="Folder for evaluation_results.json."),
     ] = Path("evaluation"),
     model: ModelOpt = None,
-    data: DataOpt = None,
+    data: JudgeDataOpt = None,
     data_format: DataFormatOpt = "auto",
     cache_dir: CacheDirOpt = None,
     seed: Annotated[

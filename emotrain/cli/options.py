@@ -190,6 +190,21 @@ DataFormatOpt = Annotated[str, run_option("data_format")]
 OutputOpt = Annotated[Path, run_option("output")]
 DataOpt = Annotated[Path | None, run_option("data")]
 CacheDirOpt = Annotated[Path | None, run_option("cache_dir")]
+
+
+def judge_data(default_text: str) -> Any:
+    """--data of a command that judges trained models: by default it judges on the validation
+    split the run recorded, not on the built-in synthetic data as train's --data says."""
+    return run_option(
+        "data",
+        help="Corpus folder (DEAM, PMEmo, EMOPIA or labelled folder) to judge on, all of it. "
+        f"Default: {default_text}.",
+    )
+
+
+JudgeDataOpt = Annotated[
+    Path | None, judge_data("the validation split of the run each model was trained in")
+]
 ConfigFileOpt = Annotated[Path | None, run_option("config")]
 RebuildCacheOpt = Annotated[bool, run_option("rebuild_cache")]
 StrictOpt = Annotated[bool, run_option("strict")]

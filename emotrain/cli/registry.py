@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import DataFormatOpt, DataOpt, JsonOpt, ModelOpt
+from emotrain.cli.options import DataFormatOpt, JsonOpt, ModelOpt, judge_data
 
 registry_app = typer.Typer(
     name="registry",
@@ -269,7 +269,10 @@ def promote(
             "this version (B) says better.",
         ),
     ] = False,
-    data: DataOpt = None,
+    data: Annotated[
+        Path | None,
+        judge_data("for --require-better, the validation split of the run both were trained in"),
+    ] = None,
     data_format: DataFormatOpt = "auto",
     seed: Annotated[
         int | None,

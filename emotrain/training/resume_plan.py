@@ -159,12 +159,37 @@ def _plan_model(
     return ResumePlan(name, "continue", config, path, ckpt, warns, notes)
 
 
+def train_command(paths: RunPaths, config: RunConfig | None) -> str:
+    """The `emotrain train` command that starts the run in `paths.root` afresh: from the TOML file
+    a run writes beside run_config.json when there is one, else from the recorded configuration,
+    else the folder alone (the options first given cannot be known)."""
+    import shlex
+
+    from emotrain.config import DataConfig, TrainingConfig
+
+    root = shlex.quote(str(paths.root))
+    if paths.run_config_toml.is_file():
+        return f"emotrain train --config {shlex.quote(str(paths.run_config_toml))} --output {root}"
+    if config is None:
+        return f"emotrain train --output {root}"
+    words = ["emotrain", "train"] + (["--model", ",".join(config.models)] if config.models else [])
+    for section, defaults in ((config.data, DataConfig()), (config.training, TrainingConfig())):
+        for key, value in vars(section).items():
+            builtin = key == "format" and value in ("auto", "synthetic") and not config.data.path
+            if value == getattr(defaults, key) or value is None or builtin:
+                continue
+            flag = "--data" if key == "path" else "--data-format" if key == "format" else None
+            flag = flag or f"--{key.replace('_', '-')}"
+            words += [flag] if value is True else [flag, shlex.quote(str(value))]
+    return " ".join([*words, "--output", root])
+
+
 def check_run_folder(root: Path) -> None:
     from emotrain.io import check_folder_writable
 
     if not root.is_dir():
-        raise ConfigError(f"OUTPUT_DIR: {root} is not a folder holding an emotrain run")
-    check_folder_writable(root, "OUTPUT_DIR")
+        raise ConfigError(f"RUN_DIR: {root} is not a folder holding an emotrain run")
+    check_folder_writable(root, "RUN_DIR")
 
 
 def plan_resume(
@@ -194,8 +219,9 @@ def plan_resume(
     in_run |= set(run_config.models if run_config else ())
     if not in_run:
         raise CheckpointError(
-            f"no run to resume in {root} (no {RunPaths(root).run_config.name}, no "
-            f"checkpoints/<name>_latest.pt)"
+            f"nothing to resume in {root}: no {paths.run_config.name} and no "
+            "checkpoints/<name>_latest.pt, so the run stopped before it wrote any; start it with "
+            f"`{train_command(paths, run_config)}`"
         )
     if models:
         wanted = resolve_models(models)

@@ -40,7 +40,7 @@ def test_atomic_write_into_a_read_only_folder_names_the_folder(read_only):
     [
         lambda ro, run: ["train", "-m", "groove", *TINY, "-o", ro / "run"],
         lambda ro, run: ["train", "-m", "groove", *TINY, "-o", ro],
-        lambda ro, run: ["evaluate", "-c", run, "-o", ro / "ev"],
+        lambda ro, run: ["evaluate", "--checkpoint-dir", run, "-o", ro / "ev"],
         lambda ro, run: ["export-rtneural", run, "-o", ro],
         lambda ro, run: ["resume", ro],
     ],
@@ -64,7 +64,7 @@ def test_a_cache_dir_that_is_a_file_is_refused_up_front(cli, tmp_path, tiny_run,
     data = make_audio_folder(tmp_path / "corpus", n=2, seconds=1.0)
     args = {
         "train": ["train", "-m", "emotion", *TINY, "-o", tmp_path / "run"],
-        "evaluate": ["evaluate", "-c", tiny_run, "-o", tmp_path / "ev"],
+        "evaluate": ["evaluate", "--checkpoint-dir", tiny_run, "-o", tmp_path / "ev"],
     }[command]
     result = cli(*args, "--cache-dir", cache, "--data", data)
     assert result.code == 2, result.err

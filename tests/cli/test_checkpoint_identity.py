@@ -21,7 +21,7 @@ def misnamed(tiny_run, tmp_path):
 @pytest.mark.parametrize(
     "argv",
     [
-        lambda f, out: ["evaluate", "-c", f.parent, "-o", out, "--device", "cpu"],
+        lambda f, out: ["evaluate", "--checkpoint-dir", f.parent, "-o", out, "--device", "cpu"],
         lambda f, out: ["export-rtneural", f.parent, "-o", out],
         lambda f, out: ["export-rtneural", f, "-o", out],
     ],

@@ -12,7 +12,7 @@ from emotrain.cli import app
 REQUIRED = {
     "train": lambda tmp: ["-o", tmp / "run"],
     "resume": lambda tmp: [tmp],
-    "evaluate": lambda tmp: ["-c", tmp],
+    "evaluate": lambda tmp: ["--checkpoint-dir", tmp],
     "export-rtneural": lambda tmp: [tmp, "-o", tmp / "out"],
     "plot": lambda tmp: [tmp],
     "tune": lambda tmp: ["-m", "groove", "-o", tmp / "study"],

@@ -57,7 +57,14 @@ def test_help_into_a_closed_pipe_is_silent(args):
 
 def test_evaluate_into_a_closed_pipe_still_writes_its_report(tiny_run, tmp_path):
     code, err = _emotrain_with_stdout_closed(
-        "evaluate", "-c", tiny_run, "-o", tmp_path / "ev", "--device", "cpu", after_lines=0
+        "evaluate",
+        "--checkpoint-dir",
+        tiny_run,
+        "-o",
+        tmp_path / "ev",
+        "--device",
+        "cpu",
+        after_lines=0,
     )
     assert code == 0, err
     assert "Traceback" not in err and "Broken" not in err

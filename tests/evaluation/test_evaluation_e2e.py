@@ -20,7 +20,21 @@ def best_row(history: dict) -> dict:
 def test_train_evaluate_plot(tiny_run: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "eval"
     capsys.readouterr()
-    assert main(["evaluate", "-c", str(tiny_run), "-o", str(out), "--json", "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--checkpoint-dir",
+                str(tiny_run),
+                "-o",
+                str(out),
+                "--json",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report == json.loads((out / REPORT_FILE).read_text())
     assert list(report["models"]) == ["melodytransformer", "groovepredictor"]

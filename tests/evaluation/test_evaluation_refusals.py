@@ -51,7 +51,9 @@ def test_non_finite_predictions_are_refused_naming_the_checkpoint(
     save_checkpoint(path, ckpt)
     with pytest.raises(CheckpointError, match=r"_best\.pt: its predictions are not finite"):
         evaluate(run)
-    assert main(["evaluate", "-c", str(run), "-o", str(tmp_path / "out"), "--json"]) == 1
+    assert (
+        main(["evaluate", "--checkpoint-dir", str(run), "-o", str(tmp_path / "out"), "--json"]) == 1
+    )
     line = one_error_line(capsys.readouterr().err)
     assert str(path) in line and "(NaN/inf weights?)" in line
     assert not (tmp_path / "out" / REPORT_FILE).exists()
@@ -66,7 +68,7 @@ def test_markup_characters_in_paths_are_printed_as_they_are(
 ) -> None:
     run = copy_run(groove_run, tmp_path / "run[/b]")  # a folder "run[" holding "b]"
     out = tmp_path / "[best]"
-    code = main(["evaluate", "-c", str(run), "-o", str(out)])
+    code = main(["evaluate", "--checkpoint-dir", str(run), "-o", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert f"evaluating {GROOVE} ({run / 'checkpoints'}" in " ".join(captured.err.split())
@@ -90,7 +92,7 @@ def test_malformed_split_manifest_is_refused_naming_the_file(
     split.write_text(json.dumps(manifest))
     with pytest.raises(DataError, match=f"split manifest {split} is corrupt: {problem}"):
         evaluate(run)
-    assert main(["evaluate", "-c", str(run), "-o", str(tmp_path / "out")]) == 1
+    assert main(["evaluate", "--checkpoint-dir", str(run), "-o", str(tmp_path / "out")]) == 1
     assert str(split) in one_error_line(capsys.readouterr().err)
 
 
@@ -101,10 +103,12 @@ def test_bad_options_are_refused_before_any_checkpoint_is_read(
     run = copy_run(groove_run, tmp_path / "run")
     path = run / "checkpoints" / f"{GROOVE}_best.pt"
     path.write_bytes(path.read_bytes()[:100])
-    assert main(["evaluate", "-c", str(run), "-o", str(tmp_path / "o")]) == 1  # reading fails
+    assert (
+        main(["evaluate", "--checkpoint-dir", str(run), "-o", str(tmp_path / "o")]) == 1
+    )  # reading fails
     assert "truncated or corrupt" in one_error_line(capsys.readouterr().err)
 
-    assert main(["evaluate", "-c", str(run), "--data-format", "bogus"]) == 2
+    assert main(["evaluate", "--checkpoint-dir", str(run), "--data-format", "bogus"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1  # nothing was evaluated: no progress line either
     line = one_error_line(err)
@@ -114,7 +118,7 @@ def test_bad_options_are_refused_before_any_checkpoint_is_read(
     taken = tmp_path / "report.txt"
     taken.write_text("mine")
     for output, what in ((taken, "is a file"), (taken / "sub", f"is inside {taken}")):
-        assert main(["evaluate", "-c", str(run), "-o", str(output)]) == 2
+        assert main(["evaluate", "--checkpoint-dir", str(run), "-o", str(output)]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1
         line = one_error_line(err)
@@ -152,7 +156,7 @@ def test_feature_cache_of_other_data_goes_beside_the_report(tmp_path: Path, caps
 
     shared = tmp_path / "shared"
     capsys.readouterr()
-    code = main(["evaluate", "-c", str(run), "-o", str(tmp_path / "e2"), "--data", str(other),
+    code = main(["evaluate", "--checkpoint-dir", str(run), "-o", str(tmp_path / "e2"), "--data", str(other),
                  "--cache-dir", str(shared), "--json"])  # fmt: skip
     assert code == 0
     assert _cached(shared) == 3 and not (tmp_path / "e2" / "cache").exists()

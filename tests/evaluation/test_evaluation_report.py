@@ -206,16 +206,18 @@ def test_cli_json_holds_only_the_report(groove_run: Path, tmp_path: Path, capsys
 
 
 def test_cli_table_and_errors(groove_run: Path, tmp_path: Path, capsys) -> None:
-    code = main(["evaluate", "-c", str(groove_run), "-o", str(tmp_path / "e"), "-m", "groove"])
+    code = main(
+        ["evaluate", "--checkpoint-dir", str(groove_run), "-o", str(tmp_path / "e"), "-m", "groove"]
+    )
     out = " ".join(capsys.readouterr().out.split())
     assert code == 0
     assert "groovepredictor: best checkpoint (epoch 1)" in out and "better than the baseline" in out
     assert "mae (headline)" in out and "18,656 parameters" in out
     assert "95% interval" in out and "over 6 items" in out
-    code = main(["evaluate", "-c", str(tmp_path / "missing")])
+    code = main(["evaluate", "--checkpoint-dir", str(tmp_path / "missing")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--checkpoint-dir" in err
     (tmp_path / "none").mkdir()
-    code = main(["evaluate", "-c", str(tmp_path / "none"), "-o", str(tmp_path / "e")])
+    code = main(["evaluate", "--checkpoint-dir", str(tmp_path / "none"), "-o", str(tmp_path / "e")])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: no checkpoints found") and err.count("\n") == 1

@@ -160,7 +160,7 @@ def groove_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_trained_untrained_and_constant_models_through_the_cli(groove_runs, cli, tmp_path) -> None:
     verdicts = {}
     for kind, run in groove_runs.items():
-        result = cli("evaluate", "-c", run, "-o", tmp_path / kind, "--json", *FEW)
+        result = cli("evaluate", "--checkpoint-dir", run, "-o", tmp_path / kind, "--json", *FEW)
         assert result.code == 0, result.err
         entry = json.loads(result.out)["models"]["groovepredictor"]
         h = entry["headline"]
@@ -176,11 +176,24 @@ def test_trained_untrained_and_constant_models_through_the_cli(groove_runs, cli,
     assert verdicts["untrained"] != "better"
     assert verdicts["constant"] != "better"
 
-    gate = cli("evaluate", "-c", groove_runs["trained"], "-o", tmp_path / "g", "--require-better")
+    gate = cli(
+        "evaluate",
+        "--checkpoint-dir",
+        groove_runs["trained"],
+        "-o",
+        tmp_path / "g",
+        "--require-better",
+    )
     assert gate.code == 0 and "better than the baseline" in " ".join(gate.out.split())
     for kind in ("untrained", "constant"):
         gate = cli(
-            "evaluate", "-c", groove_runs[kind], "-o", tmp_path / "g", "--require-better", *FEW
+            "evaluate",
+            "--checkpoint-dir",
+            groove_runs[kind],
+            "-o",
+            tmp_path / "g",
+            "--require-better",
+            *FEW,
         )
         assert gate.code == 1 and len(gate.err_lines) == 2  # the progress line and the error
         assert gate.err_lines[-1] == (
@@ -197,11 +210,11 @@ def test_bootstrap_options_are_recorded_and_validated(groove_runs, cli, tmp_path
     c = evaluate(run, resamples=200, bootstrap_seed=5)["models"]["groovepredictor"]
     assert a["comparison"] == b["comparison"] and a["comparison"] != c["comparison"]
     assert a["bootstrap"]["seed"] == 4 and a["bootstrap"]["n_resamples"] == 200
-    bad = cli("evaluate", "-c", run, "-o", tmp_path, "--resamples", "10")
+    bad = cli("evaluate", "--checkpoint-dir", run, "-o", tmp_path, "--resamples", "10")
     assert bad.code == 2 and bad.err_lines == [
         "error: --resamples: must be an integer >= 100, got 10"
     ]
-    bad = cli("evaluate", "-c", run, "-o", tmp_path, "--bootstrap-seed", "-1")
+    bad = cli("evaluate", "--checkpoint-dir", run, "-o", tmp_path, "--bootstrap-seed", "-1")
     assert bad.code == 2 and "--bootstrap-seed" in bad.err_lines[0]
 
 
@@ -252,7 +265,7 @@ def test_a_model_judged_on_shuffled_labels_is_not_distinguishable(cli, tmp_path)
         writer.writeheader()
         for row, (v, a) in zip(rows, moved, strict=True):
             writer.writerow({**row, "valence": v, "arousal": a})
-    result = cli("evaluate", "-c", run, "-o", tmp_path / "ev", "--json", *FEW,
+    result = cli("evaluate", "--checkpoint-dir", run, "-o", tmp_path / "ev", "--json", *FEW,
                  "--data", shuffled, "--data-format", "folder")  # fmt: skip
     assert result.code == 0, result.err
     h = json.loads(result.out)["models"]["emotionrecognizer"]["headline"]

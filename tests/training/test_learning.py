@@ -35,7 +35,9 @@ CHANCE_CCC = 0.45
 def _train_and_evaluate(cli, data: Path, out: Path, model: str, epochs: str = EPOCHS) -> dict:
     result = cli("train", "-m", model, "--data", data, "--epochs", epochs, "-o", out, *FAST)
     assert result.code == 0, result.err
-    result = cli("evaluate", "-c", out, "-o", out / "eval", "--json", "--device", "cpu")
+    result = cli(
+        "evaluate", "--checkpoint-dir", out, "-o", out / "eval", "--json", "--device", "cpu"
+    )
     assert result.code == 0, result.err
     return json.loads(result.out)["models"]
 
@@ -55,7 +57,9 @@ def audible_deam_run(tmp_path_factory) -> tuple[Path, dict]:
 
 def test_audible_deam_is_learned(audible_deam_run, cli) -> None:
     out, _ = audible_deam_run
-    result = cli("evaluate", "-c", out, "-o", out / "eval", "--json", "--device", "cpu")
+    result = cli(
+        "evaluate", "--checkpoint-dir", out, "-o", out / "eval", "--json", "--device", "cpu"
+    )
     entry = json.loads(result.out)["models"]["emotionrecognizer"]
     metrics = entry["metrics"]
     print("deam", metrics["valence_ccc"], metrics["arousal_ccc"], entry["headline"]["ci"])
