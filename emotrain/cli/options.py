@@ -245,7 +245,8 @@ ToleranceOpt = Annotated[
         "--tolerance",
         metavar="FLOAT",
         help="Export check: the float32 error accepted, relative to the output scale (the file "
-        "may also differ by up to 100x PyTorch's own float32 rounding); see docs/export.md.",
+        "may also differ by up to 100x PyTorch's own float32 rounding); the same rule in "
+        "train, resume, export-rtneural and registry add; see docs/export.md.",
     ),
 ]
 

@@ -11,7 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import DataFormatOpt, JsonOpt, ModelOpt, judge_data
+from emotrain.cli.options import (
+    DEFAULT_TOLERANCE,
+    DataFormatOpt,
+    JsonOpt,
+    ModelOpt,
+    ToleranceOpt,
+    judge_data,
+)
 
 registry_app = typer.Typer(
     name="registry",
@@ -90,16 +97,11 @@ def add(
         typer.Option(
             "--parent",
             metavar="VERSION",
-            help="The version this one derives from (NAME@N); default: found from "
+            help="The version this one derives from (NAME@N). Default: found from "
             "the run folder's earlier versions.",
         ),
     ] = None,
-    tolerance: Annotated[
-        float,
-        typer.Option(
-            "--tolerance", metavar="FLOAT", help="Largest absolute error the export check accepts."
-        ),
-    ] = 1e-5,
+    tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
     json_out: JsonOpt = False,
 ) -> None:
     """Register each model of SOURCE as a new version NAME@N (identical bytes: the existing one)."""

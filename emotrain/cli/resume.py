@@ -37,14 +37,14 @@ def resume(
         typer.Option(
             "--from",
             metavar="KIND",
-            help="latest (default) or best: which checkpoint to continue from.",
+            help="Which checkpoint to continue from: latest or best.",
         ),
     ] = "latest",
     device: Annotated[
         str | None,
         run_option(
             "device",
-            help=f"{DEVICE_CHOICES} (default: the recorded one).",
+            help=f"{DEVICE_CHOICES}. Default: the recorded one.",
             show_default=False,
         ),
     ] = None,

@@ -50,7 +50,7 @@ def tune(
         typer.Option(
             "--storage",
             metavar="URL",
-            help="sqlite:///file.db or any SQLAlchemy URL; default: a journal file in --output.",
+            help="sqlite:///file.db or any SQLAlchemy URL. Default: a journal file in --output.",
         ),
     ] = None,
     study_name: Annotated[
@@ -58,7 +58,7 @@ def tune(
         typer.Option(
             "--study-name",
             metavar="NAME",
-            help="Name in the storage (default: derived from --output).",
+            help="Name in the storage. Default: derived from --output.",
         ),
     ] = None,
     workers: Annotated[

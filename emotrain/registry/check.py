@@ -53,23 +53,47 @@ def check_export(data: bytes, where: str, *, tolerance: float = 1e-5) -> dict[st
     with np.errstate(over="ignore", invalid="ignore"):
         replay = model.run(inputs).astype(np.float64)
         error = float(np.max(np.abs(replay - outputs.astype(np.float64)), initial=0.0))
-    if not np.isfinite(error) or error > tolerance:
+    bound = _float32_bound(verification, outputs, tolerance)
+    if not np.isfinite(error) or error > bound:
         raise ExportError(
-            f"{where}: does not reproduce its own test vectors (max abs error {error:.3g}, "
-            f"tolerance {tolerance:g}): it was changed after export, or is damaged"
+            f"{where}: does not reproduce its own test vectors (max abs error {error:.3g} > "
+            f"{bound:.3g}, tolerance {tolerance:g} as in export-rtneural): it was changed after "
+            "export, or is damaged"
         )
     return {**verification, "replayed_test_vectors_max_abs_error": error}
 
 
+def _float32_bound(verification: dict[str, Any], outputs: np.ndarray, tolerance: float) -> float:
+    """The float32 error `--tolerance` allows, by export-rtneural's rule (relative to the output
+    scale, or up to 100x PyTorch's own float32 rounding), so the option means one thing in
+    `export-rtneural`, `registry add` and `compare`: a file the export accepted is accepted here."""
+    from emotrain.export.verify import Verification
+
+    def number(key: str) -> float:
+        value = verification.get(key)
+        return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else 0.0
+
+    peak = float(np.max(np.abs(outputs), initial=0.0)) if np.isfinite(outputs).all() else 0.0
+    scale = max(1.0, number("output_scale"), peak)
+    rule = Verification(0.0, 0.0, tolerance, 0, 0, "", number("torch_float32_error"), scale)
+    return rule.float32_bound
+
+
 def _check_recorded(verification: dict[str, Any], where: str) -> None:
-    """Whatever figures the export recorded, none may exceed the tolerance it recorded."""
+    """Whatever figures the export recorded, none may exceed the bound it recorded (its float32
+    and float64 bounds; the tolerance itself for files that recorded no bounds)."""
     if verification.get("passed") is False:
         raise ExportError(f"{where}: its recorded verification failed")
     tolerance = verification.get("tolerance")
+    bounds = {
+        "max_abs_error_float32": verification.get("float32_bound", tolerance),
+        "max_abs_error_float64": verification.get("float64_bound", tolerance),
+    }
     for key, value in verification.items():
-        if not key.startswith("max_abs_error") or not isinstance(tolerance, (int, float)):
+        bound = bounds.get(key, tolerance)
+        if not key.startswith("max_abs_error") or not isinstance(bound, (int, float)):
             continue
-        if not isinstance(value, (int, float)) or value > tolerance:
+        if not isinstance(value, (int, float)) or value > bound:
             raise ExportError(
-                f"{where}: its recorded verification failed ({key} {value} > tolerance {tolerance})"
+                f"{where}: its recorded verification failed ({key} {value} > {bound})"
             )

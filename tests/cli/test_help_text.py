@@ -66,6 +66,17 @@ def test_every_value_option_has_a_plain_uppercase_placeholder():
                 assert param.help, (line, param.name)  # described in the Arguments panel
 
 
+def test_one_style_of_help_for_every_parameter():
+    """A sentence ending in a period; a default that is not one value written "Default: X."."""
+    from emotrain.cli import app
+
+    for line, command in _walk(app):
+        for param in command.params:
+            text = (param.help or "").strip()
+            assert text.endswith("."), (line, param.name, text)
+            assert not re.search(r"[(;,] ?default:", text), (line, param.name, text)
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_options_panel_shows_placeholders_not_python_types(cli, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "100")
