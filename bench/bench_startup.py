@@ -142,7 +142,7 @@ def main() -> None:
         ours.write_text("from emotrain.cli import main\nmain()\n", encoding="utf-8")
         sides = {"emotrain": ours, "bare Typer": bare}
         times: dict[tuple[str, str], list[float]] = {}
-        for side, path in sides.items():  # warm the file cache and .pyc files once
+        for path in sides.values():  # warm the file cache and .pyc files once
             for args in CASES.values():
                 _time([sys.executable, str(path), *args], env)
         for _ in range(rounds):
