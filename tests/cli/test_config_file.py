@@ -149,3 +149,46 @@ def test_flags_given_on_the_command_line_win_over_the_file_both_ways(tmp_path):
     on = resolve_train_config(dict(NONE), model=["groove"], config_file=path)
     off = resolve_train_config({**NONE, "strict": False}, model=["groove"], config_file=path)
     assert on.data.strict is True and off.data.strict is False
+
+
+@pytest.fixture
+def parsed(cli, monkeypatch):
+    """`emotrain train ARGS` parsed as the command line does, the run itself replaced."""
+    import emotrain.cli.run_ui
+
+    seen = []
+    monkeypatch.setattr(
+        emotrain.cli.run_ui, "run_training", lambda config, **_: seen.append(config)
+    )
+
+    def run(*args):
+        seen.clear()
+        result = cli("train", *args)
+        assert result.code == 0, result.err
+        return seen[0]
+
+    return run
+
+
+def test_a_typed_value_wins_over_the_file_even_when_it_is_the_default(parsed, tmp_path):
+    """Defaults are the parameters' own (so --help shows `[default: 40]`): what tells a typed
+    `--epochs 40` from none is where the value came from, not whether it is None."""
+    path = tmp_path / "c.toml"
+    file = {"epochs": 3, "batch_size": 5, "learning_rate": 0.25, "seed": 7, "samples": 99,
+            "seq_len": 9, "validation_split": 0.5, "lr_patience": 4}  # fmt: skip
+    path.write_text(_toml(file), encoding="utf-8")
+    defaults = {"data": DataConfig(), "training": TrainingConfig()}
+    from_file = parsed("--config", path)
+    typed = []
+    for key in file:
+        section = OPTIONS[key][0]
+        assert getattr(getattr(from_file, section), key) == file[key], key
+        default = getattr(defaults[section], key)
+        if default is not None:
+            typed += [f"--{key.replace('_', '-')}", str(default)]
+    from_cli = parsed("--config", path, *typed)
+    for key in file:
+        section = OPTIONS[key][0]
+        want = getattr(defaults[section], key)
+        want = file[key] if want is None else want
+        assert getattr(getattr(from_cli, section), key) == want, key
