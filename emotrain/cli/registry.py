@@ -103,6 +103,13 @@ def add(
             "--tolerance", metavar="FLOAT", help="Largest absolute error the export check accepts."
         ),
     ] = 1e-5,
+    allow_untrained: Annotated[
+        bool,
+        typer.Option(
+            "--allow-untrained",
+            help="Register a checkpoint that never finished an epoch (random initial weights).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Register each model of SOURCE as a new version NAME@N (identical bytes: the existing one).
@@ -118,10 +125,25 @@ def add(
 
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
-    from emotrain.registry.lineage import register
+    from emotrain.registry import registry_dir
+    from emotrain.registry.lineage import check_parent_count, check_parent_ref, collect, register
+    from emotrain.registry.store import DB_FILE
 
+    # Everything is checked before the registry folder is made: a refused add leaves nothing.
+    check_parent_ref(parent)
+    candidates = collect(source, models=model, tolerance=tolerance, allow_untrained=allow_untrained)
+    check_parent_count(parent, candidates)
+    root = registry_dir(registry)
+    if parent and not (root / DB_FILE).is_file():
+        raise ConfigError(f"--parent: no version {parent} in the registry (no registry at {root})")
+    for candidate in candidates:
+        if candidate.lineage.get("untrained"):
+            typer.echo(f"warning: {candidate.name}: EPOCH 0 / UNTRAINED (random initial weights), "
+                       "registered because of --allow-untrained", err=True)  # fmt: skip
     with _open(registry, create=True) as reg:
-        results = register(reg, source, models=model, parent=parent, tolerance=tolerance)
+        results = register(
+            reg, source, models=model, parent=parent, tolerance=tolerance, candidates=candidates
+        )
         if json_out:
             _print_json([{**v.to_dict(), "added": added} for v, added in results])
             return

@@ -185,6 +185,9 @@ class Registry:
         `lineage["parent"]`, when set, must name an existing version of the same model.
         """
         sha = sha256_bytes(data)
+        parent = lineage.get("parent")
+        if parent:  # before the object is stored: a refused add leaves no file behind
+            self._check_parent(self._db, name, parent)
         self._store_object(data, sha)
         with self.transaction() as db:
             row = db.execute(
