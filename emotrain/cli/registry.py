@@ -368,11 +368,12 @@ def history(
     """Every move of a model's aliases: who, when, from, to and why."""
     from rich.table import Table
 
-    from emotrain.registry.store import canonical_name
+    from emotrain.registry.store import canonical_name, check_alias
 
     name = canonical_name(model)
+    alias = check_alias(alias) if alias is not None else None
     with _open(registry) as reg:
-        changes = [c.to_dict() for c in reg.history(name, alias.lower() if alias else None)]
+        changes = [c.to_dict() for c in reg.history(name, alias)]
     if json_out:
         _print_json(changes)
         return

@@ -106,7 +106,14 @@ def parse_ref(text: str) -> tuple[str, str]:
 
 
 def check_alias(alias: str) -> str:
-    alias = alias.strip().lower()
+    """The alias as given, or a usage error: an alias is never folded silently (`Shipped` would
+    otherwise move `shipped` while the user believes they made a new one)."""
+    alias = alias.strip()
+    if alias != alias.lower() and _ALIAS.match(alias.lower()):
+        raise ConfigError(
+            f"--alias: {alias!r} has upper-case letters; aliases are lower-case: did you mean "
+            f"{alias.lower()!r}?"
+        )
     if not _ALIAS.match(alias) or alias in RESERVED_ALIASES:
         raise ConfigError(
             f"--alias: {alias!r} is not allowed; use lower-case letters, digits, '-' or '_', "

@@ -330,7 +330,22 @@ class Registry:
             )
         return change
 
+    def alias_names(self, name: str) -> list[str]:
+        """Every alias `name` has or had (a moved-away alias still has a history)."""
+        rows = self._db.execute(
+            "SELECT alias FROM alias_history WHERE name = ? UNION SELECT alias FROM aliases "
+            "WHERE name = ? ORDER BY 1",
+            (name, name),
+        )
+        return [a for (a,) in rows]
+
     def history(self, name: str, alias: str | None = None) -> list[AliasChange]:
+        """Every move of `name`'s aliases, or of one; an alias it never had is a usage error."""
+        if alias is not None:
+            known = self.alias_names(name)
+            if alias not in known:
+                have = f"its aliases: {', '.join(known)}" if known else "it has no aliases yet"
+                raise ConfigError(f"--alias: {name} has no alias {alias!r} ({have})")
         query = (
             "SELECT name, alias, from_number, to_number, who, at, reason FROM alias_history "
             "WHERE name = ?"
