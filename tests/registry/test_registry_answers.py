@@ -58,3 +58,51 @@ def _no_python_internals(text: str) -> None:
     assert "None" not in text and "{" not in text and "'" not in text, text
     long_floats = re.findall(r"\d+\.\d{7,}", text)
     assert not long_floats, long_floats
+
+
+def _render(renderable, width: int) -> list[str]:
+    import io
+
+    from rich.console import Console
+
+    console = Console(record=True, width=width, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text().splitlines()
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_list_history_and_show_fit_with_versions_whole(reg, width):
+    from emotrain.cli.registry_views import headline, history_table, list_table, show_table
+    from emotrain.registry.store import Registry
+
+    with Registry(reg, create=False) as r:
+        versions = r.versions()
+        changes = [c.to_dict() for c in r.history("groovepredictor")]
+        shown = r.get("groove@1")
+    lines = _render(list_table(versions, width), width)
+    assert all(len(line) <= width for line in lines)
+    text = "\n".join(lines)
+    for v in versions:  # each version, its aliases and its metric name whole on one line
+        (row,) = [ln for ln in lines if f" {v.ref} " in ln]
+        assert all(a in row for a in v.aliases) and headline(v) in row
+    assert "…" not in text
+    if width >= 120:  # room for every column
+        assert "created" in text and "sha256" in text and "source" in text
+    lines = _render(history_table("groovepredictor", changes, width), width)
+    assert all(len(line) <= width for line in lines) and "…" not in "\n".join(lines)
+    assert sum(" shipped " in ln and " @1 " in ln for ln in lines) == 1
+    lines = _render(show_table(shown), width)
+    assert all(len(line.rstrip()) <= width for line in lines)
+    assert any(shown.sha256 in line for line in lines)  # the full SHA-256, on one line
+
+
+def test_show_and_diff_speak_words_and_rounded_numbers(cli, reg):
+    r = cli("registry", "show", "groove@1", "--registry", reg)
+    assert r.code == 0
+    _no_python_internals(r.out)
+    assert "validation" in r.out and "mae 0." in r.out
+    r = cli("registry", "diff", "groove@1", "groove@2", "--registry", reg)
+    assert r.code == 0
+    _no_python_internals(r.out)
+    full = cli("registry", "show", "groove@1", "--registry", reg, "--json")
+    assert re.search(r'"mae": \d\.\d{8,}', full.out)  # JSON keeps full precision
