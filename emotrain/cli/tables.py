@@ -25,20 +25,25 @@ class Col:
     justify: str = "left"
 
 
-def _natural(col: Col, cells: Sequence[str]) -> int:
-    longest = max((len(line) for cell in cells for line in cell.split("\n")), default=0)
+def _plain(cell: Any) -> str:
+    return cell.plain if hasattr(cell, "plain") else str(cell)  # rich Text, or a string
+
+
+def _natural(col: Col, cells: Sequence[Any]) -> int:
+    longest = max((len(line) for cell in cells for line in _plain(cell).split("\n")), default=0)
     return max(longest, len(col.header))
 
 
-def _needed(col: Col, cells: Sequence[str]) -> int:
+def _needed(col: Col, cells: Sequence[Any]) -> int:
     natural = _natural(col, cells)
     return min(natural, max(MIN_WRAP, len(col.header))) if col.wrap else natural
 
 
 def fitted_table(
-    cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int, **table_options: Any
+    cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int, **table_options: Any
 ) -> Any:
-    """A rich Table of `rows` (plain text, escaped here) that fits `width` columns."""
+    """A rich Table of `rows` that fits `width` columns. Cells are plain strings (escaped here)
+    or rich `Text` (kept, with its style)."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -62,7 +67,7 @@ def fitted_table(
         else:
             table.add_column(col.header, no_wrap=True, min_width=natural, justify=col.justify)
     for row in rows:
-        table.add_row(*(escape(row[i]) for i in keep))
+        table.add_row(*(row[i] if hasattr(row[i], "plain") else escape(row[i]) for i in keep))
     return table
 
 
