@@ -327,6 +327,14 @@ def ship(
     ] = "shipped",
     model: ModelOpt = None,
     registry: RegistryOpt = None,
+    replace_unlisted: Annotated[
+        bool,
+        typer.Option(
+            "--replace-unlisted",
+            help="Replace model files in the folder that no previous models.lock.json lists "
+            "(refused by default: they are not the registry's).",
+        ),
+    ] = False,
 ) -> None:
     """Write the alias's versions under the plugin's file names plus models.lock.json, as one set."""
     from emotrain.registry.ship import ship as ship_set
@@ -334,7 +342,7 @@ def ship(
 
     alias = check_alias(alias)
     with _open(registry) as reg:
-        result = ship_set(reg, alias, to, models=model)
+        result = ship_set(reg, alias, to, models=model, replace_unlisted=replace_unlisted)
     for m in result.models:
         typer.echo(f"{m.name}.json = {m.version}" + ("" if m.changed else " (unchanged)"))
     typer.echo(f"shipped {len(result.models)} model(s) to {result.folder} with models.lock.json")
