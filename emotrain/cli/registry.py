@@ -337,10 +337,12 @@ def ship(
     ] = False,
 ) -> None:
     """Write the alias's versions under the plugin's file names plus models.lock.json, as one set."""
+    from emotrain.registry.ship import check_target
     from emotrain.registry.ship import ship as ship_set
     from emotrain.registry.store import check_alias
 
     alias = check_alias(alias)
+    check_target(to.resolve())
     with _open(registry) as reg:
         result = ship_set(reg, alias, to, models=model, replace_unlisted=replace_unlisted)
     for m in result.models:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from emotrain.errors import DataError
-from emotrain.io import check_folder_can_be_made
+from emotrain.io import check_folder_writable
 from emotrain.plotting.compare import plot_comparison
 from emotrain.plotting.figures import plot_history
 from emotrain.plotting.history import find_histories, load_history
@@ -42,7 +42,7 @@ def plot_runs(
     if not dirs:
         raise DataError("no run folder given")
     if output is not None:
-        check_folder_can_be_made(Path(output))
+        check_folder_writable(Path(output))
     wanted = resolve_models(models) if models else None
     found = [find_histories(d, wanted) for d in dirs]
     loaded = [{name: (path, load_history(path)) for name, path in runs.items()} for runs in found]

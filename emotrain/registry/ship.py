@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.errors import ConfigError, DataError
-from emotrain.io import _fsync_dir, atomic_write_bytes, check_folder_can_be_made, sha256_file
+from emotrain.io import _fsync_dir, atomic_write_bytes, check_folder_writable, sha256_file
 from emotrain.registry.store import Registry, now, sha256_bytes, who
 
 LOCK_FILE = "models.lock.json"
@@ -219,8 +219,11 @@ def _unlisted(target: Path, lock: dict[str, Any] | None, entries: dict, everythi
     return found
 
 
-def _check_target(target: Path) -> None:
-    check_folder_can_be_made(target, "--to")
+def check_target(target: Path) -> None:
+    """--to, checked before the registry is opened: one line, exit 2, nothing touched."""
+    check_folder_writable(target, "--to")
+    if target.is_dir():  # the new set is written beside it, then swapped in
+        check_folder_writable(target.parent, "--to")
     if target.exists() and not target.is_dir():
         raise ConfigError(f"--to: {target} is a file; give the plugin's models folder")
     if target.is_dir() and os.path.ismount(target):
@@ -248,7 +251,7 @@ def ship(
 
     # The real folder: a symlinked models folder keeps its link, and `--to .` has a name.
     target = Path(to).resolve()
-    _check_target(target)
+    check_target(target)
     names = resolve_models(models) if models else MODEL_NAMES
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
