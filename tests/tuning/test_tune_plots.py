@@ -3,6 +3,7 @@ coordinates' axis names apart, whole trial numbers on the history's x axis."""
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import pytest
@@ -68,7 +69,7 @@ def test_parallel_coordinate_names_are_apart_and_inside(study):
     boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.x0)
     # rotated names may overlap in height but each starts right of where the previous one starts
     # and the axes are at least a name's font height apart
-    gaps = [b.x1 - a.x1 for a, b in zip(boxes, boxes[1:], strict=False)]
+    gaps = [b.x1 - a.x1 for a, b in itertools.pairwise(boxes)]
     assert min(gaps) > 12, gaps
 
 
