@@ -83,16 +83,24 @@ def print_summary(results: list[Any], output: str) -> None:
     )
 
 
-def with_interrupt(run: Callable[[threading.Event], Any], output: str) -> Any:
+def with_interrupt(
+    run: Callable[[threading.Event], Any],
+    output: str,
+    finish: Callable[[Any], None] | None = None,
+) -> Any:
     """First Ctrl-C, SIGTERM or SIGHUP: stop at the next batch and keep the last epoch's
-    checkpoint, exiting 128 + the signal; a second one: exit now."""
+    checkpoint, exiting 128 + the signal; a second one: exit now.
+
+    `finish` (the summary) runs while the signals are still caught, so a signal that comes after
+    the last model finished, during its export or the summary, is never lost or silent: the
+    command says the run is complete and exits 0."""
     from emotrain.errors import RunInterrupted
     from emotrain.training.interrupts import stop_on_signals
     from emotrain.training.model_trainer import Interrupted
 
     with stop_on_signals() as stop:
         try:
-            return run(stop)
+            result = run(stop)
         except Interrupted:
             by = "" if stop.signum == signal.SIGINT else f" by {stop.signal_name}"
             raise RunInterrupted(
@@ -103,6 +111,17 @@ def with_interrupt(run: Callable[[threading.Event], Any], output: str) -> Any:
             ) from None
         except RunInterrupted as exc:  # stopped before training began: nothing was changed
             raise RunInterrupted(str(exc), stop.signum) from None
+        if finish is not None:
+            finish(result)
+        if stop.is_set():
+            import sys
+
+            sys.stderr.write(
+                f"{stop.signal_name} received as the run ended: every model had finished and "
+                f"its files in {output} are complete; nothing to resume\n"
+            )
+            sys.stderr.flush()
+    return result
 
 
 def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5) -> None:
@@ -110,14 +129,18 @@ def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float 
     from emotrain.training.trainer import train
 
     reporter = make_reporter(quiet)
-    results = with_interrupt(
+
+    def finish(results: list[Any]) -> None:
+        print_summary(results, config.output)
+        raise_if_failed(results)
+
+    with_interrupt(
         lambda stop: train(
             config, overwrite=overwrite, reporter=reporter, stop_event=stop, tolerance=tolerance
         ),
         config.output,
+        finish,
     )
-    print_summary(results, config.output)
-    raise_if_failed(results)
 
 
 def raise_if_failed(results: list[Any]) -> None:
