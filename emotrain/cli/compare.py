@@ -179,7 +179,8 @@ def compare(
                   f"B = {escape(report['b']['given'])}")  # fmt: skip
         boot = report["bootstrap"]
         out.print(f"  data: {escape(report['data'])}")
-        out.print(f"  paired bootstrap over {boot['n_songs']} songs, {boot['n_resamples']} "
+        out.print(f"  paired bootstrap over {boot['n_songs']} {boot.get('unit', 'song')}s, "
+                  f"{boot['n_resamples']} "
                   f"resamples (seed {boot['seed']}); Holm across figures")  # fmt: skip
         out.print(report_table(report, out.width))
         style = _STYLE.get(report["verdict"], "white")
