@@ -43,7 +43,7 @@ def test_add_list_show_diff_promote_history(cli, registry, run_dir, tmp_path):
 
     shown = _json(cli("registry", "show", "groove@1", "--registry", registry, "--json"))
     assert shown["sha256"] == sha and shown["lineage"]["model"] == "groovepredictor"
-    assert "split manifest" in cli("registry", "show", "groove@1", "--registry", registry).out
+    assert "manifest sha256" in cli("registry", "show", "groove@1", "--registry", registry).out
 
     diff = _json(cli("registry", "diff", "groove@1", "groove@2", "--registry", registry, "--json"))
     assert not diff["same_file"] and diff["config"]  # the run's config against none
