@@ -112,8 +112,7 @@ def _run(args: list[str], debug: bool) -> int:
     except EmotrainError as exc:
         if debug:
             traceback.print_exc()
-        for problem in getattr(exc, "problems", None) or [str(exc)]:
-            _error_line(problem)  # several bad options: one line each (docs/train.md)
+        _error_line(str(exc))
         return exc.exit_code
     except OSError as exc:  # a full disk, a read-only folder: the user's environment, not a bug
         if debug:
