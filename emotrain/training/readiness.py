@@ -38,9 +38,10 @@ def check_trained(ckpt: dict[str, Any], path: str | Path, *, allow_untrained: bo
         return ""
     if allow_untrained:
         return untrained_note(path)
+    run = run_dir_of(path) if Path(path).suffix != ".json" else None
     raise CheckpointError(
         f"{path}: epoch 0 / untrained: its run stopped before the first epoch finished, so it "
-        f"holds random initial weights; train it (`emotrain resume RUN_DIR`) or pass "
+        f"holds random initial weights; train it (`emotrain resume {run or 'RUN_DIR'}`) or pass "
         f"{UNTRAINED_OPTION} to use it anyway"
     )
 

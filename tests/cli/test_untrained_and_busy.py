@@ -34,6 +34,7 @@ def test_export_refuses_an_untrained_run_unless_allowed(cli, untrained_run, tmp_
     r = cli("export-rtneural", untrained_run, "-o", tmp_path / "out")
     assert r.code == 1
     assert "epoch 0 / untrained" in r.err and "--allow-untrained" in r.err
+    assert f"`emotrain resume {untrained_run}`" in r.err  # a command that works
     assert not (tmp_path / "out" / "groovepredictor.json").exists()
     r = cli("export-rtneural", untrained_run, "-o", tmp_path / "out", "--allow-untrained")
     assert r.code == 0
