@@ -25,6 +25,7 @@ from emotrain._version import __version__
 from emotrain.errors import ConfigError, DataError
 from emotrain.io import sha256_file
 from emotrain.registry.check import check_export
+from emotrain.registry.records import check_parent_count
 from emotrain.registry.store import Registry, Version, canonical_name, now, sha256_bytes, who
 
 TUNE_TRIAL_FILE = "tune_trial.json"
@@ -332,21 +333,6 @@ def collect(
     if wanted and candidate.name not in wanted:
         raise ConfigError(f"--model: {source} holds {candidate.name}, not {', '.join(wanted)}")
     return [candidate]
-
-
-def check_parent_count(parent: str | None, candidates: list[Candidate]) -> None:
-    if parent is not None and len(candidates) != 1:
-        raise ConfigError("--parent: give one model (a checkpoint, an export or --model)")
-
-
-def check_parent_ref(parent: str | None) -> None:
-    """--parent's shape (NAME@N), checked before anything is read or created."""
-    if parent is None:
-        return
-    name, _, number = parent.partition("@")
-    if not number.isdigit():
-        raise ConfigError(f"--parent: {parent!r} must be a version NAME@N (a number after @)")
-    canonical_name(name)
 
 
 def network_sha256(data: bytes) -> str:

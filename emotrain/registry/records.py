@@ -120,3 +120,18 @@ def check_alias(alias: str) -> str:
             f"starting with a letter (and not {', '.join(sorted(RESERVED_ALIASES))})"
         )
     return alias
+
+
+def check_parent_count(parent: str | None, candidates: list) -> None:
+    if parent is not None and len(candidates) != 1:
+        raise ConfigError("--parent: give one model (a checkpoint, an export or --model)")
+
+
+def check_parent_ref(parent: str | None) -> None:
+    """--parent's shape (NAME@N), checked before anything is read or created."""
+    if parent is None:
+        return
+    name, _, number = parent.partition("@")
+    if not number.isdigit():
+        raise ConfigError(f"--parent: {parent!r} must be a version NAME@N (a number after @)")
+    canonical_name(name)

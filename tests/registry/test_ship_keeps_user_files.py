@@ -54,7 +54,9 @@ def test_an_unlisted_file_the_ship_would_replace_is_refused_by_name(cli, registr
     assert "trained by me" not in (plugin / "emotionrecognizer.json").read_text()
     # shipped once, the file is listed: the next ship replaces it without asking
     _add_and_promote(cli, registry, export_file(tmp_path / "e2.json", "emotion", seed=3))
-    assert cli("registry", "ship", "--to", plugin, "-m", "emotion", "--registry", registry).code == 0
+    assert (
+        cli("registry", "ship", "--to", plugin, "-m", "emotion", "--registry", registry).code == 0
+    )
 
 
 def test_a_mount_point_is_refused_with_what_to_do(cli, registry, tmp_path, monkeypatch):
