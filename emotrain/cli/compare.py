@@ -39,33 +39,44 @@ def _p(value: Any) -> str:
     return "n/a" if value is None else (f"{value:.3f}" if value >= 1e-3 else "<0.001")
 
 
-def report_table(report: dict[str, Any]) -> Any:
-    from rich.table import Table
+def report_table(report: dict[str, Any], width: int = 120) -> Any:
+    """The comparison, fitted to `width`: figure names, B - A, the interval and the verdict stay
+    whole; the margin, then A and B, then p go first when the terminal is narrow."""
+    from emotrain.cli.tables import Col, fitted_table
 
     confidence = round(report["bootstrap"]["confidence"] * 100)
-    table = Table(caption="B - A for every figure; arrows: which way is better")
-    table.add_column("figure")
-    for column in ("A", "B", "B - A", f"{confidence}% interval", "margin", "p (Holm)"):
-        table.add_column(column, justify="right")
-    table.add_column("verdict", justify="center")
+    cols = (
+        Col("figure", key=True),
+        Col("A", drop=2, justify="right"),
+        Col("B", drop=3, justify="right"),
+        Col("B - A", key=True, justify="right"),
+        Col(f"{confidence}% interval", key=True, justify="right"),
+        Col("margin", drop=1, justify="right"),
+        Col("p (Holm)", drop=4, justify="right"),
+        Col("verdict", key=True, justify="center"),
+    )
+    from rich.text import Text
+
+    rows = []
     for row in report["figures"]:
         if row.get("ci_low") is None or row.get("ci_high") is None:
-            table.add_row(row["figure"], _number(row["a"]), _number(row["b"]), "", "", "", "",
-                          f"[dim]{row['verdict']}[/dim]")  # fmt: skip
+            rows.append((row["figure"], _number(row["a"]), _number(row["b"]), "", "", "", "",
+                         Text(row["verdict"], style="dim")))  # fmt: skip
             continue
-        arrow = "↑" if row["higher_is_better"] else "↓"
-        style = _STYLE.get(row["verdict"], "white")
-        table.add_row(
-            f"{row['figure']} {arrow}",
-            _number(row["a"]),
-            _number(row["b"]),
-            f"{row['diff']:+.2g}",
-            f"[{row['ci_low']:+.2g}, {row['ci_high']:+.2g}]",
-            f"±{row['margin']:g}",
-            _p(row.get("p_holm")),
-            f"[{style}]{row['verdict']}[/{style}]",
+        rows.append(
+            (
+                f"{row['figure']} {'↑' if row['higher_is_better'] else '↓'}",
+                _number(row["a"]),
+                _number(row["b"]),
+                f"{row['diff']:+.2g}",
+                f"[{row['ci_low']:+.2g}, {row['ci_high']:+.2g}]",
+                f"±{row['margin']:g}",
+                _p(row.get("p_holm")),
+                Text(row["verdict"], style=_STYLE.get(row["verdict"], "white")),
+            )
         )
-    return table
+    return fitted_table(cols, rows, width, caption="B - A for every figure; arrows: which way "
+                        "is better")  # fmt: skip
 
 
 def compare(
@@ -163,9 +174,10 @@ def compare(
                   f"B = {escape(report['b']['given'])}")  # fmt: skip
         boot = report["bootstrap"]
         out.print(f"  data: {escape(report['data'])}")
-        out.print(f"  paired bootstrap over {boot['n_songs']} songs, {boot['n_resamples']} "
+        out.print(f"  paired bootstrap over {boot['n_songs']} {boot.get('unit', 'song')}s, "
+                  f"{boot['n_resamples']} "
                   f"resamples (seed {boot['seed']}); Holm across figures")  # fmt: skip
-        out.print(report_table(report))
+        out.print(report_table(report, out.width))
         style = _STYLE.get(report["verdict"], "white")
         out.print(f"  B is [bold {style}]{report['verdict']}[/bold {style}] than A"
                   if report["verdict"] in ("better", "worse")

@@ -231,11 +231,17 @@ def evaluate(
     written = Path(output) / REPORT_FILE
     if json_out:
         typer.echo(json.dumps(report, indent=2, allow_nan=False))
-        err.print(f"report written to {written}", markup=False, highlight=False, soft_wrap=True)
     else:
-        out = Console()
-        print_report(report, out)
-        out.print(f"report written to {written}", markup=False, highlight=False, soft_wrap=True)
+        print_report(report, Console())
+    # On stderr whatever the mode, as `compare` says where its report went.
+    err.print(f"report written to {written}", markup=False, highlight=False, soft_wrap=True)
+    if report.get("failed"):
+        from emotrain.errors import CheckpointError
+
+        good = ", ".join(report["models"])
+        raise CheckpointError(
+            f"not evaluated: {'; '.join(report['failed'].values())} (the report holds {good})"
+        )
     failing = not_better(report)
     if require_better and failing:
         raise EmotrainError("--require-better: not better than the baseline: " + ", ".join(failing))

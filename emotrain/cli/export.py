@@ -84,7 +84,7 @@ def _report(result) -> None:
         f"from {result.source}"
     )
     if result.note:
-        typer.echo(f"  note: {result.note}")
+        typer.echo(f"  note: {result.note}", err="UNTRAINED" in result.note)
     if result.max_abs_error is None:
         typer.echo("  not verified (--no-verify)")
     else:
@@ -101,6 +101,13 @@ def export_rtneural(
     verify: VerifyOpt = True,
     tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
     overwrite: OverwriteOpt = False,
+    allow_untrained: Annotated[
+        bool,
+        typer.Option(
+            "--allow-untrained",
+            help="Export a checkpoint that never finished an epoch (random initial weights).",
+        ),
+    ] = False,
 ) -> None:
     """Export checkpoints as RTNeural JSON (<output>/<name>.json), verified against PyTorch.
 
@@ -115,6 +122,8 @@ def export_rtneural(
     check_folder_writable(output)
 
     from emotrain.export.rtneural import export_checkpoint
+    from emotrain.models.registry import model_of_file_name
+    from emotrain.training.readiness import check_not_training
 
     if source.is_dir():
         jobs = _run_checkpoints(source, model)
@@ -122,10 +131,13 @@ def export_rtneural(
         if model:
             _check_model_of_file(source, model)
         jobs = [(source, "")]
+    names = [model_of_file_name(c.name) for c, _ in jobs]
+    check_not_training(source, [n for n in names if n])
     for checkpoint, note in jobs:
         result = export_checkpoint(
-            checkpoint, output, verify=verify, tolerance=tolerance, overwrite=overwrite, note=note
-        )
+            checkpoint, output, verify=verify, tolerance=tolerance, overwrite=overwrite, note=note,
+            allow_untrained=allow_untrained,
+        )  # fmt: skip
         _report(result)
     tolerance_note = f", tolerance {tolerance:g}" if verify else ""
     typer.echo(f"Exported {len(jobs)} model(s) to {output}{tolerance_note}.")

@@ -25,7 +25,7 @@ def plot(
             "--output",
             "-o",
             metavar="DIR",
-            help="Where the PNGs go. Default: RUN_DIR/plots for one run, ./comparison for several.",
+            help="Where the PNGs go. Default: RUN_DIR/plots for one run, ./plots-compared for several.",
         ),
     ] = None,
     model: ModelOpt = None,

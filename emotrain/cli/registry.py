@@ -71,15 +71,6 @@ def _plain(text: Any) -> str:
     return escape(str(text))
 
 
-def _headline(version: Any) -> str:
-    from emotrain.models.registry import get_spec
-
-    metrics = version.lineage.get("val_metrics") or {}
-    metric = get_spec(version.name).metric
-    value = metrics.get(metric)
-    return f"{metric} {value:.4f}" if isinstance(value, (int, float)) else "-"
-
-
 @registry_app.command("add")
 def add(
     source: Annotated[
@@ -102,6 +93,13 @@ def add(
         ),
     ] = None,
     tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
+    allow_untrained: Annotated[
+        bool,
+        typer.Option(
+            "--allow-untrained",
+            help="Register a checkpoint that never finished an epoch (random initial weights).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Register each model of SOURCE as a new version NAME@N (identical bytes: the existing one)."""
@@ -111,10 +109,26 @@ def add(
 
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
-    from emotrain.registry.lineage import register
+    from emotrain.registry import registry_dir
+    from emotrain.registry.lineage import collect, register
+    from emotrain.registry.records import check_parent_count, check_parent_ref
+    from emotrain.registry.store import DB_FILE
 
+    # Everything is checked before the registry folder is made: a refused add leaves nothing.
+    check_parent_ref(parent)
+    candidates = collect(source, models=model, tolerance=tolerance, allow_untrained=allow_untrained)
+    check_parent_count(parent, candidates)
+    root = registry_dir(registry)
+    if parent and not (root / DB_FILE).is_file():
+        raise ConfigError(f"--parent: no version {parent} in the registry (no registry at {root})")
+    for candidate in candidates:
+        if candidate.lineage.get("untrained"):
+            typer.echo(f"warning: {candidate.name}: EPOCH 0 / UNTRAINED (random initial weights), "
+                       "registered because of --allow-untrained", err=True)  # fmt: skip
     with _open(registry, create=True) as reg:
-        results = register(reg, source, models=model, parent=parent, tolerance=tolerance)
+        results = register(
+            reg, source, models=model, parent=parent, tolerance=tolerance, candidates=candidates
+        )
         if json_out:
             _print_json([{**v.to_dict(), "added": added} for v, added in results])
             return
@@ -145,8 +159,7 @@ def list_versions(
     json_out: JsonOpt = False,
 ) -> None:
     """List versions: number, aliases, SHA-256, headline validation metric, source."""
-    from rich.table import Table
-
+    from emotrain.cli.registry_views import list_table
     from emotrain.registry.store import canonical_name
 
     name = canonical_name(model) if model else None
@@ -155,54 +168,10 @@ def list_versions(
     if json_out:
         _print_json([v.to_dict() for v in versions])
         return
-    table = Table()
-    for column in ("version", "aliases", "sha256", "created", "validation"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("source", overflow="fold")
-    for v in versions:
-        table.add_row(
-            v.ref,
-            ", ".join(v.aliases) or "-",
-            v.sha256[:12],
-            v.created[:16].replace("T", " "),
-            _headline(v),
-            _plain(v.lineage.get("source", {}).get("path", "")),
-        )
     console = _console()
-    console.print(table)
+    console.print(list_table(versions, console.width))
     if not versions:
         console.print("no versions" + (f" of {name}" if name else ""))
-
-
-def _summary(version: Any) -> list[str]:
-    lin = version.lineage
-    src = lin.get("source") or {}
-    ckpt = lin.get("source_checkpoint") or {}
-    data = lin.get("data") or {}
-    ver = lin.get("verification") or {}
-    tune, git, ev = lin.get("tune"), lin.get("git"), lin.get("evaluation")
-    split = lin.get("split_manifest") or {}
-    errors = ", ".join(f"{k} {v:.2e}" for k, v in ver.items() if k.startswith(("max_abs", "replayed"))
-                       and isinstance(v, (int, float)))  # fmt: skip
-    lines = [
-        f"{version.ref}  sha256 {version.sha256}",
-        f"  aliases: {', '.join(version.aliases) or '-'}; added {version.created} by "
-        f"{lin.get('registered_by', '?')}",
-        f"  source: {src.get('kind')} {src.get('path')}",
-        f"  checkpoint: {ckpt.get('file')} sha256 {ckpt.get('sha256')} "
-        f"({ckpt.get('written_by')}, epoch {ckpt.get('epoch')})",
-        f"  data: {data.get('description')} (format {data.get('format')}, path {data.get('path')}, "
-        f"fingerprint {str(data.get('fingerprint'))[:16]})",
-        f"  split manifest sha256: {split.get('sha256')}",
-        f"  validation: {json.dumps(lin.get('val_metrics'), allow_nan=False)}",
-        f"  evaluation verdict: {ev.get('verdict') if ev else None}",
-        f"  export verification: {errors or None}",
-        f"  versions: {json.dumps(lin.get('versions'))}",
-        f"  git: {git.get('commit') + (' (dirty)' if git.get('dirty') else '') if git else None}",
-        f"  tune: {tune.get('study_name')} trial {tune.get('trial_number')} " if tune else "  tune: None",
-        f"  parent: {lin.get('parent')}" + (f" ({lin['parent_reason']})" if lin.get("parent") else ""),
-    ]  # fmt: skip
-    return lines
 
 
 @registry_app.command("show")
@@ -213,9 +182,11 @@ def show(ref: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -
     if json_out:
         _print_json(version.to_dict())
         return
-    for line in _summary(version):
-        typer.echo(line)
-    typer.echo("  (--json shows the full training configuration and every figure)")
+    from emotrain.cli.registry_views import show_table
+
+    console = _console()
+    console.print(show_table(version))
+    console.print("(--json shows the full training configuration and every figure)")
 
 
 @registry_app.command("diff")
@@ -233,25 +204,10 @@ def diff(
     if json_out:
         _print_json(result)
         return
-    typer.echo(
-        f"{result['a']} -> {result['b']}" + ("  (identical files)" if result["same_file"] else "")
-    )
-    sections = (("config", "configuration"), ("data", "data"), ("source_checkpoint", "checkpoint"))
-    for key, title in sections:
-        rows = result[key]
-        typer.echo(f"{title}: " + ("same" if not rows else f"{len(rows)} difference(s)"))
-        for row in rows:
-            typer.echo(f"  {row['key']}: {row['a']!r} -> {row['b']!r}")
-    typer.echo(f"split: {'same manifest' if result['same_split'] else 'different or unknown'}")
-    typer.echo("validation metrics:")
-    for row in result["val_metrics"]:
-        delta = row["b_minus_a"]
-        typer.echo(
-            f"  {row['metric']}: {row['a']} -> {row['b']}"
-            + (f" ({delta:+.4g})" if delta is not None else "")
-        )
-    if result["feature_recipe_differs"]:
-        typer.echo("feature recipe: DIFFERENT")
+    from emotrain.cli.registry_views import diff_lines
+
+    for line in diff_lines(result):
+        typer.echo(line)
 
 
 @registry_app.command("promote")
@@ -330,25 +286,21 @@ def history(
     json_out: JsonOpt = False,
 ) -> None:
     """Every move of a model's aliases: who, when, from, to and why."""
-    from rich.table import Table
-
-    from emotrain.registry.store import canonical_name
+    from emotrain.cli.registry_views import history_table
+    from emotrain.registry.store import canonical_name, check_alias
 
     name = canonical_name(model)
+    alias = check_alias(alias) if alias is not None else None
     with _open(registry) as reg:
-        changes = [c.to_dict() for c in reg.history(name, alias.lower() if alias else None)]
+        changes = [c.to_dict() for c in reg.history(name, alias)]
     if json_out:
         _print_json(changes)
         return
-    table = Table()
-    for column in ("when", "alias", "from", "to", "who", "why"):
-        table.add_column(column)
-    for c in changes:
-        table.add_row(c["at"], c["alias"], c["from"] or "-", c["to"], c["who"], _plain(c["reason"]))
     console = _console()
-    console.print(table)
     if not changes:
         console.print(f"no alias of {name} has been moved yet")
+        return
+    console.print(history_table(name, changes, console.width))
 
 
 @registry_app.command("ship")
@@ -362,14 +314,24 @@ def ship(
     ] = "shipped",
     model: ModelOpt = None,
     registry: RegistryOpt = None,
+    replace_unlisted: Annotated[
+        bool,
+        typer.Option(
+            "--replace-unlisted",
+            help="Replace model files in the folder that no previous models.lock.json lists "
+            "(refused by default: they are not the registry's).",
+        ),
+    ] = False,
 ) -> None:
     """Write the alias's versions under the plugin's file names plus models.lock.json, as one set."""
+    from emotrain.registry.ship import check_target
     from emotrain.registry.ship import ship as ship_set
     from emotrain.registry.store import check_alias
 
     alias = check_alias(alias)
+    check_target(to.resolve())
     with _open(registry) as reg:
-        result = ship_set(reg, alias, to, models=model)
+        result = ship_set(reg, alias, to, models=model, replace_unlisted=replace_unlisted)
     for m in result.models:
         typer.echo(f"{m.name}.json = {m.version}" + ("" if m.changed else " (unchanged)"))
     typer.echo(f"shipped {len(result.models)} model(s) to {result.folder} with models.lock.json")

@@ -80,7 +80,20 @@ def resume(
         "data_format": data_format,
     }
     reporter = make_reporter(quiet)
-    outcome = with_interrupt(
+
+    def finish(outcome) -> None:
+        out = console()
+        for name, why in outcome.skipped.items():
+            out.print(f"{name}: {why}; nothing to resume", markup=False)
+        if outcome.results:
+            print_summary(outcome.results, str(output_dir))
+            raise_if_failed(outcome.results)
+        elif outcome.skipped:
+            out.print(
+                f"The run in {output_dir} is already finished; nothing was changed.", markup=False
+            )
+
+    with_interrupt(
         lambda stop: run_resume(
             output_dir,
             models=model,
@@ -93,14 +106,5 @@ def resume(
             tolerance=tolerance,
         ),
         str(output_dir),
+        finish,
     )
-    out = console()
-    for name, why in outcome.skipped.items():
-        out.print(f"{name}: {why}; nothing to resume", markup=False)
-    if outcome.results:
-        print_summary(outcome.results, str(output_dir))
-        raise_if_failed(outcome.results)
-    elif outcome.skipped:
-        out.print(
-            f"The run in {output_dir} is already finished; nothing was changed.", markup=False
-        )

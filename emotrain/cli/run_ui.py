@@ -12,43 +12,59 @@ from rich.markup import escape
 from rich.table import Table
 
 
+def _summary_rows(results: list[Any], stacked: bool) -> list[tuple[str, ...]]:
+    sep = "\n  " if stacked else " "  # stacked: each value under its metric name
+    return [
+        (
+            r.name,
+            r.status,
+            "-" if r.best_epoch is None else str(r.best_epoch),
+            "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
+            "\n".join(f"{k}{sep}{v:.4g}" for k, v in r.val_metrics.items()) or "-",
+            "failed"
+            if r.export_failure
+            else "-"
+            if r.export_error is None
+            else f"{r.export_error:.1e}",
+        )
+        for r in results
+    ]
+
+
+_HEADERS = ("model", "status", "best epoch", "best val loss", "metrics", "export max err")
+#: Narrower and narrower layouts, tried in order: (columns dropped, headers wrapped, metric
+#: values under their names). Model names, statuses and metric names are never cut.
+_LAYOUTS = (
+    ((), False, False),
+    ((), True, False),
+    (("best epoch",), True, False),
+    (("best epoch",), True, True),
+    (("best epoch", "export max err"), True, True),
+    (("best epoch", "export max err", "best val loss"), True, True),
+)
+
+
 def summary_table(results: list[Any], output: str, width: int = 140) -> Table:
-    """One row per model. Names, statuses and numbers are never cut: each column is at least as
-    wide as its longest value; when `width` is too narrow for whole headers they wrap, and the
-    metrics column (one metric per line) folds, so nothing a user looks up is lost."""
+    """One row per model, fitted to `width`: names, statuses and metric names are never cut;
+    headers wrap first, then "best epoch" goes, then each metric's value moves under its name,
+    then the export error and the best loss go."""
     from rich import box
 
-    rows = []
-    for r in results:
-        rows.append(
-            (
-                r.name,
-                r.status,
-                "-" if r.best_epoch is None else str(r.best_epoch),
-                "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
-                "\n".join(f"{k} {v:.4g}" for k, v in r.val_metrics.items()) or "-",
-                "failed"
-                if r.export_failure
-                else "-"
-                if r.export_error is None
-                else f"{r.export_error:.1e}",
-            )
-        )
+    for dropped, wrap_headers, stacked in _LAYOUTS:
+        rows = _summary_rows(results, stacked)
+        keep = [i for i, h in enumerate(_HEADERS) if h not in dropped]
+        widths = {}
+        for i in keep:
+            cells = max((len(ln) for row in rows for ln in row[i].split("\n")), default=1)
+            header = max(map(len, _HEADERS[i].split())) if wrap_headers else len(_HEADERS[i])
+            widths[i] = max(cells, header)
+        if sum(widths.values()) + 3 * len(keep) + 1 <= width:
+            break
     table = Table(title=f"emotrain: run in {escape(str(output))}", box=box.SIMPLE_HEAD)
-    headers = ("model", "status", "best epoch", "best val loss", "metrics", "export max err")
-    cells = [max((len(line) for row in rows for line in row[i].split("\n")), default=1)
-             for i in range(len(headers))]  # fmt: skip
-    whole = [max(c, len(h)) for c, h in zip(cells, headers, strict=True)]
-    fits = sum(whole) + 2 * len(headers) + 2 <= width  # each cell is padded by one on both sides
-    for i, header in enumerate(headers):
-        if header == "metrics":
-            table.add_column(header, overflow="fold", min_width=8)
-            continue
-        # A fixed width: rich would otherwise squeeze the widest columns first and cut the names
-        words = max(cells[i], max(map(len, header.split())))
-        table.add_column(header, width=whole[i] if fits else words)
+    for i in keep:
+        table.add_column(_HEADERS[i], width=widths[i])  # every cell fits: only headers wrap
     for row in rows:
-        table.add_row(*(escape(cell) for cell in row))
+        table.add_row(*(escape(row[i]) for i in keep))
     return table
 
 
@@ -63,20 +79,28 @@ def print_summary(results: list[Any], output: str) -> None:
     out = console()
     out.print(summary_table(results, output, out.width))
     out.print(
-        f"Files in {escape(str(output))}: <name>.json (RTNeural), checkpoints/, history/, plots/, splits/, run_config.json"
+        f"Files in {escape(str(output))}: <name>.json (RTNeural), checkpoints/, history/, plots/, splits/, run_config.json, run_config.toml"
     )
 
 
-def with_interrupt(run: Callable[[threading.Event], Any], output: str) -> Any:
+def with_interrupt(
+    run: Callable[[threading.Event], Any],
+    output: str,
+    finish: Callable[[Any], None] | None = None,
+) -> Any:
     """First Ctrl-C, SIGTERM or SIGHUP: stop at the next batch and keep the last epoch's
-    checkpoint, exiting 128 + the signal; a second one: exit now."""
+    checkpoint, exiting 128 + the signal; a second one: exit now.
+
+    `finish` (the summary) runs while the signals are still caught, so a signal that comes after
+    the last model finished, during its export or the summary, is never lost or silent: the
+    command says the run is complete and exits 0."""
     from emotrain.errors import RunInterrupted
     from emotrain.training.interrupts import stop_on_signals
     from emotrain.training.model_trainer import Interrupted
 
     with stop_on_signals() as stop:
         try:
-            return run(stop)
+            result = run(stop)
         except Interrupted:
             by = "" if stop.signum == signal.SIGINT else f" by {stop.signal_name}"
             raise RunInterrupted(
@@ -87,6 +111,17 @@ def with_interrupt(run: Callable[[threading.Event], Any], output: str) -> Any:
             ) from None
         except RunInterrupted as exc:  # stopped before training began: nothing was changed
             raise RunInterrupted(str(exc), stop.signum) from None
+        if finish is not None:
+            finish(result)
+        if stop.is_set():
+            import sys
+
+            sys.stderr.write(
+                f"{stop.signal_name} received as the run ended: every model had finished and "
+                f"its files in {output} are complete; nothing to resume\n"
+            )
+            sys.stderr.flush()
+    return result
 
 
 def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5) -> None:
@@ -94,14 +129,18 @@ def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float 
     from emotrain.training.trainer import train
 
     reporter = make_reporter(quiet)
-    results = with_interrupt(
+
+    def finish(results: list[Any]) -> None:
+        print_summary(results, config.output)
+        raise_if_failed(results)
+
+    with_interrupt(
         lambda stop: train(
             config, overwrite=overwrite, reporter=reporter, stop_event=stop, tolerance=tolerance
         ),
         config.output,
+        finish,
     )
-    print_summary(results, config.output)
-    raise_if_failed(results)
 
 
 def raise_if_failed(results: list[Any]) -> None:

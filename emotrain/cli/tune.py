@@ -110,7 +110,7 @@ def tune(
     """Search the training recipe of one network with Optuna; every trial is an ordinary run."""
     from emotrain.cli.run_ui import console
     from emotrain.cli.train import resolve_train_config
-    from emotrain.cli.tune_ui import TrialTable, interruptible
+    from emotrain.cli.tune_ui import TrialTable, interruptible, params_text
     from emotrain.tuning.tune import build_spec
     from emotrain.tuning.tune import tune as run_tune
 
@@ -148,7 +148,7 @@ def tune(
         markup=False,
     )
     if best is not None:
-        out.print(f"best: trial {best['number']} {spec.metric} {best['value']:.6g} {best['params']}",
-                  markup=False)  # fmt: skip
+        out.print(f"best: trial {best['number']} {spec.metric} {best['value']:.4g}; "
+                  f"{params_text(best['params'])}", markup=False)  # fmt: skip
     out.print(f"Files in {spec.dir}: trials/, trials.csv, study.json, best_config.toml, best/, plots/",
               markup=False)  # fmt: skip

@@ -20,6 +20,11 @@ def _fmt(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
+def params_text(params: dict[str, Any]) -> str:
+    """`name=value, ...` with values rounded for people (the study's JSON keeps them whole)."""
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in params.items()) or "-"
+
+
 class TrialTable:
     def __init__(self, spec: Any, *, live: bool, plain: bool):
         self.spec, self.plain = spec, plain
@@ -39,10 +44,20 @@ class TrialTable:
             return True
         return value < self.best if self.spec.direction == "minimize" else value > self.best
 
-    def _table(self, trials: list[Any]) -> Table:
-        table = Table(title=f"emotrain tune: {escape(self.spec.study_name)}")
-        for col in ("trial", "state", "value", "best so far", "params"):
-            table.add_column(col)
+    def _table(self, trials: list[Any], width: int | None = None) -> Table:
+        """The latest trials, fitted to the terminal: trial numbers, states and values whole;
+        the parameters wrap, and "best so far" goes first when the width runs short."""
+        from emotrain.cli.tables import Col, fitted_table
+
+        if width is None:
+            width = self._live.console.width if self._live is not None else 140
+        cols = (
+            Col("trial", key=True, justify="right"),
+            Col("state", key=True),
+            Col("value", key=True, justify="right"),
+            Col("best so far", drop=1, justify="right"),
+            Col("params", wrap=True),
+        )
         best = None
         rows = []
         for t in trials:
@@ -51,12 +66,10 @@ class TrialTable:
                 best is None or (value < best) == (self.spec.direction == "minimize")
             ):
                 best = value
-            params = ", ".join(f"{k}={_fmt(v)}" for k, v in t.params.items())
             rows.append((str(t.number), t.state.name.lower(), _fmt(t.value if t.values else None),
-                         _fmt(best), escape(params)))  # fmt: skip
-        for row in rows[-SHOWN:]:
-            table.add_row(*row)
-        return table
+                         _fmt(best), params_text(t.params)))  # fmt: skip
+        return fitted_table(cols, rows[-SHOWN:], width,
+                            title=f"emotrain tune: {escape(self.spec.study_name)}")  # fmt: skip
 
     def update(self, trials: list[Any]) -> None:
         if self._live is not None:

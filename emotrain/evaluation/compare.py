@@ -303,6 +303,8 @@ def compare(
         **stats,
         "notes": list(chosen.notes),
     }
+    unit = getattr(chosen, "group_unit", "songs")  # "items" for synthetic data
+    report["bootstrap"]["unit"] = unit.rstrip("s")
     report["summary"] = summary(report)
     if output is not None:
         from emotrain.plotting.intervals import plot_intervals

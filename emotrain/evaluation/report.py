@@ -213,6 +213,9 @@ def evaluate(
     wanted = resolve_models(models) if models else None
     folder, run_dir = locate(checkpoint_dir)
     found = find_checkpoints(folder, wanted)
+    from emotrain.training.readiness import check_not_training
+
+    check_not_training(checkpoint_dir, [f.name for f in found])
     torch_device = resolve_device(device)
     external = None
     if data is not None or data_format != "auto":
@@ -223,21 +226,31 @@ def evaluate(
         "source": str(checkpoint_dir),
         "models": {},
     }
+    failed: dict[str, str] = {}
     for item in found:
         if progress is not None:
             progress(f"evaluating {item.name} ({item.path})")
-        report["models"][item.name] = evaluate_checkpoint(
-            item.path,
-            kind=item.kind,
-            run_dir=run_dir,
-            external=external,
-            cache_dir=None if cache_dir is None else str(cache_dir),
-            seed=seed,
-            device=torch_device,
-            batch_size=batch_size,
-            output_dir=None if output is None else Path(output),
-            bootstrap=BootstrapOptions(resamples, bootstrap_seed),
-        )
+        try:
+            report["models"][item.name] = evaluate_checkpoint(
+                item.path,
+                kind=item.kind,
+                run_dir=run_dir,
+                external=external,
+                cache_dir=None if cache_dir is None else str(cache_dir),
+                seed=seed,
+                device=torch_device,
+                batch_size=batch_size,
+                output_dir=None if output is None else Path(output),
+                bootstrap=BootstrapOptions(resamples, bootstrap_seed),
+            )
+        except CheckpointError as exc:  # one bad file does not cost the others their report
+            if len(found) == 1:
+                raise
+            failed[item.name] = str(exc)
+    if failed and not report["models"]:
+        raise CheckpointError("; ".join(failed.values()))
+    if failed:
+        report["failed"] = failed  # written with the others; the command then exits 1
     if output is not None:
         target = Path(output) / REPORT_FILE
         try:

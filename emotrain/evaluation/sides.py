@@ -186,6 +186,12 @@ def shared_data(
         config_a, config_b = run_config_of(a.ckpt, a.run_dir), run_config_of(b.ckpt, b.run_dir)
         both = config_a is not None and config_b is not None
         if both and _recipe_of_data(config_a) != _recipe_of_data(config_b):
+            if config_a.data.kind == "synthetic" and config_b.data.kind == "synthetic":
+                raise ConfigError(
+                    "A and B were trained on different synthetic data or seeds, so they share "
+                    "no validation split; give --data-format synthetic to compare them on the "
+                    "same freshly generated items (--seed chooses them)"
+                )
             raise ConfigError(
                 "A and B were trained on different data or seeds, so they share no "
                 "validation split; give --data (and --data-format) to compare them on the "

@@ -366,16 +366,22 @@ def export_checkpoint(
     overwrite: bool = False,
     seed: int = 0,
     note: str = "",
+    allow_untrained: bool = False,
 ) -> ExportResult:
     """Export a checkpoint (emotrain's or the original scripts') to `output_dir/<name>.json`.
 
     Unlike `export_model`, it refuses by default to replace an existing file holding a different
-    network (`overwrite=True` allows it); writing the same network again is always fine.
+    network (`overwrite=True` allows it); writing the same network again is always fine. A
+    checkpoint that never finished an epoch is refused unless `allow_untrained`.
     """
     from emotrain.training.checkpoint import load_checkpoint_model
+    from emotrain.training.readiness import check_trained
 
     path = Path(checkpoint_path)
     ckpt, spec, model = load_checkpoint_model(path)
+    untrained = check_trained(ckpt, path, allow_untrained=allow_untrained)
+    if untrained:
+        note = f"{untrained}; {note}" if note else untrained
     frames = ckpt.get("validation_frames")
     test_inputs = None
     if (

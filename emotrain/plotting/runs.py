@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from emotrain.errors import DataError
-from emotrain.io import check_folder_can_be_made
+from emotrain.io import check_folder_writable
 from emotrain.plotting.compare import plot_comparison
 from emotrain.plotting.figures import plot_history
 from emotrain.plotting.history import find_histories, load_history
 
-DEFAULT_COMPARISON_DIR = "comparison"
+DEFAULT_COMPARISON_DIR = "plots-compared"  # not ./comparison, which `compare` writes
 
 
 def _labels(run_dirs: Sequence[Path]) -> list[str]:
@@ -29,7 +29,7 @@ def plot_runs(
     note: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Redraw `<run>/plots/<name>_{loss,metric}.png` (one run) or overlay several runs into
-    `output` (default ./comparison). Every history is checked before any image is written.
+    `output` (default ./plots-compared). Every history is checked before any image is written.
 
     A history without a completed epoch (a run interrupted in a model's first epoch) is passed
     over with a `note` ("<name>: no completed epoch yet; nothing to plot") so the other models
@@ -42,7 +42,7 @@ def plot_runs(
     if not dirs:
         raise DataError("no run folder given")
     if output is not None:
-        check_folder_can_be_made(Path(output))
+        check_folder_writable(Path(output))
     wanted = resolve_models(models) if models else None
     found = [find_histories(d, wanted) for d in dirs]
     loaded = [{name: (path, load_history(path)) for name, path in runs.items()} for runs in found]

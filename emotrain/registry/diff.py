@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emotrain.errors import ConfigError
 from emotrain.registry.store import Version
 
 _DATA_KEYS = ("fingerprint", "path", "format", "description")
@@ -42,6 +43,13 @@ def _metrics(a: dict | None, b: dict | None) -> list[dict[str, Any]]:
 
 
 def diff_versions(a: Version, b: Version) -> dict[str, Any]:
+    """What differs between two versions of one network (two networks: a usage error, as in
+    `compare`: their configurations and metrics do not measure the same thing)."""
+    if a.name != b.name:
+        raise ConfigError(
+            f"A is {a.ref} ({a.name}) and B is {b.ref} ({b.name}): diff two versions of the "
+            "same network"
+        )
     la, lb = a.lineage, b.lineage
     data_a, data_b = la.get("data") or {}, lb.get("data") or {}
     split_a, split_b = la.get("split_manifest") or {}, lb.get("split_manifest") or {}

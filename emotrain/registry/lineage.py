@@ -25,6 +25,7 @@ from emotrain._version import __version__
 from emotrain.errors import ConfigError, DataError
 from emotrain.io import sha256_file
 from emotrain.registry.check import check_export
+from emotrain.registry.records import check_parent_count
 from emotrain.registry.store import Registry, Version, canonical_name, now, sha256_bytes, who
 
 TUNE_TRIAL_FILE = "tune_trial.json"
@@ -212,12 +213,21 @@ def build_lineage(
 # ---- sources ------------------------------------------------------------------------------------
 
 
-def _from_checkpoint(path: Path, run_dir: Path | None, kind: str, source: Path, tolerance: float):
+def _from_checkpoint(
+    path: Path,
+    run_dir: Path | None,
+    kind: str,
+    source: Path,
+    tolerance: float,
+    allow_untrained: bool = False,
+):
     from emotrain.export.rtneural import export_checkpoint
     from emotrain.training.checkpoint import load_checkpoint
 
     with tempfile.TemporaryDirectory(prefix="emotrain-registry-") as tmp:
-        result = export_checkpoint(path, Path(tmp), verify=True, tolerance=tolerance)
+        result = export_checkpoint(
+            path, Path(tmp), verify=True, tolerance=tolerance, allow_untrained=allow_untrained
+        )
         data = result.path.read_bytes()
     block = json.loads(data)["emotrain"]
     lineage = build_lineage(
@@ -230,6 +240,8 @@ def _from_checkpoint(path: Path, run_dir: Path | None, kind: str, source: Path, 
         run_dir=run_dir,
         verification=block.get("verification"),
     )
+    if result.note:
+        lineage["untrained"] = True
     return Candidate(result.name, data, lineage)
 
 
@@ -244,12 +256,18 @@ def _matching_checkpoint(run_dir: Path, name: str, sha: str | None) -> Path | No
     return None
 
 
-def _from_export(path: Path, tolerance: float) -> Candidate:
-    from emotrain.training.checkpoint import load_checkpoint
+def _from_export(path: Path, tolerance: float, allow_untrained: bool = False) -> Candidate:
+    from emotrain.training.checkpoint import FORMAT, load_checkpoint
+    from emotrain.training.readiness import check_trained
 
     data = path.read_bytes()
     verification = check_export(data, str(path), tolerance=tolerance)
     block = json.loads(data)["emotrain"]
+    recorded = block.get("source_checkpoint") or {}
+    ours = {"format": FORMAT} if recorded.get("written_by") == "emotrain" else {}
+    untrained = check_trained(
+        {**ours, "epoch": recorded.get("epoch")}, path, allow_untrained=allow_untrained
+    )
     name = canonical_name(block["model"])
     run_dir = path.parent if (path.parent / "run_config.json").is_file() else None
     ckpt_path = None
@@ -268,13 +286,25 @@ def _from_export(path: Path, tolerance: float) -> Candidate:
         run_dir=run_dir,
         verification=verification,
     )
+    if untrained:
+        lineage["untrained"] = True
     return Candidate(name, data, lineage)
 
 
-def collect(source: str | Path, *, models: Any = None, tolerance: float = 1e-5) -> list[Candidate]:
-    """The files `registry add SOURCE` registers: one per model of a run folder, else one."""
+def collect(
+    source: str | Path,
+    *,
+    models: Any = None,
+    tolerance: float = 1e-5,
+    allow_untrained: bool = False,
+) -> list[Candidate]:
+    """The files `registry add SOURCE` registers: one per model of a run folder, else one.
+
+    Models of a run that is still training are refused (training/readiness.py), and so is a
+    checkpoint that never finished an epoch unless `allow_untrained`."""
     from emotrain.evaluation.discovery import find_checkpoints, locate
-    from emotrain.models.registry import resolve_models
+    from emotrain.models.registry import model_of_file_name, resolve_models
+    from emotrain.training.readiness import check_not_training
 
     source = Path(source)
     if not source.exists():
@@ -286,13 +316,20 @@ def collect(source: str | Path, *, models: Any = None, tolerance: float = 1e-5) 
             found = find_checkpoints(folder, wanted)
         except DataError as exc:
             raise ConfigError(f"SOURCE: {exc}") from exc
-        return [_from_checkpoint(f.path, run_dir, "run", source, tolerance) for f in found]
+        check_not_training(source, [f.name for f in found])
+        return [
+            _from_checkpoint(f.path, run_dir, "run", source, tolerance, allow_untrained)
+            for f in found
+        ]
     if source.suffix.lower() == ".json":
-        candidate = _from_export(source, tolerance)
+        candidate = _from_export(source, tolerance, allow_untrained)
     else:
+        name = model_of_file_name(source.name)
+        check_not_training(source, [name] if name else [])
         candidate = _from_checkpoint(
-            source, _run_dir_of_checkpoint(source), "checkpoint", source, tolerance
-        )
+            source, _run_dir_of_checkpoint(source), "checkpoint", source, tolerance,
+            allow_untrained,
+        )  # fmt: skip
     if wanted and candidate.name not in wanted:
         raise ConfigError(f"--model: {source} holds {candidate.name}, not {', '.join(wanted)}")
     return [candidate]
@@ -337,15 +374,17 @@ def register(
     models: Any = None,
     parent: str | None = None,
     tolerance: float = 1e-5,
+    candidates: list[Candidate] | None = None,
 ) -> list[tuple[Version, bool]]:
     """`registry add`: every model of `source` as a version, (version, newly added) each.
 
     Everything is checked and exported before the first version is added, so a run folder whose
-    third model fails verification adds nothing.
+    third model fails verification adds nothing. `candidates`: what `collect` already gathered
+    (the CLI collects before it opens, so a refused add creates no registry).
     """
-    candidates = collect(source, models=models, tolerance=tolerance)
-    if parent is not None and len(candidates) != 1:
-        raise ConfigError("--parent: give one model (a checkpoint, an export or --model)")
+    if candidates is None:
+        candidates = collect(source, models=models, tolerance=tolerance)
+    check_parent_count(parent, candidates)
     results = []
     for candidate in candidates:
         network = network_sha256(candidate.data)

@@ -106,10 +106,32 @@ def parse_ref(text: str) -> tuple[str, str]:
 
 
 def check_alias(alias: str) -> str:
-    alias = alias.strip().lower()
+    """The alias as given, or a usage error: an alias is never folded silently (`Shipped` would
+    otherwise move `shipped` while the user believes they made a new one)."""
+    alias = alias.strip()
+    if alias != alias.lower() and _ALIAS.match(alias.lower()):
+        raise ConfigError(
+            f"--alias: {alias!r} has upper-case letters; aliases are lower-case: did you mean "
+            f"{alias.lower()!r}?"
+        )
     if not _ALIAS.match(alias) or alias in RESERVED_ALIASES:
         raise ConfigError(
             f"--alias: {alias!r} is not allowed; use lower-case letters, digits, '-' or '_', "
             f"starting with a letter (and not {', '.join(sorted(RESERVED_ALIASES))})"
         )
     return alias
+
+
+def check_parent_count(parent: str | None, candidates: list) -> None:
+    if parent is not None and len(candidates) != 1:
+        raise ConfigError("--parent: give one model (a checkpoint, an export or --model)")
+
+
+def check_parent_ref(parent: str | None) -> None:
+    """--parent's shape (NAME@N), checked before anything is read or created."""
+    if parent is None:
+        return
+    name, _, number = parent.partition("@")
+    if not number.isdigit():
+        raise ConfigError(f"--parent: {parent!r} must be a version NAME@N (a number after @)")
+    canonical_name(name)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.errors import ConfigError, DataError
-from emotrain.io import _fsync_dir, atomic_write_bytes, check_folder_can_be_made, sha256_file
+from emotrain.io import _fsync_dir, atomic_write_bytes, check_folder_writable, sha256_file
 from emotrain.registry.store import Registry, now, sha256_bytes, who
 
 LOCK_FILE = "models.lock.json"
@@ -203,15 +203,55 @@ def _check_recipes(members: dict[str, tuple[str, bytes]]) -> None:
         )
 
 
-def ship(registry: Registry, alias: str, to: str | Path, *, models: Any = None) -> ShipResult:
-    """Write the alias holders (all five networks, or `models`) into `to` as one locked set."""
+def _unlisted(target: Path, lock: dict[str, Any] | None, entries: dict, everything: dict) -> list:
+    """Model files this ship would replace that no previous lock lists: the user's own (a file
+    with the very bytes being shipped loses nothing, so it does not count)."""
+    listed = {
+        str(e.get("file", f"{n}.json")) for n, e in ((lock or {}).get("models") or {}).items()
+    }
+    found = []
+    for name in entries:
+        path = target / f"{name}.json"
+        if path.name in listed or not path.is_file():
+            continue
+        if sha256_file(path) != sha256_bytes(everything[name][1]):
+            found.append(path.name)
+    return found
+
+
+def check_target(target: Path) -> None:
+    """--to, checked before the registry is opened: one line, exit 2, nothing touched."""
+    check_folder_writable(target, "--to")
+    if target.is_dir():  # the new set is written beside it, then swapped in
+        check_folder_writable(target.parent, "--to")
+    if target.exists() and not target.is_dir():
+        raise ConfigError(f"--to: {target} is a file; give the plugin's models folder")
+    if target.is_dir() and os.path.ismount(target):
+        raise ConfigError(
+            f"--to: {target} is a mount point, and a ship replaces its folder as a whole by a "
+            f"rename, which a mount point refuses; ship into a folder inside it (--to "
+            f"{target / 'models'}) and point the plugin there"
+        )
+
+
+def ship(
+    registry: Registry,
+    alias: str,
+    to: str | Path,
+    *,
+    models: Any = None,
+    replace_unlisted: bool = False,
+) -> ShipResult:
+    """Write the alias holders (all five networks, or `models`) into `to` as one locked set.
+
+    Files of the folder that no previous `models.lock.json` lists are the user's: a model file
+    this ship would replace is refused by name unless `replace_unlisted`; anything else is kept.
+    """
     from emotrain.models.registry import MODEL_NAMES, resolve_models
 
     # The real folder: a symlinked models folder keeps its link, and `--to .` has a name.
     target = Path(to).resolve()
-    check_folder_can_be_made(target, "--to")
-    if target.exists() and not target.is_dir():
-        raise ConfigError(f"--to: {target} is a file; give the plugin's models folder")
+    check_target(target)
     names = resolve_models(models) if models else MODEL_NAMES
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
@@ -241,16 +281,32 @@ def ship(registry: Registry, alias: str, to: str | Path, *, models: Any = None) 
         "shipped_by": who(),
         "models": entries,
     }
+    unlisted = _unlisted(target, lock_before, entries, everything)
+    if unlisted and not replace_unlisted:
+        raise DataError(
+            f"{target} holds {', '.join(unlisted)}, which no previous {LOCK_FILE} lists (not "
+            "shipped by the registry); move it away, or pass --replace-unlisted to replace it; "
+            "nothing was changed"
+        )
     new = target.parent / f".{target.name}.ship-{secrets.token_hex(4)}"
     new.mkdir()
     try:
-        _carry_over(target, new, {f"{n}.json" for n in MODEL_NAMES} | {LOCK_FILE})
+        # Every file this ship does not write stays, the user's unlisted model files included.
+        _carry_over(target, new, {f"{n}.json" for n in entries} | {LOCK_FILE})
         for name in entries:
             _write_member(new / f"{name}.json", everything[name][1])
         text = json.dumps(lock, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
         atomic_write_bytes(new / LOCK_FILE, text.encode("utf-8"))
         _fsync_dir(new)
-        _swap(new, target)
+        try:
+            _swap(new, target)
+        except OSError as exc:
+            if exc.errno != errno.EBUSY:
+                raise
+            raise DataError(
+                f"--to: {target} cannot be replaced ({exc.strerror}: it is a mount point or in "
+                f"use); ship into a folder inside it (--to {target / 'models'}); nothing was changed"
+            ) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             shutil.rmtree(new)

@@ -185,6 +185,9 @@ class Registry:
         `lineage["parent"]`, when set, must name an existing version of the same model.
         """
         sha = sha256_bytes(data)
+        parent = lineage.get("parent")
+        if parent:  # before the object is stored: a refused add leaves no file behind
+            self._check_parent(self._db, name, parent)
         self._store_object(data, sha)
         with self.transaction() as db:
             row = db.execute(
@@ -327,7 +330,22 @@ class Registry:
             )
         return change
 
+    def alias_names(self, name: str) -> list[str]:
+        """Every alias `name` has or had (a moved-away alias still has a history)."""
+        rows = self._db.execute(
+            "SELECT alias FROM alias_history WHERE name = ? UNION SELECT alias FROM aliases "
+            "WHERE name = ? ORDER BY 1",
+            (name, name),
+        )
+        return [a for (a,) in rows]
+
     def history(self, name: str, alias: str | None = None) -> list[AliasChange]:
+        """Every move of `name`'s aliases, or of one; an alias it never had is a usage error."""
+        if alias is not None:
+            known = self.alias_names(name)
+            if alias not in known:
+                have = f"its aliases: {', '.join(known)}" if known else "it has no aliases yet"
+                raise ConfigError(f"--alias: {name} has no alias {alias!r} ({have})")
         query = (
             "SELECT name, alias, from_number, to_number, who, at, reason FROM alias_history "
             "WHERE name = ?"

@@ -73,10 +73,16 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     except pickle.UnpicklingError as exc:
         text = str(exc)
         if "GLOBAL" in text:  # a reference to code (a class or function) that weights_only blocks
-            detail = next((ln for ln in text.splitlines() if "GLOBAL" in ln), "").strip()
+            import re
+
+            # Only the object's name: torch's advice (add_safe_globals) would tell the user to
+            # trust the file, which is exactly what this refusal is for.
+            found = re.search(r"GLOBAL\s+([\w.]+)", text)
+            what = f" ({found.group(1)})" if found else ""
             raise CheckpointError(
-                f"refusing to load {p}: it holds objects that are not plain tensors or values "
-                f"(loading it could run code). Detail: {detail[:200]}"
+                f"refusing to load {p}: it holds objects that are not plain tensors or values"
+                f"{what}, and loading it could run code; emotrain only reads checkpoints of "
+                "plain tensors and values"
             ) from exc
         raise CheckpointError(
             f"cannot read checkpoint {p}: not a PyTorch checkpoint, or truncated or corrupt"

@@ -40,16 +40,29 @@ def _load(path: Path, name: str, source: str, root: Path) -> dict[str, Any]:
     try:
         ckpt = load_checkpoint(path)
     except CheckpointError as exc:
-        if source == "latest" and path.with_name(f"{name}_best.pt").exists():
-            raise CheckpointError(
-                f"{exc}; the best checkpoint is intact: continue from it with "
-                f"`emotrain resume {root} --model {name} --from best`"
-            ) from exc
-        raise
+        raise CheckpointError(f"{exc}; {_recovery_hint(path, name, source, root)}") from exc
     spec = spec_for_checkpoint(ckpt, path)
     if spec.name != name:
         raise CheckpointError(f"{path} holds a {spec.name} checkpoint, not {name}")
     return ckpt
+
+
+def _recovery_hint(path: Path, name: str, source: str, root: Path) -> str:
+    """A command that works: the other checkpoint only when it loads, else training anew."""
+    other = "best" if source == "latest" else "latest"
+    try:
+        load_checkpoint(path.with_name(f"{name}_{other}.pt"))
+    except CheckpointError:
+        config = root / "run_config.toml"
+        given = f"--config {config} " if config.is_file() else ""
+        return (
+            f"no checkpoint of {name} can be read; train it again with "
+            f"`emotrain train {given}--model {name} --output {root} --overwrite`"
+        )
+    return (
+        f"the {other} checkpoint is intact: continue from it with "
+        f"`emotrain resume {root} --model {name} --from {other}`"
+    )
 
 
 def _has_config(ckpt: dict[str, Any]) -> bool:

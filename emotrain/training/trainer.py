@@ -246,6 +246,12 @@ def run_models(
             if rewrite_latest:
                 trainer._save_latest()
         result = trainer.fit()
+        if stop_event is not None and stop_event.is_set():
+            # A stop that came after the last epoch: not ignored. The checkpoints are whole, and
+            # `resume` does the export and plots it skips (finish_model works from files).
+            from emotrain.training.model_trainer import Interrupted
+
+            raise Interrupted
         _finish(trainer, result, paths, reporter, tolerance)
         results.append(result)
     return results

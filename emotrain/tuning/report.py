@@ -80,6 +80,36 @@ def write_best(spec: StudySpec, trial: Any) -> dict[str, str]:
     return out
 
 
+def readable(name: str, ax: Any, params: list[str] | None = None) -> Any:
+    """Optuna's figure, laid out to be read: whole parameter names (Optuna shortens long ones on
+    the parallel coordinates to `early_stopping_...`; `params` gives them back), room for every
+    axis, whole trial numbers on the history's x axis. Returns the figure."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig = ax.figure if hasattr(ax, "figure") else ax.flat[0].figure
+    if name == "optimization_history":
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        fig.set_size_inches(9, 5)
+    elif name == "param_importances":
+        fig.set_size_inches(9, 1.5 + 0.45 * max(1, len(ax.get_yticklabels())))
+    elif name == "parallel_coordinate":
+        n_axes = len(ax.get_xticklabels())
+        fig.set_size_inches(max(9.0, 1.5 * n_axes), 6)
+        whole = []
+        for label in ax.get_xticklabels():
+            text = label.get_text()
+            stem = text[:-3] if text.endswith("...") else None
+            match = [p for p in params or () if stem and p.startswith(stem)]
+            whole.append(match[0] if len(match) == 1 else text)
+        ax.set_xticks(ax.get_xticks(), whole)
+        for label in ax.get_xticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
+            label.set_fontsize(9)
+    fig.tight_layout()
+    return fig
+
+
 def write_plots(spec: StudySpec, study: Any) -> tuple[list[str], list[str]]:
     """Optuna's matplotlib figures; one that cannot be drawn yet (too few trials) is a note."""
     import matplotlib
@@ -104,7 +134,8 @@ def write_plots(spec: StudySpec, study: Any) -> tuple[list[str], list[str]]:
             with warnings.catch_warnings():  # "too few trials" notes from Optuna's figures
                 warnings.simplefilter("ignore")
                 ax = draw(study)
-            fig = ax.figure if hasattr(ax, "figure") else ax.flat[0].figure
+            params = sorted({p for t in study.trials for p in t.params})
+            fig = readable(name, ax, params)
             plots.mkdir(parents=True, exist_ok=True)
             import io
 

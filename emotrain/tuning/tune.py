@@ -16,7 +16,7 @@ from typing import Any
 
 from emotrain.config import RunConfig
 from emotrain.errors import ConfigError, RunInterrupted, TrainingError
-from emotrain.io import atomic_write_json, check_folder_can_be_made
+from emotrain.io import atomic_write_json, check_folder_writable
 from emotrain.tuning.study import (
     JOURNAL,
     PRUNERS,
@@ -90,8 +90,8 @@ def build_spec(
     space = read_space(space_file, name)
     if not space:
         raise ConfigError("--space: every parameter is disabled; nothing to search")
+    check_folder_writable(output.expanduser())  # the user's path in the message, as every command
     directory = output.expanduser().resolve()
-    check_folder_can_be_made(directory)
     data = base.data
     if data.kind != "synthetic" and data.cache_dir is None:
         # One feature cache for the whole study: trials never decode the audio again.

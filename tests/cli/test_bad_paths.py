@@ -43,13 +43,55 @@ def test_atomic_write_into_a_read_only_folder_names_the_folder(read_only):
         lambda ro, run: ["evaluate", "--checkpoint-dir", run, "-o", ro / "ev"],
         lambda ro, run: ["export-rtneural", run, "-o", ro],
         lambda ro, run: ["resume", ro],
+        lambda ro, run: ["plot", run, "-o", ro / "plots"],
+        lambda ro, run: [
+            "tune",
+            "-m",
+            "groove",
+            "--samples",
+            "24",
+            "--seq-len",
+            "4",
+            "--trials",
+            "1",
+            "--epochs",
+            "1",
+            "-o",
+            ro / "study",
+        ],
+        lambda ro, run: [
+            "compare",
+            run / "checkpoints" / "groovepredictor_best.pt",
+            run / "checkpoints" / "groovepredictor_best.pt",
+            "-o",
+            ro / "cmp",
+        ],
+        lambda ro, run: ["registry", "ship", "--to", ro / "models", "--registry", run / "reg"],
     ],
-    ids=["train-new", "train-existing", "evaluate", "export", "resume"],
+    ids=[
+        "train-new",
+        "train-existing",
+        "evaluate",
+        "export",
+        "resume",
+        "plot",
+        "tune",
+        "compare",
+        "ship",
+    ],
 )
 def test_a_read_only_output_is_refused_before_any_work(cli, read_only, tiny_run, argv, tmp_path):
     result = cli(*argv(read_only, tiny_run))
     assert result.code == 2, result.err
     assert len(result.err_lines) == 1
+    # one shape for one mistake: the user's own path (never made absolute), exit 2
+    assert result.err.startswith(
+        (
+            "error: --output: cannot write into",
+            "error: OUTPUT_DIR:",
+            "error: --to: cannot write into",
+        )
+    ), result.err
     assert f"cannot write into {read_only}" in result.err
     assert ".tmp" not in result.err and "evaluating" not in result.out + result.err
     assert not list(read_only.iterdir())

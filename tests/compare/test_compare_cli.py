@@ -34,7 +34,7 @@ def test_a_model_against_itself_is_equivalent(cli, runs, tmp_path):
     for row in report["figures"]:
         assert row["diff"] == 0 and row["ci_low"] == 0 and row["ci_high"] == 0
         assert row["p_holm"] == 1.0 and row["verdict"] == "equivalent"
-    assert report["bootstrap"]["unit"] == "song" and report["bootstrap"]["n_resamples"] >= 2000
+    assert report["bootstrap"]["unit"] == "item" and report["bootstrap"]["n_resamples"] >= 2000
     assert report["bootstrap"]["n_songs"] == 12  # the run's validation split
     assert json.loads((out / "comparison.json").read_text())["verdict"] == "equivalent"
     assert (out / "comparison_intervals.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -72,7 +72,7 @@ def test_markup_characters_in_paths_are_printed_as_they_are(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert f"evaluating {GROOVE} ({run / 'checkpoints'}" in " ".join(captured.err.split())
-    assert f"report written to {out / REPORT_FILE}" in " ".join(captured.out.split())
+    assert f"report written to {out / REPORT_FILE}" in " ".join(captured.err.split())
     assert (out / REPORT_FILE).is_file()
 
 

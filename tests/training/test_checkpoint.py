@@ -179,3 +179,17 @@ def test_junk_files_are_not_checkpoints_and_not_called_unsafe(tmp_path, content)
         load_checkpoint(path)
     assert str(path) in str(info.value)
     assert "refusing" not in str(info.value)
+
+
+def test_the_pickle_refusal_names_the_object_whole_without_torchs_advice(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"model_state_dict": {}, "model_name": "groove", "x": _Evil(tmp_path / "m")}, path)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    message = str(info.value)
+    assert "add_safe_globals" not in message and "safe_globals" not in message
+    import re
+
+    assert re.search(r"\((posix|nt)\.system\)", message), message  # what it calls, whole
+    assert message.endswith("plain tensors and values")  # not cut mid-word
+    assert "\n" not in message

@@ -66,3 +66,24 @@ def test_an_absent_device_is_the_only_line(run, cli):
     assert result.err_lines == [
         "error: --device cuda: no CUDA GPU is available here; use --device cpu or auto"
     ]
+
+
+def _truncate(path) -> None:
+    path.write_bytes(path.read_bytes()[:300])
+
+
+def test_the_recovery_hint_is_a_command_that_works(run, cli):
+    """Only latest broken: `--from best` is offered (and works); both broken: `train ...
+    --overwrite` is offered (and works), never the `--from best` that would fail."""
+    import shlex
+
+    _truncate(run / LATEST)
+    r = cli("resume", run, "--epochs", "3")
+    assert r.code == 1 and "--from best" in r.err
+    _truncate(run / "checkpoints/groovepredictor_best.pt")
+    r = cli("resume", run, "--epochs", "3")
+    assert r.code == 1 and "--from best" not in r.err
+    hint = r.err.split("`")[1]
+    assert hint.startswith("emotrain train ") and "--overwrite" in hint
+    assert cli(*shlex.split(hint)[1:], "--quiet").code == 0
+    assert load_checkpoint(run / LATEST)["epoch"] == 2
