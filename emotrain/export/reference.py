@@ -31,11 +31,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max())
-    return e / e.sum()
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def activate(name: str, x: np.ndarray) -> np.ndarray:
+    """The activation of each frame: `x` is one frame (in,) or frames over time (T, in)."""
     if name == "tanh":
         return np.tanh(x)
     if name == "relu":
@@ -50,12 +51,16 @@ def activate(name: str, x: np.ndarray) -> np.ndarray:
 
 
 class _Layer:
-    state_names: tuple[str, ...] = ()
+    """`run(x)` maps frames (T, in) to (T, out) as T consecutive `forward()` calls would.
+
+    A layer without memory computes all T frames at once; a recurrent layer batches what does not
+    depend on its state (the input projection) and loops only over the recurrence itself.
+    """
 
     def reset(self) -> None:
         pass
 
-    def step(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def run(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -63,7 +68,7 @@ class _Dense(_Layer):
     def __init__(self, kernel: np.ndarray, bias: np.ndarray):
         self.kernel, self.bias = kernel, bias
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         return x @ self.kernel + self.bias
 
 
@@ -74,17 +79,22 @@ class _LSTM(_Layer):
         self.c = np.zeros(u.shape[0], w.dtype)
 
     def reset(self) -> None:
-        self.h[:] = 0
-        self.c[:] = 0
+        self.h = np.zeros_like(self.h)
+        self.c = np.zeros_like(self.c)
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         n = self.h.size
-        z = x @ self.w + self.h @ self.u + self.b  # gate blocks i, f, c, o
-        i, f = _sigmoid(z[:n]), _sigmoid(z[n : 2 * n])
-        g, o = np.tanh(z[2 * n : 3 * n]), _sigmoid(z[3 * n :])
-        self.c = f * self.c + i * g
-        self.h = o * np.tanh(self.c)
-        return self.h.copy()
+        xw = x @ self.w + self.b  # gate blocks i, f, c, o: the part that needs no state
+        out = np.empty((x.shape[0], n), x.dtype)
+        h, c, u = self.h, self.c, self.u
+        for t in range(x.shape[0]):
+            z = xw[t] + h @ u
+            gates = _sigmoid(z)
+            c = gates[n : 2 * n] * c + gates[:n] * np.tanh(z[2 * n : 3 * n])
+            h = gates[3 * n :] * np.tanh(c)
+            out[t] = h
+        self.h, self.c = h, c
+        return out
 
 
 class _GRU(_Layer):
@@ -93,17 +103,21 @@ class _GRU(_Layer):
         self.h = np.zeros(u.shape[0], w.dtype)
 
     def reset(self) -> None:
-        self.h[:] = 0
+        self.h = np.zeros_like(self.h)
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         n = self.h.size
         xw = x @ self.w + self.b_in  # gate blocks z, r, h
-        hu = self.h @ self.u + self.b_rec
-        z = _sigmoid(xw[:n] + hu[:n])
-        r = _sigmoid(xw[n : 2 * n] + hu[n : 2 * n])
-        c = np.tanh(xw[2 * n :] + r * hu[2 * n :])
-        self.h = (1 - z) * c + z * self.h
-        return self.h.copy()
+        out = np.empty((x.shape[0], n), x.dtype)
+        h, u, b_rec = self.h, self.u, self.b_rec
+        for t in range(x.shape[0]):
+            hu = h @ u + b_rec
+            zr = _sigmoid(xw[t, : 2 * n] + hu[: 2 * n])
+            c = np.tanh(xw[t, 2 * n :] + zr[n:] * hu[2 * n :])
+            h = (1 - zr[:n]) * c + zr[:n] * h
+            out[t] = h
+        self.h = h
+        return out
 
 
 class _Conv1D(_Layer):
@@ -111,6 +125,7 @@ class _Conv1D(_Layer):
 
     With `groups` G, input channels and outputs split into G consecutive blocks and block g of the
     outputs sees only block g of the inputs, as in PyTorch and Keras; the kernel is [K][in/G][out].
+    The history (the last (K-1)*dilation inputs) carries over from one `run()` to the next.
     """
 
     def __init__(self, kernel: np.ndarray, bias: np.ndarray, dilation: int, groups: int = 1):
@@ -118,25 +133,28 @@ class _Conv1D(_Layer):
         self.groups, self.bias, self.dilation = groups, bias, dilation
         # [K][in/G][out] -> [K][in/G][G][out/G]: output block g reads input block g only
         self.kernel = kernel.reshape(k, per_group, groups, out // groups)
-        span = (k - 1) * dilation + 1
-        self.buffer = np.zeros((span, per_group * groups), kernel.dtype)
+        self.history = np.zeros(((k - 1) * dilation, per_group * groups), kernel.dtype)
 
     def reset(self) -> None:
-        self.buffer[:] = 0
+        self.history = np.zeros_like(self.history)
 
-    def step(self, x: np.ndarray) -> np.ndarray:
-        self.buffer = np.roll(self.buffer, -1, axis=0)
-        self.buffer[-1] = x
-        taps = self.buffer[:: self.dilation]  # oldest first, matching kernel[0]
-        grouped = taps.reshape(taps.shape[0], self.groups, -1)  # (K, G, in/G)
-        return np.einsum("kgi,kigo->go", grouped, self.kernel).reshape(-1) + self.bias
+    def run(self, x: np.ndarray) -> np.ndarray:
+        steps, span = x.shape[0], self.history.shape[0]
+        padded = np.concatenate([self.history, x])  # oldest first
+        out = np.broadcast_to(self.bias, (steps, self.bias.size)).copy()
+        for k in range(self.kernel.shape[0]):
+            taps = padded[k * self.dilation : k * self.dilation + steps]
+            grouped = taps.reshape(steps, self.groups, -1)  # (T, G, in/G)
+            out += np.einsum("tgi,igo->tgo", grouped, self.kernel[k]).reshape(steps, -1)
+        self.history = padded[padded.shape[0] - span :].copy()
+        return out
 
 
 class _PReLU(_Layer):
     def __init__(self, alpha: np.ndarray):
         self.alpha = alpha
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         return np.where(x >= 0, x, x * self.alpha).astype(x.dtype)
 
 
@@ -145,7 +163,7 @@ class _BatchNorm(_Layer):
         self.scale = (gamma / np.sqrt(var + dtype.type(eps))).astype(dtype)
         self.beta, self.mean = beta, mean
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         return (x - self.mean) * self.scale + self.beta
 
 
@@ -153,7 +171,7 @@ class _Activation(_Layer):
     def __init__(self, name: str):
         self.name = name
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         return activate(self.name, x)
 
 
@@ -310,19 +328,29 @@ class ReferenceModel:
         x = np.asarray(frame, dtype=self.dtype).reshape(-1)
         if x.size != self.in_size:
             raise ExportError(f"input frame has {x.size} values, the model takes {self.in_size}")
-        for layer in self.layers:
-            x = layer.step(x).astype(self.dtype, copy=False)
-        return x
+        return self._run(x.reshape(1, -1))[0]
 
     def run(self, sequence: Any, *, reset: bool = True) -> np.ndarray:
-        """`forward()` over each row of a (T, in) sequence, from a zero state unless reset=False."""
+        """`forward()` over each row of a (T, in) sequence, from a zero state unless reset=False.
+
+        With reset=False the state left by the previous call carries on, so a song streamed in
+        blocks of any size gives the outputs of one call over the whole song.
+        """
         seq = np.asarray(sequence, dtype=self.dtype)
         if seq.ndim != 2:
             raise ExportError(f"sequence must be (time, features), got shape {list(seq.shape)}")
+        if seq.shape[1] != self.in_size:
+            raise ExportError(
+                f"input frames have {seq.shape[1]} values, the model takes {self.in_size}"
+            )
         if reset:
             self.reset()
-        out = np.empty((seq.shape[0], self.out_size), self.dtype)
+        if seq.shape[0] == 0:
+            return np.zeros((0, self.out_size), self.dtype)
+        return self._run(np.ascontiguousarray(seq))
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", under="ignore"):
-            for t in range(seq.shape[0]):
-                out[t] = self.forward(seq[t])
-        return out
+            for layer in self.layers:
+                x = layer.run(x).astype(self.dtype, copy=False)
+        return x
