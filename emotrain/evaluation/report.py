@@ -29,6 +29,9 @@ from emotrain.evaluation.discovery import find_checkpoints, locate
 from emotrain.evaluation.verdicts import MIN_RESAMPLES, BootstrapOptions
 from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
 
+#: The network judged on streamed songs (its headline); the others on their windows.
+STREAMED_MODEL = "emotionrecognizer"
+
 ProgressFn = Callable[[str], None]
 
 
@@ -118,12 +121,11 @@ def evaluate_checkpoint(
     mean = baselines.mean_target(data.baseline_targets)
     base_pred = baselines.constant_prediction(mean, data.targets)
     base_scores = metrics.model_metrics(spec.name, base_pred, data.targets)
-    results = verdicts.compare(
-        spec.name, pred, data.targets, base_pred, data.groups, bootstrap or BootstrapOptions()
-    )
+    opts = bootstrap or BootstrapOptions()
+    results = verdicts.compare(spec.name, pred, data.targets, base_pred, data.groups, opts)
     spread = verdicts.prediction_spread(pred, data.targets)
     headline, verdict_notes = verdicts.headline(spec, scores, base_scores, results, spread)
-    notes = list(data.notes) + verdict_notes
+    notes = list(data.notes)
     if kind != "best":
         notes.insert(
             0, f"no {spec.name}_best.pt found; evaluated the {kind} checkpoint {path.name}"
@@ -140,6 +142,29 @@ def evaluate_checkpoint(
                 f"top-k and pitch-class figures skip {total - used} of {total} steps without an "
                 "active note"
             )
+    judged: dict[str, Any] = {
+        "n_items": int(data.inputs.shape[0]),
+        "n_frames": int(data.inputs.shape[0] * data.inputs.shape[1]),
+        "headline": headline,
+        "metrics": scores,
+        "baseline": base_scores,
+        "comparison": verdicts.comparisons(results),
+        "bootstrap": verdicts.bootstrap_description(results, data.group_unit),
+    }
+    modes: dict[str, Any] | None = None
+    if spec.name == STREAMED_MODEL:
+        modes = _streamed_modes(spec, model, device, data, mean, opts, path)
+        modes["windowed"] = {
+            **judged,
+            "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames, each from a "
+            "zero state (as training sees them)",
+            "notes": verdict_notes,
+        }
+        first = modes["streamed"]
+        judged = {k: first[k] for k in judged if k in first}
+        judged["n_items"], judged["n_frames"] = first["n_songs"], first["n_frames"]
+        verdict_notes = first["notes"]
+    notes += verdict_notes
     return {
         "checkpoint": str(path),
         "checkpoint_kind": kind,
@@ -147,19 +172,34 @@ def evaluate_checkpoint(
         "epoch": ckpt.get("epoch"),
         "best_epoch": ckpt.get("best_epoch"),
         "data": data.description,
-        "n_items": int(data.inputs.shape[0]),
-        "n_frames": int(data.inputs.shape[0] * data.inputs.shape[1]),
+        "n_items": judged["n_items"],
+        "n_frames": judged["n_frames"],
         "parameters": count_parameters(model),
         "macs_per_frame": multiply_adds_per_frame(model.layer_specs),
         "loss": spec.loss,
-        "headline": headline,
-        "metrics": scores,
-        "baseline": base_scores,
-        "comparison": verdicts.comparisons(results),
-        "bootstrap": verdicts.bootstrap_description(results, data.group_unit),
+        "headline_mode": "windowed" if modes is None else "streamed",
+        "headline": judged["headline"],
+        "metrics": judged["metrics"],
+        "baseline": judged["baseline"],
+        "comparison": judged["comparison"],
+        "bootstrap": judged["bootstrap"],
+        **({} if modes is None else {"modes": modes}),
         "baseline_method": baselines.describe(spec.name, data.baseline_source),
         "notes": notes,
     }
+
+
+def _streamed_modes(
+    spec: Any, model: Any, device: Any, data: EvalData, mean: Any, opts: Any, path: Path
+) -> dict[str, Any]:
+    """The emotion recognizer's songs streamed whole and as a live set (evaluation/streamed.py)."""
+    from emotrain.evaluation import streamed
+    from emotrain.evaluation.streams import streams_for, torch_streamer
+
+    streams = streams_for(data)
+    return streamed.evaluate_streams(
+        spec, streams, torch_streamer(model, device), mean, opts, what=str(path)
+    )
 
 
 def check_output_folder(folder: Path, file_name: str | None = None) -> None:
