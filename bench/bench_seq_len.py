@@ -41,11 +41,11 @@ def quiet(*args: object) -> int:
         return main([str(a) for a in args])
 
 
-def measure(corpus: Path, out: Path, seq_len: int, epochs: int) -> dict:
+def measure(corpus: Path, out: Path, seq_len: int, epochs: int, seed: int) -> dict:
     batch = max(1, FRAMES_PER_BATCH // seq_len)
     code = quiet(
         "train", "-m", "emotion", "--data", corpus, "--epochs", epochs, "--seq-len", seq_len,
-        "--batch-size", batch, "--device", "cpu", "--quiet", "-o", out,
+        "--batch-size", batch, "--device", "cpu", "--quiet", "--seed", seed, "-o", out,
     )  # fmt: skip
     if code != 0:
         raise SystemExit(f"training failed (seq-len {seq_len}, {corpus})")
@@ -61,21 +61,26 @@ def main_() -> None:
     parser.add_argument("--songs", type=int, default=24)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the corpora and training")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         corpora = {
-            "static": make_audible_deam(root / "static", n=args.songs, seconds=args.seconds),
-            "changing": make_changing_deam(root / "changing", args.songs, args.seconds),
+            "static": make_audible_deam(
+                root / "static", n=args.songs, seconds=args.seconds, seed=args.seed
+            ),
+            "changing": make_changing_deam(root / "changing", args.songs, args.seconds, args.seed),
         }
-        print(f"{args.songs} songs x {args.seconds:g} s, {args.epochs} epochs, "
+        print(f"{args.songs} songs x {args.seconds:g} s, {args.epochs} epochs, seed {args.seed}, "
               f"{FRAMES_PER_BATCH} frames per batch; valence/arousal CCC on held-out songs")  # fmt: skip
         print(f"{'corpus':<9} {'seq-len':>7}  {'streamed':>13}  {'live set':>13}  "
               f"{'windowed':>13}  {'time':>6}")  # fmt: skip
         for name, corpus in corpora.items():
             for seq_len in args.seq_lens:
                 start = time.perf_counter()
-                modes = measure(corpus, root / f"run-{name}-{seq_len}", seq_len, args.epochs)
+                modes = measure(
+                    corpus, root / f"run-{name}-{seq_len}", seq_len, args.epochs, args.seed
+                )
                 took = time.perf_counter() - start
                 cells = []
                 for mode in ("streamed", "live_set", "windowed"):

@@ -319,20 +319,26 @@ def compare(
         cache_dir=None if cache_dir is None else str(cache_dir),
         output_dir=None if output is None else Path(output),
     )  # fmt: skip
-    targets = chosen.targets.to(torch.float64)
-    pred_a, pred_b = side_a.predict(chosen.inputs), side_b.predict(chosen.inputs)
-    for side, pred in ((side_a, pred_a), (side_b, pred_b)):
-        if not bool(torch.isfinite(pred).all()):
-            raise ConfigError(f"{side.label}: its predictions are not finite; nothing to compare")
-    stats = compare_predictions(
-        side_a.name, pred_a, pred_b, targets, chosen.groups,
-        margins=margin_table, n_resamples=n_resamples, seed=bootstrap_seed,
-    )  # fmt: skip
     modes = None
+    n_frames = int(chosen.inputs.shape[0] * chosen.inputs.shape[1])
     if side_a.name == STREAMED_MODEL and side_a.streamer and side_b.streamer:
+        # What ships: songs streamed whole (the verdict) and a live set; not the windows, whose
+        # thousands of resampled figures would double the wait for a figure that does not ship.
         modes = streamed_stats(side_a, side_b, chosen, margin_table, n_resamples, bootstrap_seed)
-        modes["windowed"] = {**stats, "how": "the training windows, each from a zero state"}
         stats = {k: v for k, v in modes["streamed"].items() if k not in ("how", "n_frames")}
+        n_frames = modes["streamed"]["n_frames"]
+    else:
+        targets = chosen.targets.to(torch.float64)
+        pred_a, pred_b = side_a.predict(chosen.inputs), side_b.predict(chosen.inputs)
+        for side, pred in ((side_a, pred_a), (side_b, pred_b)):
+            if not bool(torch.isfinite(pred).all()):
+                raise ConfigError(
+                    f"{side.label}: its predictions are not finite; nothing to compare"
+                )
+        stats = compare_predictions(
+            side_a.name, pred_a, pred_b, targets, chosen.groups,
+            margins=margin_table, n_resamples=n_resamples, seed=bootstrap_seed,
+        )  # fmt: skip
     report = {
         "emotrain_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -342,7 +348,7 @@ def compare(
         "question": "is B better than A? (differences are B - A)",
         "data": chosen.description,
         "n_sequences": int(chosen.inputs.shape[0]),
-        "n_frames": int(chosen.inputs.shape[0] * chosen.inputs.shape[1]),
+        "n_frames": n_frames,
         "headline_mode": "windowed" if modes is None else "streamed",
         **stats,
         **({} if modes is None else {"modes": modes}),
