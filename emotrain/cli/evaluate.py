@@ -209,7 +209,9 @@ def evaluate(
             "--checkpoint-dir",
             "-c",
             metavar="DIR",
-            help="A run folder or its checkpoints/ folder (old scripts' checkpoint folders too).",
+            help="A run folder or its checkpoints/ folder (old scripts' checkpoint folders too), "
+            "or one exported JSON file or registry version NAME@N ($EMOTRAIN_REGISTRY), run by "
+            "the reference interpreter.",
         ),
     ],
     output: Annotated[

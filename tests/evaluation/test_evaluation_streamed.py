@@ -183,3 +183,26 @@ def test_the_table_keeps_names_numbers_and_verdicts_whole(report, width) -> None
         assert any(verdict in line for line in _lines(text))
     for mode in ("streamed", "live set", "windowed"):
         assert any(line.lstrip("│ ").startswith(mode) for line in _lines(text))
+
+
+def test_the_exported_file_is_judged_through_the_interpreter_like_its_checkpoint(
+    emotion_run, report, cli, tmp_path
+) -> None:
+    import json
+
+    from emotrain.export.rtneural import export_checkpoint
+
+    export_checkpoint(emotion_run / "checkpoints" / "emotionrecognizer_best.pt", emotion_run)
+    result = cli("evaluate", "-c", emotion_run / "emotionrecognizer.json", "-o", tmp_path,
+                 "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    entry = json.loads(result.out)["models"]["emotionrecognizer"]
+    ours = report["models"]["emotionrecognizer"]
+    assert entry["checkpoint_kind"] == "export" and entry["checkpoint_format"] == "rtneural-json"
+    assert entry["data"] == ours["data"]  # its run's validation split, found beside the file
+    for mode in ("streamed", "live_set", "windowed"):
+        got, want = entry["modes"][mode], ours["modes"][mode]
+        assert got["headline"]["verdict"] == want["headline"]["verdict"]
+        for key, value in want["metrics"].items():
+            if value is not None:
+                assert got["metrics"][key] == pytest.approx(value, abs=1e-5), (mode, key)
