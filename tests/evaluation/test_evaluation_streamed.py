@@ -39,7 +39,7 @@ def emotion_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(emotion_run) -> dict:
-    return evaluate(emotion_run)
+    return evaluate(emotion_run, resamples=200)
 
 
 def test_synthetic_items_streamed_whole_equal_their_windows(report) -> None:
@@ -194,7 +194,7 @@ def test_the_exported_file_is_judged_through_the_interpreter_like_its_checkpoint
 
     export_checkpoint(emotion_run / "checkpoints" / "emotionrecognizer_best.pt", emotion_run)
     result = cli("evaluate", "-c", emotion_run / "emotionrecognizer.json", "-o", tmp_path,
-                 "--json")  # fmt: skip
+                 "--json", "--resamples", "100")  # fmt: skip
     assert result.code == 0, result.err
     entry = json.loads(result.out)["models"]["emotionrecognizer"]
     ours = report["models"]["emotionrecognizer"]
@@ -206,3 +206,24 @@ def test_the_exported_file_is_judged_through_the_interpreter_like_its_checkpoint
         for key, value in want["metrics"].items():
             if value is not None:
                 assert got["metrics"][key] == pytest.approx(value, abs=1e-5), (mode, key)
+
+
+def test_a_registry_version_is_judged_on_its_runs_songs(
+    emotion_run, report, cli, tmp_path, monkeypatch
+) -> None:
+    import json
+
+    from emotrain.export.rtneural import export_checkpoint
+
+    export_checkpoint(emotion_run / "checkpoints" / "emotionrecognizer_best.pt", emotion_run)
+    reg = tmp_path / "reg"
+    added = cli("registry", "add", emotion_run, "--registry", reg)
+    assert added.code == 0, added.err
+    monkeypatch.setenv("EMOTRAIN_REGISTRY", str(reg))
+    result = cli("evaluate", "-c", "emotion@1", "-o", tmp_path / "out", "--json",
+                 "--resamples", "100")  # fmt: skip
+    assert result.code == 0, result.err
+    entry = json.loads(result.out)["models"]["emotionrecognizer"]
+    assert entry["checkpoint_kind"] == "registry" and entry["headline_mode"] == "streamed"
+    want = report["models"]["emotionrecognizer"]["headline"]["model"]
+    assert entry["headline"]["model"] == pytest.approx(want, abs=1e-5)
