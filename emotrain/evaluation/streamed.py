@@ -21,8 +21,6 @@ from emotrain.evaluation import benchmark, verdicts
 from emotrain.evaluation.moments import sequence_sums
 from emotrain.evaluation.streams import LIVE_SET_ORDER, Streamer, Streams
 
-MODES = ("streamed", "live_set", "windowed")
-
 #: The report's order of the emotion figures: the frame figures, the headline, the benchmark's.
 ORDER = (
     "mse", "mae", "cosine_similarity", "mean_pearson", "valence_ccc", "arousal_ccc",
