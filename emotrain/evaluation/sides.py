@@ -48,14 +48,17 @@ class Side:
 
 
 def _reference_predictor(data: bytes) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The plugin's computation: reset(), then one forward() per frame, for each sequence."""
+    """The plugin's computation: reset(), then one forward() per frame, for each sequence (all
+    sequences of a batch side by side: `run_batch`)."""
     from emotrain.export.reference import ReferenceModel
 
     model = ReferenceModel(data, np.float32)
 
     def predict(inputs: torch.Tensor) -> torch.Tensor:
         x = inputs.detach().cpu().numpy().astype(np.float32)
-        out = np.stack([model.run(seq) for seq in x]) if len(x) else np.zeros((0, 0, 0))
+        if not len(x):
+            return torch.zeros((0, 0, 0), dtype=torch.float64)
+        out = np.concatenate([model.run_batch(x[i : i + 1024]) for i in range(0, len(x), 1024)])
         return torch.from_numpy(out.astype(np.float64))
 
     return predict

@@ -14,6 +14,7 @@ the interpreter exists to catch wrong files, not to reproduce their garbage.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,8 @@ def activate(name: str, x: np.ndarray) -> np.ndarray:
 
 
 class _Layer:
-    """`run(x)` maps frames (T, in) to (T, out) as T consecutive `forward()` calls would.
+    """`run(x)` maps frames (T, in) to (T, out) as T consecutive `forward()` calls would; time is
+    always the first axis, so (T, N, in) runs N sequences side by side (`run_batch`).
 
     A layer without memory computes all T frames at once; a recurrent layer batches what does not
     depend on its state (the input projection) and loops only over the recurrence itself.
@@ -93,12 +95,12 @@ class _LSTM(_Layer):
         lift[2 * n : 3 * n] = 0
         xw *= half
         u = self.u * half
-        out = np.empty((x.shape[0], n), dt)
+        out = np.empty((*x.shape[:-1], n), dt)
         h, c = self.h, self.c
         for t in range(x.shape[0]):
             g = np.tanh(xw[t] + h @ u) * half + lift
-            c = g[n : 2 * n] * c + g[:n] * g[2 * n : 3 * n]
-            h = g[3 * n :] * np.tanh(c)
+            c = g[..., n : 2 * n] * c + g[..., :n] * g[..., 2 * n : 3 * n]
+            h = g[..., 3 * n :] * np.tanh(c)
             out[t] = h
         self.h, self.c = h, c
         return out
@@ -115,13 +117,13 @@ class _GRU(_Layer):
     def run(self, x: np.ndarray) -> np.ndarray:
         n = self.h.size
         xw = x @ self.w + self.b_in  # gate blocks z, r, h
-        out = np.empty((x.shape[0], n), x.dtype)
+        out = np.empty((*x.shape[:-1], n), x.dtype)
         h, u, b_rec = self.h, self.u, self.b_rec
         for t in range(x.shape[0]):
             hu = h @ u + b_rec
-            zr = _sigmoid(xw[t, : 2 * n] + hu[: 2 * n])
-            c = np.tanh(xw[t, 2 * n :] + zr[n:] * hu[2 * n :])
-            h = (1 - zr[:n]) * c + zr[:n] * h
+            zr = _sigmoid(xw[t][..., : 2 * n] + hu[..., : 2 * n])
+            c = np.tanh(xw[t][..., 2 * n :] + zr[..., n:] * hu[..., 2 * n :])
+            h = (1 - zr[..., :n]) * c + zr[..., :n] * h
             out[t] = h
         self.h = h
         return out
@@ -146,13 +148,16 @@ class _Conv1D(_Layer):
         self.history = np.zeros_like(self.history)
 
     def run(self, x: np.ndarray) -> np.ndarray:
-        steps, span = x.shape[0], self.history.shape[0]
-        padded = np.concatenate([self.history, x])  # oldest first
-        out = np.broadcast_to(self.bias, (steps, self.bias.size)).copy()
+        steps, span, lead = x.shape[0], self.history.shape[0], x.shape[1:-1]
+        channels = self.history.shape[-1]
+        past = self.history.reshape(span, *(1,) * (x.ndim - self.history.ndim), channels)
+        past = np.broadcast_to(past, (span, *lead, x.shape[-1]))
+        padded = np.concatenate([past, x])  # oldest first
+        out = np.broadcast_to(self.bias, (*x.shape[:-1], self.bias.size)).copy()
         for k in range(self.kernel.shape[0]):
             taps = padded[k * self.dilation : k * self.dilation + steps]
-            grouped = taps.reshape(steps, self.groups, -1)  # (T, G, in/G)
-            out += np.einsum("tgi,igo->tgo", grouped, self.kernel[k]).reshape(steps, -1)
+            grouped = taps.reshape(*taps.shape[:-1], self.groups, -1)  # (T, ..., G, in/G)
+            out += np.einsum("...gi,igo->...go", grouped, self.kernel[k]).reshape(out.shape)
         self.history = padded[padded.shape[0] - span :].copy()
         return out
 
@@ -355,6 +360,25 @@ class ReferenceModel:
         if seq.shape[0] == 0:
             return np.zeros((0, self.out_size), self.dtype)
         return self._run(np.ascontiguousarray(seq))
+
+    def run_batch(self, sequences: Any) -> np.ndarray:
+        """`run()` of each (T, in) sequence of an (N, T, in) batch, each from a zero state, computed
+        together (the recurrence loops over T once for all N); the streaming state is untouched."""
+        seqs = np.asarray(sequences, dtype=self.dtype)
+        if seqs.ndim != 3 or seqs.shape[2] != self.in_size:
+            raise ExportError(
+                f"sequences must be (n, time, {self.in_size}), got shape {list(seqs.shape)}"
+            )
+        if seqs.shape[0] == 0 or seqs.shape[1] == 0:
+            return np.zeros((*seqs.shape[:2], self.out_size), self.dtype)
+        fresh = [copy.copy(layer) for layer in self.layers]  # state is replaced, never mutated
+        for layer in fresh:
+            layer.reset()
+        x = np.ascontiguousarray(seqs.transpose(1, 0, 2))  # time first, as every layer expects
+        with np.errstate(over="ignore", under="ignore"):
+            for layer in fresh:
+                x = layer.run(x).astype(self.dtype, copy=False)
+        return np.ascontiguousarray(x.transpose(1, 0, 2))
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", under="ignore"):

@@ -92,3 +92,18 @@ def test_the_emotion_recognizer_file_equals_load_model_over_a_long_stream(tmp_pa
         want = load_model(ckpt)(torch.from_numpy(x).unsqueeze(0))[0].numpy()
     got = ReferenceModel(tmp_path / "export" / "emotionrecognizer.json").run(x)
     assert np.abs(got - want).max() <= 1e-5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_run_batch_equals_run_of_each_sequence_and_keeps_the_stream(every_kind, dtype):
+    path, seq = every_kind
+    model = ReferenceModel(path, dtype)
+    batch = np.stack([seq[:20], seq[20:40], seq[40:60][::-1]])
+    first = model.run(seq[:7])  # a stream in progress
+    got = model.run_batch(batch)
+    rest = model.run(seq[7:], reset=False)  # the batch did not disturb it
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    assert np.abs(np.concatenate([first, rest]) - model.run(seq)).max() < tol
+    for one, want in zip(got, batch, strict=True):
+        assert np.abs(one - model.run(want)).max() < tol
+    assert model.run_batch(batch[:0]).shape == (0, 20, 3)
