@@ -22,6 +22,7 @@ class DataConfig:
     format: str = "synthetic"
     path: str | None = None
     samples: int = 512
+    #: 16 measured best for the streamed emotion recognizer (bench/bench_seq_len.py, docs/train.md).
     seq_len: int = 16
     validation_split: float = 0.2
     cache_dir: str | None = None

@@ -174,6 +174,9 @@ def compare(
                   f"B = {escape(report['b']['given'])}")  # fmt: skip
         boot = report["bootstrap"]
         out.print(f"  data: {escape(report['data'])}")
+        modes = report.get("modes", {})
+        if "streamed" in modes:
+            out.print(f"  streamed: {escape(modes['streamed']['how'])}")
         out.print(f"  paired bootstrap over {boot['n_songs']} {boot.get('unit', 'song')}s, "
                   f"{boot['n_resamples']} "
                   f"resamples (seed {boot['seed']}); Holm across figures")  # fmt: skip
@@ -183,6 +186,9 @@ def compare(
                   if report["verdict"] in ("better", "worse")
                   else f"  B vs A: [bold {style}]{report['verdict']}[/bold {style}]")  # fmt: skip
         out.print(f"  ({escape(report['summary'])})")
+        if "live_set" in modes:
+            live = modes["live_set"]
+            out.print(f"  live set ({escape(live['how'])}): B vs A {live['verdict']}")
         for note in report["notes"]:
             out.print(f"  [yellow]note:[/yellow] {escape(note)}")
     err.print(f"comparison written to {Path(output) / COMPARISON_FILE}", markup=False)

@@ -62,45 +62,86 @@ def _plain(text: Any) -> str:
     return escape(str(text))
 
 
+def _items(entry: dict[str, Any]) -> str:
+    if entry.get("modes"):
+        return f"{entry.get('bootstrap', {}).get('unit', 'songs')} streamed whole"
+    return "sequences"
+
+
 def model_heading(name: str, entry: dict[str, Any]) -> str:
     epoch = entry.get("epoch")
     return (
         f"[bold]{_plain(name)}[/bold]: {_plain(entry['checkpoint_kind'])} checkpoint"
         + (f" (epoch {epoch})" if epoch is not None else "")
-        + f", {entry['n_items']:,} sequences / {entry['n_frames']:,} frames, "
+        + f", {entry['n_items']:,} {_items(entry)} / {entry['n_frames']:,} frames, "
         f"{entry['parameters']:,} parameters, {entry['macs_per_frame']:,} multiply-adds per frame"
     )
 
 
-def model_table(entry: dict[str, Any]) -> Any:
+#: Below this console width the table drops its verdict column and shows each verdict on a second
+#: line under its figure: names, numbers, intervals and verdicts stay whole at 80 columns.
+WIDE_TABLE = 100
+
+
+def _label(metric: str, entry: dict[str, Any], headline: str) -> str:
+    label = metric
+    if metric == entry.get("loss"):
+        label += " (loss)"
+    if metric == headline:
+        label = f"[bold]{label} (headline)[/bold]"
+    return label
+
+
+def model_table(entry: dict[str, Any], width: int = 120) -> Any:
     """One model's figures beside its baseline's: the difference, its interval, the verdict."""
+    from rich import box
     from rich.table import Table
 
-    table = Table()
-    table.add_column("metric")
-    table.add_column("model", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("difference", justify="right")
-    table.add_column("95% interval", justify="right")
-    table.add_column("verdict", justify="center")
+    wide = width >= WIDE_TABLE
+    table = Table() if wide else Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("metric" if wide else "metric / verdict", no_wrap=True)
+    for column in ("model", "baseline", "difference", "95% interval"):
+        table.add_column(column, justify="right", no_wrap=True)
+    if wide:
+        table.add_column("verdict", justify="center", no_wrap=True)
     headline = entry["headline"]["metric"]
     comparisons = entry.get("comparison", {})
     for metric, value in entry["metrics"].items():
-        base = entry["baseline"].get(metric)
-        label = metric
-        if metric == entry.get("loss"):
-            label += " (loss)"
-        if metric == headline:
-            label = f"[bold]{label} (headline)[/bold]"
         comp = comparisons.get(metric)
-        table.add_row(
-            label,
+        label = _label(metric, entry, headline)
+        cells = [
             _number(value),
-            _number(base),
+            _number(entry["baseline"].get(metric)),
             _number((comp or {}).get("diff")),
             _interval(comp),
-            _verdict(comp),
-        )
+        ]
+        if wide:
+            table.add_row(label, *cells, _verdict(comp))
+        else:
+            table.add_row(f"{label}\n  {_verdict(comp)}", *cells)
+    return table
+
+
+_MODE_NAMES = {"streamed": "streamed", "live_set": "live set", "windowed": "windowed"}
+
+
+def modes_table(entry: dict[str, Any]) -> Any:
+    """The headline figure as the plugin streams songs, as a live set, and on training windows."""
+    from rich.table import Table
+
+    metric = entry["headline"]["metric"]
+    table = Table(title=f"{metric} by how the songs are fed", title_justify="left")
+    table.add_column("fed as", no_wrap=True)
+    for column in ("model", "baseline", "95% interval"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("verdict", justify="center", no_wrap=True)
+    for mode, block in entry["modes"].items():
+        h = block["headline"]
+        name = _MODE_NAMES.get(mode, mode)
+        if mode == entry.get("headline_mode"):
+            name = f"[bold]{name}[/bold]"
+        table.add_row(name, _number(h["model"]), _number(h["baseline"]), _interval(h),
+                      _verdict(h))  # fmt: skip
     return table
 
 
@@ -108,8 +149,9 @@ def verdict_line(entry: dict[str, Any]) -> str:
     """The answer a user came for: better than predicting the mean, on the headline and the loss?"""
     h, loss = entry["headline"], entry.get("loss", "")
     boot = entry.get("bootstrap", {})
+    mode = f" ({_MODE_NAMES[entry['headline_mode']]})" if entry.get("modes") else ""
     figures = (
-        f"{h['metric']} {_number(h['model'])} vs baseline {_number(h['baseline'])}, difference "
+        f"{h['metric']}{mode} {_number(h['model'])} vs baseline {_number(h['baseline'])}, difference "
         f"{_number(h.get('diff'))}, 95% interval {_interval(h)} over {h.get('n_groups')} "
         f"{boot.get('unit', 'groups')}"
     )
@@ -143,7 +185,15 @@ def print_report(report: dict[str, Any], console: Any) -> None:
         console.print(
             f"  baseline: {_plain(entry['baseline_method'])}", highlight=False, soft_wrap=True
         )
-        console.print(model_table(entry))
+        for mode, block in entry.get("modes", {}).items():
+            console.print(
+                f"  {_MODE_NAMES.get(mode, mode)}: {_plain(block.get('how', ''))}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        console.print(model_table(entry, console.width))
+        if entry.get("modes"):
+            console.print(modes_table(entry))
         console.print(f"  {verdict_line(entry)}", highlight=False, soft_wrap=True)
         for note in entry["notes"]:
             console.print(
@@ -158,7 +208,9 @@ def evaluate(
         typer.Option(
             "--checkpoint-dir",
             metavar="DIR",
-            help="A run folder or its checkpoints/ folder (old scripts' checkpoint folders too).",
+            help="A run folder or its checkpoints/ folder (old scripts' checkpoint folders too), "
+            "or one exported JSON file or registry version NAME@N ($EMOTRAIN_REGISTRY), run by "
+            "the reference interpreter.",
         ),
     ],
     output: Annotated[

@@ -29,6 +29,8 @@ from emotrain.evaluation import metrics as M
 from emotrain.evaluation.sides import check_pair, resolve_side, shared_data
 
 COMPARISON_FILE = "comparison.json"
+#: Compared on streamed songs (the headline) as well as on windows.
+STREAMED_MODEL = "emotionrecognizer"
 PLOT_FILE = "comparison_intervals.png"
 MIN_RESAMPLES = 2000
 ALPHA = 0.05
@@ -234,6 +236,42 @@ def compare_predictions(
     }
 
 
+def streamed_stats(
+    side_a: Any, side_b: Any, chosen: Any, margins: dict[str, float], n_resamples: int, seed: int
+) -> dict[str, dict[str, Any]]:
+    """Both sides over the songs streamed whole and as one live set (evaluation/streamed.py),
+    compared frame by frame with the bootstrap resampling songs, as for the windows."""
+    from emotrain.evaluation.streams import LIVE_SET_ORDER, streams_for
+
+    streams = streams_for(chosen)
+    keep = [i for i, m in enumerate(streams.masks) if m.any()]
+    groups = [streams.songs[i] for i in keep for _ in range(int(streams.masks[i].sum()))]
+    target = np.concatenate([streams.targets[i][streams.masks[i]] for i in keep])
+    targets = torch.from_numpy(target).to(torch.float64).unsqueeze(1)
+    out = {}
+    for mode, carry in (("streamed", False), ("live_set", True)):
+        preds = []
+        for side in (side_a, side_b):
+            outputs = side.streamer(streams.inputs, carry)
+            pred = np.concatenate([outputs[i][streams.masks[i]] for i in keep])
+            if not np.isfinite(pred).all():
+                raise ConfigError(
+                    f"{side.label}: its predictions are not finite; nothing to compare"
+                )
+            preds.append(torch.from_numpy(pred).to(torch.float64).unsqueeze(1))
+        stats = compare_predictions(
+            side_a.name, preds[0], preds[1], targets, groups,
+            margins=margins, n_resamples=n_resamples, seed=seed,
+        )  # fmt: skip
+        stats["n_frames"] = int(target.shape[0])
+        out[mode] = stats
+    out["streamed"]["how"] = f"{streams.source}; one reset() per {streams.unit[:-1]}"
+    out["live_set"]["how"] = f"the {streams.unit} back to back from one reset(), {LIVE_SET_ORDER}"
+    out["live_set"]["order"] = LIVE_SET_ORDER
+    out["live_set"]["songs"] = [streams.songs[i] for i in keep]
+    return out
+
+
 def summary(result: dict[str, Any]) -> str:
     parts = []
     for kind in ("better", "worse", "equivalent", "inconclusive"):
@@ -281,15 +319,26 @@ def compare(
         cache_dir=None if cache_dir is None else str(cache_dir),
         output_dir=None if output is None else Path(output),
     )  # fmt: skip
-    targets = chosen.targets.to(torch.float64)
-    pred_a, pred_b = side_a.predict(chosen.inputs), side_b.predict(chosen.inputs)
-    for side, pred in ((side_a, pred_a), (side_b, pred_b)):
-        if not bool(torch.isfinite(pred).all()):
-            raise ConfigError(f"{side.label}: its predictions are not finite; nothing to compare")
-    stats = compare_predictions(
-        side_a.name, pred_a, pred_b, targets, chosen.groups,
-        margins=margin_table, n_resamples=n_resamples, seed=bootstrap_seed,
-    )  # fmt: skip
+    modes = None
+    n_frames = int(chosen.inputs.shape[0] * chosen.inputs.shape[1])
+    if side_a.name == STREAMED_MODEL and side_a.streamer and side_b.streamer:
+        # What ships: songs streamed whole (the verdict) and a live set; not the windows, whose
+        # thousands of resampled figures would double the wait for a figure that does not ship.
+        modes = streamed_stats(side_a, side_b, chosen, margin_table, n_resamples, bootstrap_seed)
+        stats = {k: v for k, v in modes["streamed"].items() if k not in ("how", "n_frames")}
+        n_frames = modes["streamed"]["n_frames"]
+    else:
+        targets = chosen.targets.to(torch.float64)
+        pred_a, pred_b = side_a.predict(chosen.inputs), side_b.predict(chosen.inputs)
+        for side, pred in ((side_a, pred_a), (side_b, pred_b)):
+            if not bool(torch.isfinite(pred).all()):
+                raise ConfigError(
+                    f"{side.label}: its predictions are not finite; nothing to compare"
+                )
+        stats = compare_predictions(
+            side_a.name, pred_a, pred_b, targets, chosen.groups,
+            margins=margin_table, n_resamples=n_resamples, seed=bootstrap_seed,
+        )  # fmt: skip
     report = {
         "emotrain_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -299,8 +348,10 @@ def compare(
         "question": "is B better than A? (differences are B - A)",
         "data": chosen.description,
         "n_sequences": int(chosen.inputs.shape[0]),
-        "n_frames": int(chosen.inputs.shape[0] * chosen.inputs.shape[1]),
+        "n_frames": n_frames,
+        "headline_mode": "windowed" if modes is None else "streamed",
         **stats,
+        **({} if modes is None else {"modes": modes}),
         "notes": list(chosen.notes),
     }
     unit = getattr(chosen, "group_unit", "songs")  # "items" for synthetic data

@@ -34,6 +34,10 @@ class EvalData:
     groups: list[str] = field(default_factory=list)
     #: "songs" for a corpus, "items" for synthetic data (each sequence is its own item).
     group_unit: str = "songs"
+    #: How the data was built and where its cache lives: what the streamed evaluation rebuilds
+    #: whole songs from (None: the sequences are all there is).
+    data_config: DataConfig | None = None
+    output_dir: Path | None = None
 
 
 def _unit(data_cfg: DataConfig) -> str:
@@ -160,6 +164,8 @@ def run_validation_data(
         notes=notes,
         groups=[data.groups[i] for i in split.val_index],
         group_unit=_unit(data_cfg),
+        data_config=data_cfg,
+        output_dir=run_dir if run_dir is not None else Path(config.output),
     )
 
 
@@ -181,6 +187,8 @@ def all_data(
         notes=[why, *_source_notes(data)],
         groups=list(data.groups),
         group_unit=_unit(data_cfg),
+        data_config=data_cfg,
+        output_dir=output_dir,
     )
 
 

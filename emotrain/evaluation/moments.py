@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -25,16 +26,28 @@ from emotrain.evaluation.metrics import _CONSTANT_STD, quadrant, valence_arousal
 Finish = Callable[[np.ndarray], dict[str, float | None]]
 
 
+#: Rows to sum into one (see `sequence_sums`), for the `_Columns` made during one call.
+_SEGMENTS: ContextVar[np.ndarray | None] = ContextVar("segments", default=None)
+
+
 class _Columns:
-    """Named column blocks of the (sequences, K) sums matrix."""
+    """Named column blocks of the (sequences, K) sums matrix.
+
+    With `segments` (start rows), consecutive sequences are summed into one row per segment as each
+    block is added: a streamed song passed as one-frame sequences becomes one row without ever
+    holding a (frames, K) matrix.
+    """
 
     def __init__(self) -> None:
+        self.segments = _SEGMENTS.get()
         self.blocks: list[np.ndarray] = []
         self.where: dict[str, slice] = {}
         self.width = 0
 
     def add(self, name: str, per_sequence: torch.Tensor) -> None:
         block = per_sequence.detach().to("cpu", torch.float64).reshape(per_sequence.shape[0], -1)
+        if self.segments is not None:
+            block = torch.from_numpy(np.add.reduceat(block.numpy(), self.segments, axis=0))
         self.where[name] = slice(self.width, self.width + block.shape[1])
         self.width += block.shape[1]
         self.blocks.append(block.numpy())
@@ -107,8 +120,6 @@ def _emotion(pred: torch.Tensor, target: torch.Tensor) -> tuple[_Columns, Finish
     tv, ta = (s.reshape(n_seq, steps, 1) for s in valence_arousal(target))
     v = _add_moments(cols, "v", pv, tv)
     a = _add_moments(cols, "a", pa, ta)
-    cols.add("v.sq", _seq_sum((pv - tv) ** 2))
-    cols.add("a.sq", _seq_sum((pa - ta) ** 2))
     hit = quadrant(pv.flatten(), pa.flatten()) == quadrant(tv.flatten(), ta.flatten())
     cols.add("quad", hit.double().reshape(n_seq, steps).sum(1))
     cols.add("frames", torch.full((n_seq,), float(steps), dtype=torch.float64))
@@ -117,19 +128,15 @@ def _emotion(pred: torch.Tensor, target: torch.Tensor) -> tuple[_Columns, Finish
         frames = float(total[cols.where["frames"]][0])
         dim_r, _ = _corr(total, cols, "dims", frames, dims)
         defined = dim_r[np.isfinite(dim_r)]
-        v_r, v_c = _corr(total, cols, "v", frames, v)
-        a_r, a_c = _corr(total, cols, "a", frames, a)
+        _, v_c = _corr(total, cols, "v", frames, v)
+        _, a_c = _corr(total, cols, "a", frames, a)
         v_ccc, a_ccc = _value(v_c[0]), _value(a_c[0])
         return {
             "mse": float(total[cols.where["sq"]][0]) / (frames * width),
             "mae": float(total[cols.where["abs"]][0]) / (frames * width),
             "cosine_similarity": float(total[cols.where["cos"]][0]) / frames,
             "mean_pearson": float(defined.mean()) if defined.size else None,
-            "valence_rmse": math.sqrt(float(total[cols.where["v.sq"]][0]) / frames),
-            "valence_pearson": _value(v_r[0]),
             "valence_ccc": v_ccc,
-            "arousal_rmse": math.sqrt(float(total[cols.where["a.sq"]][0]) / frames),
-            "arousal_pearson": _value(a_r[0]),
             "arousal_ccc": a_ccc,
             "quadrant_accuracy": float(total[cols.where["quad"]][0]) / frames,
             "mean_ccc": None if v_ccc is None or a_ccc is None else (v_ccc + a_ccc) / 2,
@@ -253,13 +260,21 @@ _BY_MODEL = {
 
 
 def sequence_sums(
-    model: str, pred: torch.Tensor, target: torch.Tensor
+    model: str, pred: torch.Tensor, target: torch.Tensor, segments: np.ndarray | None = None
 ) -> tuple[np.ndarray, Finish]:
     """(sums, finish): sums is (sequences, K) float64; `finish(sums[idx].sum(0))` gives every
-    figure of the sequences `idx` (repeats count twice), with None where a figure is undefined."""
+    figure of the sequences `idx` (repeats count twice), with None where a figure is undefined.
+
+    `segments`: increasing start indices (the first 0); the sums of the sequences from one start to
+    the next become one row, so whole songs of any length are rows (pass their frames as (F, 1, D)).
+    """
     pred = pred.detach().to("cpu", torch.float64)
     target = target.detach().to("cpu", torch.float64)
-    cols, finish = _BY_MODEL[model](pred, target)
+    token = _SEGMENTS.set(None if segments is None else np.asarray(segments, dtype=np.int64))
+    try:
+        cols, finish = _BY_MODEL[model](pred, target)
+    finally:
+        _SEGMENTS.reset(token)
     return cols.matrix(), finish
 
 

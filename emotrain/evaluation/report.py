@@ -98,7 +98,8 @@ def evaluate_checkpoint(
     """
     import torch
 
-    from emotrain.evaluation import baselines, metrics, verdicts
+    from emotrain.evaluation.judge import judge
+    from emotrain.evaluation.streams import torch_streamer
     from emotrain.models.layers import multiply_adds_per_frame
     from emotrain.models.network import count_parameters
     from emotrain.training.checkpoint import load_checkpoint_model
@@ -114,32 +115,13 @@ def evaluate_checkpoint(
         raise CheckpointError(
             f"cannot evaluate {path}: its predictions are not finite (NaN/inf weights?)"
         )
-    scores = metrics.model_metrics(spec.name, pred, data.targets)
-    mean = baselines.mean_target(data.baseline_targets)
-    base_pred = baselines.constant_prediction(mean, data.targets)
-    base_scores = metrics.model_metrics(spec.name, base_pred, data.targets)
-    results = verdicts.compare(
-        spec.name, pred, data.targets, base_pred, data.groups, bootstrap or BootstrapOptions()
-    )
-    spread = verdicts.prediction_spread(pred, data.targets)
-    headline, verdict_notes = verdicts.headline(spec, scores, base_scores, results, spread)
-    notes = list(data.notes) + verdict_notes
+    opts = bootstrap or BootstrapOptions()
+    fields, figure_notes = judge(spec, pred, data, torch_streamer(model, device), opts, str(path))
+    notes = list(data.notes)
     if kind != "best":
         notes.insert(
             0, f"no {spec.name}_best.pt found; evaluated the {kind} checkpoint {path.name}"
         )
-    if spec.name == "melodytransformer":
-        _, _, _, used = metrics.topk_prf(pred, data.targets)
-        total = data.targets.shape[0] * data.targets.shape[1]
-        if used == 0:
-            notes.append(
-                "no step has an active note: the top-k and pitch-class figures are undefined (null)"
-            )
-        elif used < total:
-            notes.append(
-                f"top-k and pitch-class figures skip {total - used} of {total} steps without an "
-                "active note"
-            )
     return {
         "checkpoint": str(path),
         "checkpoint_kind": kind,
@@ -147,18 +129,60 @@ def evaluate_checkpoint(
         "epoch": ckpt.get("epoch"),
         "best_epoch": ckpt.get("best_epoch"),
         "data": data.description,
-        "n_items": int(data.inputs.shape[0]),
-        "n_frames": int(data.inputs.shape[0] * data.inputs.shape[1]),
         "parameters": count_parameters(model),
         "macs_per_frame": multiply_adds_per_frame(model.layer_specs),
         "loss": spec.loss,
-        "headline": headline,
-        "metrics": scores,
-        "baseline": base_scores,
-        "comparison": verdicts.comparisons(results),
-        "bootstrap": verdicts.bootstrap_description(results, data.group_unit),
-        "baseline_method": baselines.describe(spec.name, data.baseline_source),
-        "notes": notes,
+        **fields,
+        "notes": notes + figure_notes,
+    }
+
+
+def evaluate_export(
+    text: str,
+    *,
+    registry: Any = None,
+    external: ExternalData | None = None,
+    cache_dir: str | None = None,
+    seed: int | None = None,
+    output_dir: Path | None = None,
+    bootstrap: BootstrapOptions | None = None,
+) -> dict[str, Any]:
+    """An exported JSON file or a registry version judged as a checkpoint is, through the reference
+    interpreter (the file that ships): on its run's validation split when its run can be found
+    (beside the file, or the version's lineage), else as `_choose_data` decides."""
+    import torch
+
+    from emotrain.evaluation.judge import judge
+    from emotrain.evaluation.sides import resolve_side
+    from emotrain.models.layers import multiply_adds_per_frame
+    from emotrain.models.registry import get_spec
+
+    side = resolve_side(text, registry=registry)
+    spec = get_spec(side.name)
+    data = _choose_data(spec, side.ckpt, side.run_dir, external, cache_dir, seed, output_dir)
+    pred = side.predict(data.inputs)
+    if not bool(torch.isfinite(pred).all()):
+        raise CheckpointError(f"cannot evaluate {side.label}: its predictions are not finite")
+    opts = bootstrap or BootstrapOptions()
+    fields, figure_notes = judge(spec, pred, data, side.streamer, opts, side.label)
+    return {
+        "model": spec.name,
+        "checkpoint": side.label,
+        "checkpoint_kind": side.kind,
+        "checkpoint_format": "rtneural-json",
+        "sha256": side.sha256,
+        "epoch": None,
+        "best_epoch": None,
+        "data": data.description,
+        "parameters": spec.parameters,
+        "macs_per_frame": multiply_adds_per_frame(spec.layers),
+        "loss": spec.loss,
+        **fields,
+        "notes": [
+            "run by the reference RTNeural interpreter (float32), as the plugin runs the file",
+            *data.notes,
+            *figure_notes,
+        ],
     }
 
 
@@ -185,10 +209,14 @@ def evaluate(
     progress: ProgressFn | None = None,
     resamples: int = BootstrapOptions.n_resamples,
     bootstrap_seed: int = BootstrapOptions.seed,
+    registry: str | Path | None = None,
 ) -> dict[str, Any]:
     """What `emotrain evaluate` does: find the checkpoints, judge each, write the report.
 
-    Returns the report dict; with `output`, also writes `<output>/evaluation_results.json`.
+    `checkpoint_dir` may also be an exported JSON file or a registry version `NAME@N` (in
+    `registry`, else $EMOTRAIN_REGISTRY, else ./emotrain-registry): that one file is judged through
+    the reference interpreter. Returns the report dict; with `output`, also writes
+    `<output>/evaluation_results.json`.
     """
     from emotrain.config import DATA_FORMATS
     from emotrain.models.registry import resolve_models
@@ -211,12 +239,6 @@ def evaluate(
             f"--bootstrap-seed: must be an integer from 0 to {2**32 - 1}, got {bootstrap_seed}"
         )
     wanted = resolve_models(models) if models else None
-    folder, run_dir = locate(checkpoint_dir)
-    found = find_checkpoints(folder, wanted)
-    from emotrain.training.readiness import check_not_training
-
-    check_not_training(checkpoint_dir, [f.name for f in found])
-    torch_device = resolve_device(device)
     external = None
     if data is not None or data_format != "auto":
         external = ExternalData(None if data is None else str(data), data_format, seed)
@@ -226,6 +248,30 @@ def evaluate(
         "source": str(checkpoint_dir),
         "models": {},
     }
+    source = Path(checkpoint_dir)
+    if (source.is_file() and source.suffix.lower() == ".json") or (
+        not source.exists() and "@" in str(checkpoint_dir)
+    ):
+        if progress is not None:
+            progress(f"evaluating {checkpoint_dir} through the reference interpreter")
+        entry = evaluate_export(
+            str(checkpoint_dir), registry=registry, external=external,
+            cache_dir=None if cache_dir is None else str(cache_dir), seed=seed,
+            output_dir=None if output is None else Path(output),
+            bootstrap=BootstrapOptions(resamples, bootstrap_seed),
+        )  # fmt: skip
+        if wanted and entry["model"] not in wanted:
+            raise ConfigError(
+                f"--model: {checkpoint_dir} holds {entry['model']}, not {', '.join(wanted)}"
+            )
+        report["models"][entry["model"]] = entry
+        return _write(report, output)
+    folder, run_dir = locate(checkpoint_dir)
+    found = find_checkpoints(folder, wanted)
+    from emotrain.training.readiness import check_not_training
+
+    check_not_training(checkpoint_dir, [f.name for f in found])
+    torch_device = resolve_device(device)
     failed: dict[str, str] = {}
     for item in found:
         if progress is not None:
@@ -251,6 +297,10 @@ def evaluate(
         raise CheckpointError("; ".join(failed.values()))
     if failed:
         report["failed"] = failed  # written with the others; the command then exits 1
+    return _write(report, output)
+
+
+def _write(report: dict[str, Any], output: str | Path | None) -> dict[str, Any]:
     if output is not None:
         target = Path(output) / REPORT_FILE
         try:

@@ -34,6 +34,8 @@ class Side:
     sha256: str | None = None
     ckpt: dict[str, Any] = field(default_factory=dict)  # config/split, for the data choice
     run_dir: Path | None = None
+    #: Whole songs in, outputs out, as the plugin streams (evaluation/streams.py).
+    streamer: Callable[[list[np.ndarray], bool], list[np.ndarray]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,14 +48,17 @@ class Side:
 
 
 def _reference_predictor(data: bytes) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The plugin's computation: reset(), then one forward() per frame, for each sequence."""
+    """The plugin's computation: reset(), then one forward() per frame, for each sequence (all
+    sequences of a batch side by side: `run_batch`)."""
     from emotrain.export.reference import ReferenceModel
 
     model = ReferenceModel(data, np.float32)
 
     def predict(inputs: torch.Tensor) -> torch.Tensor:
         x = inputs.detach().cpu().numpy().astype(np.float32)
-        out = np.stack([model.run(seq) for seq in x]) if len(x) else np.zeros((0, 0, 0))
+        if not len(x):
+            return torch.zeros((0, 0, 0), dtype=torch.float64)
+        out = np.concatenate([model.run_batch(x[i : i + 1024]) for i in range(0, len(x), 1024)])
         return torch.from_numpy(out.astype(np.float64))
 
     return predict
@@ -65,6 +70,8 @@ def _export_side(label: str, kind: str, data: bytes, where: str) -> Side:
 
     check_export(data, where)  # a verified emotrain export of a plugin network, intact
     block = json.loads(data)["emotrain"]
+    from emotrain.evaluation.streams import reference_streamer
+
     return Side(
         label,
         kind,
@@ -72,6 +79,7 @@ def _export_side(label: str, kind: str, data: bytes, where: str) -> Side:
         _reference_predictor(data),
         block.get("feature_recipe"),
         sha256_bytes(data),
+        streamer=reference_streamer(data),
     )
 
 
@@ -88,6 +96,7 @@ def _run_context(side: Side, config: dict | None, run_dir: str | None, split: st
 
 def _checkpoint_side(label: str, path: Path, batch_size: int, device: str) -> Side:
     from emotrain.evaluation.report import predict
+    from emotrain.evaluation.streams import torch_streamer
     from emotrain.io import sha256_file
     from emotrain.models.registry import AUDIO_FEATURES
     from emotrain.registry.lineage import _run_dir_of_checkpoint
@@ -105,6 +114,7 @@ def _checkpoint_side(label: str, path: Path, batch_size: int, device: str) -> Si
         sha256_file(path),
         ckpt,
         _run_dir_of_checkpoint(path),
+        torch_streamer(model, device),
     )
 
 

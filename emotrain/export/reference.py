@@ -14,6 +14,7 @@ the interpreter exists to catch wrong files, not to reproduce their garbage.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max())
-    return e / e.sum()
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def activate(name: str, x: np.ndarray) -> np.ndarray:
+    """The activation of each frame: `x` is one frame (in,) or frames over time (T, in)."""
     if name == "tanh":
         return np.tanh(x)
     if name == "relu":
@@ -50,12 +52,17 @@ def activate(name: str, x: np.ndarray) -> np.ndarray:
 
 
 class _Layer:
-    state_names: tuple[str, ...] = ()
+    """`run(x)` maps frames (T, in) to (T, out) as T consecutive `forward()` calls would; time is
+    always the first axis, so (T, N, in) runs N sequences side by side (`run_batch`).
+
+    A layer without memory computes all T frames at once; a recurrent layer batches what does not
+    depend on its state (the input projection) and loops only over the recurrence itself.
+    """
 
     def reset(self) -> None:
         pass
 
-    def step(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def run(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -63,7 +70,7 @@ class _Dense(_Layer):
     def __init__(self, kernel: np.ndarray, bias: np.ndarray):
         self.kernel, self.bias = kernel, bias
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         return x @ self.kernel + self.bias
 
 
@@ -74,17 +81,29 @@ class _LSTM(_Layer):
         self.c = np.zeros(u.shape[0], w.dtype)
 
     def reset(self) -> None:
-        self.h[:] = 0
-        self.c[:] = 0
+        self.h = np.zeros_like(self.h)
+        self.c = np.zeros_like(self.c)
 
-    def step(self, x: np.ndarray) -> np.ndarray:
-        n = self.h.size
-        z = x @ self.w + self.h @ self.u + self.b  # gate blocks i, f, c, o
-        i, f = _sigmoid(z[:n]), _sigmoid(z[n : 2 * n])
-        g, o = np.tanh(z[2 * n : 3 * n]), _sigmoid(z[3 * n :])
-        self.c = f * self.c + i * g
-        self.h = o * np.tanh(self.c)
-        return self.h.copy()
+    def run(self, x: np.ndarray) -> np.ndarray:
+        n, dt = self.h.size, x.dtype
+        xw = x @ self.w + self.b  # gate blocks i, f, c, o: the part that needs no state
+        # All four gates from one tanh: sigmoid(z) = (1 + tanh(z / 2)) / 2 for i, f, o, and tanh(z)
+        # for the cell block, so the loop costs a few numpy calls per frame, not a dozen.
+        half = np.full(4 * n, 0.5, dt)
+        half[2 * n : 3 * n] = 1  # the scale inside tanh and outside it
+        lift = np.full(4 * n, 0.5, dt)
+        lift[2 * n : 3 * n] = 0
+        xw *= half
+        u = self.u * half
+        out = np.empty((*x.shape[:-1], n), dt)
+        h, c = self.h, self.c
+        for t in range(x.shape[0]):
+            g = np.tanh(xw[t] + h @ u) * half + lift
+            c = g[..., n : 2 * n] * c + g[..., :n] * g[..., 2 * n : 3 * n]
+            h = g[..., 3 * n :] * np.tanh(c)
+            out[t] = h
+        self.h, self.c = h, c
+        return out
 
 
 class _GRU(_Layer):
@@ -93,17 +112,21 @@ class _GRU(_Layer):
         self.h = np.zeros(u.shape[0], w.dtype)
 
     def reset(self) -> None:
-        self.h[:] = 0
+        self.h = np.zeros_like(self.h)
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         n = self.h.size
         xw = x @ self.w + self.b_in  # gate blocks z, r, h
-        hu = self.h @ self.u + self.b_rec
-        z = _sigmoid(xw[:n] + hu[:n])
-        r = _sigmoid(xw[n : 2 * n] + hu[n : 2 * n])
-        c = np.tanh(xw[2 * n :] + r * hu[2 * n :])
-        self.h = (1 - z) * c + z * self.h
-        return self.h.copy()
+        out = np.empty((*x.shape[:-1], n), x.dtype)
+        h, u, b_rec = self.h, self.u, self.b_rec
+        for t in range(x.shape[0]):
+            hu = h @ u + b_rec
+            zr = _sigmoid(xw[t][..., : 2 * n] + hu[..., : 2 * n])
+            c = np.tanh(xw[t][..., 2 * n :] + zr[..., n:] * hu[..., 2 * n :])
+            h = (1 - zr[..., :n]) * c + zr[..., :n] * h
+            out[t] = h
+        self.h = h
+        return out
 
 
 class _Conv1D(_Layer):
@@ -111,6 +134,7 @@ class _Conv1D(_Layer):
 
     With `groups` G, input channels and outputs split into G consecutive blocks and block g of the
     outputs sees only block g of the inputs, as in PyTorch and Keras; the kernel is [K][in/G][out].
+    The history (the last (K-1)*dilation inputs) carries over from one `run()` to the next.
     """
 
     def __init__(self, kernel: np.ndarray, bias: np.ndarray, dilation: int, groups: int = 1):
@@ -118,25 +142,31 @@ class _Conv1D(_Layer):
         self.groups, self.bias, self.dilation = groups, bias, dilation
         # [K][in/G][out] -> [K][in/G][G][out/G]: output block g reads input block g only
         self.kernel = kernel.reshape(k, per_group, groups, out // groups)
-        span = (k - 1) * dilation + 1
-        self.buffer = np.zeros((span, per_group * groups), kernel.dtype)
+        self.history = np.zeros(((k - 1) * dilation, per_group * groups), kernel.dtype)
 
     def reset(self) -> None:
-        self.buffer[:] = 0
+        self.history = np.zeros_like(self.history)
 
-    def step(self, x: np.ndarray) -> np.ndarray:
-        self.buffer = np.roll(self.buffer, -1, axis=0)
-        self.buffer[-1] = x
-        taps = self.buffer[:: self.dilation]  # oldest first, matching kernel[0]
-        grouped = taps.reshape(taps.shape[0], self.groups, -1)  # (K, G, in/G)
-        return np.einsum("kgi,kigo->go", grouped, self.kernel).reshape(-1) + self.bias
+    def run(self, x: np.ndarray) -> np.ndarray:
+        steps, span, lead = x.shape[0], self.history.shape[0], x.shape[1:-1]
+        channels = self.history.shape[-1]
+        past = self.history.reshape(span, *(1,) * (x.ndim - self.history.ndim), channels)
+        past = np.broadcast_to(past, (span, *lead, x.shape[-1]))
+        padded = np.concatenate([past, x])  # oldest first
+        out = np.broadcast_to(self.bias, (*x.shape[:-1], self.bias.size)).copy()
+        for k in range(self.kernel.shape[0]):
+            taps = padded[k * self.dilation : k * self.dilation + steps]
+            grouped = taps.reshape(*taps.shape[:-1], self.groups, -1)  # (T, ..., G, in/G)
+            out += np.einsum("...gi,igo->...go", grouped, self.kernel[k]).reshape(out.shape)
+        self.history = padded[padded.shape[0] - span :].copy()
+        return out
 
 
 class _PReLU(_Layer):
     def __init__(self, alpha: np.ndarray):
         self.alpha = alpha
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         return np.where(x >= 0, x, x * self.alpha).astype(x.dtype)
 
 
@@ -145,7 +175,7 @@ class _BatchNorm(_Layer):
         self.scale = (gamma / np.sqrt(var + dtype.type(eps))).astype(dtype)
         self.beta, self.mean = beta, mean
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         return (x - self.mean) * self.scale + self.beta
 
 
@@ -153,7 +183,7 @@ class _Activation(_Layer):
     def __init__(self, name: str):
         self.name = name
 
-    def step(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> np.ndarray:
         return activate(self.name, x)
 
 
@@ -310,19 +340,48 @@ class ReferenceModel:
         x = np.asarray(frame, dtype=self.dtype).reshape(-1)
         if x.size != self.in_size:
             raise ExportError(f"input frame has {x.size} values, the model takes {self.in_size}")
-        for layer in self.layers:
-            x = layer.step(x).astype(self.dtype, copy=False)
-        return x
+        return self._run(x.reshape(1, -1))[0]
 
     def run(self, sequence: Any, *, reset: bool = True) -> np.ndarray:
-        """`forward()` over each row of a (T, in) sequence, from a zero state unless reset=False."""
+        """`forward()` over each row of a (T, in) sequence, from a zero state unless reset=False.
+
+        With reset=False the state left by the previous call carries on, so a song streamed in
+        blocks of any size gives the outputs of one call over the whole song.
+        """
         seq = np.asarray(sequence, dtype=self.dtype)
         if seq.ndim != 2:
             raise ExportError(f"sequence must be (time, features), got shape {list(seq.shape)}")
+        if seq.shape[1] != self.in_size:
+            raise ExportError(
+                f"input frames have {seq.shape[1]} values, the model takes {self.in_size}"
+            )
         if reset:
             self.reset()
-        out = np.empty((seq.shape[0], self.out_size), self.dtype)
+        if seq.shape[0] == 0:
+            return np.zeros((0, self.out_size), self.dtype)
+        return self._run(np.ascontiguousarray(seq))
+
+    def run_batch(self, sequences: Any) -> np.ndarray:
+        """`run()` of each (T, in) sequence of an (N, T, in) batch, each from a zero state, computed
+        together (the recurrence loops over T once for all N); the streaming state is untouched."""
+        seqs = np.asarray(sequences, dtype=self.dtype)
+        if seqs.ndim != 3 or seqs.shape[2] != self.in_size:
+            raise ExportError(
+                f"sequences must be (n, time, {self.in_size}), got shape {list(seqs.shape)}"
+            )
+        if seqs.shape[0] == 0 or seqs.shape[1] == 0:
+            return np.zeros((*seqs.shape[:2], self.out_size), self.dtype)
+        fresh = [copy.copy(layer) for layer in self.layers]  # state is replaced, never mutated
+        for layer in fresh:
+            layer.reset()
+        x = np.ascontiguousarray(seqs.transpose(1, 0, 2))  # time first, as every layer expects
         with np.errstate(over="ignore", under="ignore"):
-            for t in range(seq.shape[0]):
-                out[t] = self.forward(seq[t])
-        return out
+            for layer in fresh:
+                x = layer.run(x).astype(self.dtype, copy=False)
+        return np.ascontiguousarray(x.transpose(1, 0, 2))
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", under="ignore"):
+            for layer in self.layers:
+                x = layer.run(x).astype(self.dtype, copy=False)
+        return x

@@ -74,7 +74,7 @@ def test_a_run_still_training_is_not_read(cli, tiny_run, tmp_path, finished):
             "add": ("registry", "add", run, "-m", "groove", "--registry", tmp_path / "reg"),
             "add file": ("registry", "add", best, "--registry", tmp_path / "reg2"),
             "export": ("export-rtneural", run, "-m", "groove", "-o", tmp_path / "x"),
-            "evaluate": ("evaluate", "-c", run, "-m", "groove", "-o", tmp_path / "ev"),
+            "evaluate": ("evaluate", "--checkpoint-dir", run, "-m", "groove", "-o", tmp_path / "ev"),
         }
         for what, args in commands.items():
             r = cli(*args)
@@ -126,7 +126,7 @@ def test_evaluate_reports_the_good_models_beside_a_corrupt_one(cli, tiny_run, tm
     bad = run / "checkpoints" / "melodytransformer_best.pt"
     bad.write_bytes(bad.read_bytes()[:300])
     out = tmp_path / "ev"
-    r = cli("evaluate", "-c", run, "-o", out)
+    r = cli("evaluate", "--checkpoint-dir", run, "-o", out)
     assert r.code == 1
     assert "melodytransformer" in r.err_lines[-1] and "groovepredictor" in r.err_lines[-1]
     assert "groovepredictor" in r.out  # the good model's table was printed

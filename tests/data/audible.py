@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from corpora import DEAM_STATIC_DIR, write_csv
+from corpora import DEAM_DYNAMIC_DIR, DEAM_STATIC_DIR, write_csv
 
 SR = 22050
 
@@ -144,4 +144,33 @@ def make_quadrant_emopia(root: Path, songs_per_quadrant: int = 6, clips: int = 2
                 write_quadrant_midi(root / "midis" / f"{clip}.mid", q, s * clips + c)
                 rows.append([clip, q, "a"])
     write_csv(root / "label.csv", ["ID", "4Q", "annotator"], rows)
+    return root
+
+
+def make_changing_deam(
+    root: Path, n: int, seconds: float, seed: int = 0, label_from: float = 0.0
+) -> Path:
+    """DEAM layout whose emotion changes at each song's midpoint: the first half is one audible
+    song, the second another with other labels; dynamic labels every 0.5 s from `label_from` s
+    (DEAM's start at 15 s)."""
+    first, second = song_labels(n, seed), song_labels(n, seed + 1)
+    half = seconds / 2
+    times = np.arange(label_from, seconds, 0.5)
+    cols = ["song_id"] + [f"sample_{round(1000 * t)}ms" for t in times]
+    tables: dict[str, list[list[str]]] = {"valence.csv": [], "arousal.csv": []}
+    (root / "MEMD_audio").mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        song = str(i + 1)
+        y = np.concatenate(
+            [
+                audible_song(*first[i], half, seed * 1000 + i),
+                audible_song(*second[i], half, seed * 1000 + 500 + i),
+            ]
+        )
+        sf.write(root / "MEMD_audio" / f"{song}.wav", y, SR)
+        for dim, name in ((0, "valence.csv"), (1, "arousal.csv")):
+            values = [f"{(first if t < half else second)[i][dim]:.4f}" for t in times]
+            tables[name].append([song, *values])
+    for name, rows in tables.items():
+        write_csv(root / DEAM_DYNAMIC_DIR / name, cols, rows)
     return root

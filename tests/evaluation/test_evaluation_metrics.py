@@ -75,11 +75,10 @@ def test_emotion_metrics_valence_ccc_on_sequences() -> None:
     pred = torch.stack([emb(0.1, 0.2), emb(0.2, 0.4), emb(0.3, 0.6)]).reshape(1, 3, 64)
     true = torch.stack([emb(0.2, 0.2), emb(0.3, 0.4), emb(0.4, 0.6)]).reshape(1, 3, 64)
     out = m.emotion_metrics(pred, true)
-    # valence off by a constant 0.1: rmse 0.1, pearson 1, ccc 2(2/300)/(4/300 + 0.01) = 4/7
-    assert out["valence_rmse"] == pytest.approx(0.1)
-    assert out["valence_pearson"] == pytest.approx(1.0)
+    # valence off by a constant 0.1: ccc 2(2/300)/(4/300 + 0.01) = 4/7
     assert out["valence_ccc"] == pytest.approx(4 / 7)
-    assert out["arousal_rmse"] == pytest.approx(0.0, abs=1e-7)
+    # rmse and pearson of valence/arousal are the per-song 2 Hz benchmark figures, not frames'
+    assert "valence_rmse" not in out and "arousal_pearson" not in out
     assert out["arousal_ccc"] == pytest.approx(1.0)
     assert out["quadrant_accuracy"] == 1.0
 

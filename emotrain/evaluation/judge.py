@@ -1,0 +1,89 @@
+"""One model's figures beside the mean baseline's, whatever runs it (a checkpoint or an export).
+
+Every network is judged on its evaluated sequences (windows); the emotion recognizer also on its
+songs streamed whole and as a live set (streamed.py), which then give its headline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emotrain.evaluation.data import EvalData
+from emotrain.evaluation.streams import Streamer
+
+#: The network judged on streamed songs (its headline); the others on their windows.
+STREAMED_MODEL = "emotionrecognizer"
+
+
+def _melody_notes(pred: Any, data: EvalData) -> list[str]:
+    from emotrain.evaluation import metrics
+
+    _, _, _, used = metrics.topk_prf(pred, data.targets)
+    total = data.targets.shape[0] * data.targets.shape[1]
+    if used == 0:
+        return [
+            "no step has an active note: the top-k and pitch-class figures are undefined (null)"
+        ]
+    if used < total:
+        return [
+            f"top-k and pitch-class figures skip {total - used} of {total} steps without an "
+            "active note"
+        ]
+    return []
+
+
+def judge(
+    spec: Any, pred: Any, data: EvalData, streamer: Streamer | None, opts: Any, what: str
+) -> tuple[dict[str, Any], list[str]]:
+    """(the report's figure fields, notes): `pred` is the windowed prediction of `data.inputs`;
+    `streamer` runs whole songs (the emotion recognizer's headline), None for windows only."""
+    from emotrain.evaluation import baselines, metrics, verdicts
+
+    scores = metrics.model_metrics(spec.name, pred, data.targets)
+    mean = baselines.mean_target(data.baseline_targets)
+    base_pred = baselines.constant_prediction(mean, data.targets)
+    base_scores = metrics.model_metrics(spec.name, base_pred, data.targets)
+    results = verdicts.compare(spec.name, pred, data.targets, base_pred, data.groups, opts)
+    spread = verdicts.prediction_spread(pred, data.targets)
+    headline, notes = verdicts.headline(spec, scores, base_scores, results, spread)
+    if spec.name == "melodytransformer":
+        notes = _melody_notes(pred, data) + notes
+    judged: dict[str, Any] = {
+        "n_items": int(data.inputs.shape[0]),
+        "n_frames": int(data.inputs.shape[0] * data.inputs.shape[1]),
+        "headline": headline,
+        "metrics": scores,
+        "baseline": base_scores,
+        "comparison": verdicts.comparisons(results),
+        "bootstrap": verdicts.bootstrap_description(results, data.group_unit),
+    }
+    out: dict[str, Any] = {"headline_mode": "windowed"}
+    if spec.name == STREAMED_MODEL and streamer is not None:
+        from emotrain.evaluation import streamed
+        from emotrain.evaluation.streams import streams_for
+
+        modes = streamed.evaluate_streams(spec, streams_for(data), streamer, mean, opts, what=what)
+        modes["windowed"] = {
+            **judged,
+            "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames, each from a "
+            "zero state (as training sees them)",
+            "notes": notes,
+        }
+        first = modes["streamed"]
+        judged = {k: first[k] for k in judged if k in first}
+        judged["n_items"], judged["n_frames"] = first["n_songs"], first["n_frames"]
+        notes = first["notes"]
+        out = {"headline_mode": "streamed", "modes": modes}
+    fields = {
+        "n_items": judged["n_items"],
+        "n_frames": judged["n_frames"],
+        "headline_mode": out["headline_mode"],
+        "headline": judged["headline"],
+        "metrics": judged["metrics"],
+        "baseline": judged["baseline"],
+        "comparison": judged["comparison"],
+        "bootstrap": judged["bootstrap"],
+        **({"modes": out["modes"]} if "modes" in out else {}),
+        "baseline_method": baselines.describe(spec.name, data.baseline_source),
+    }
+    return fields, notes

@@ -1,0 +1,121 @@
+"""The emotion recognizer judged as the plugin runs it: songs streamed whole, and a live set.
+
+Three evaluations of one model, each beside the same constant baseline and bootstrapped over the
+same songs (the same seed draws the same songs in each):
+
+- `streamed` (the headline): each song from one `reset()`, every frame of it, the labelled frames
+  scored; the MediaEval benchmark figures (benchmark.py) come from these outputs;
+- `live_set`: all evaluated songs back to back from a single reset, in the stated order, each
+  song's frames scored from that one pass;
+- `windowed`: the training windows (`--seq-len` frames), each from a zero state, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from emotrain.evaluation import benchmark, verdicts
+from emotrain.evaluation.moments import sequence_sums
+from emotrain.evaluation.streams import LIVE_SET_ORDER, Streamer, Streams
+
+#: The report's order of the emotion figures: the frame figures, the headline, the benchmark's.
+ORDER = (
+    "mse", "mae", "cosine_similarity", "mean_pearson", "valence_ccc", "arousal_ccc",
+    "quadrant_accuracy", "mean_ccc", *benchmark.FIGURES,
+)  # fmt: skip
+
+
+def _ordered(figures: dict[str, Any]) -> dict[str, Any]:
+    known = [k for k in ORDER if k in figures]
+    return {k: figures[k] for k in known + [k for k in figures if k not in known]}
+
+
+def judge_streams(
+    spec: Any,
+    streams: Streams,
+    outputs: list[np.ndarray],
+    baseline_mean: torch.Tensor,
+    opts: verdicts.BootstrapOptions,
+) -> dict[str, Any]:
+    """Figures of streamed outputs beside the constant baseline, bootstrapped over songs."""
+    from emotrain.stats import paired_bootstrap_many
+
+    keep = [i for i, m in enumerate(streams.masks) if m.any()]
+    songs = [streams.songs[i] for i in keep]
+    pred = np.concatenate([outputs[i][streams.masks[i]] for i in keep])
+    target = np.concatenate([streams.targets[i][streams.masks[i]] for i in keep])
+    lengths = [int(streams.masks[i].sum()) for i in keep]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    p = torch.from_numpy(pred).to(torch.float64).unsqueeze(1)
+    t = torch.from_numpy(target).to(torch.float64).unsqueeze(1)
+    base = baseline_mean.to(torch.float64).expand(t.shape)
+    const = baseline_mean.double().numpy()
+    masks = [streams.masks[i] for i in keep]
+    targets = [streams.targets[i] for i in keep]
+    constant = [np.broadcast_to(const, (m.shape[0], const.shape[0])) for m in masks]
+    sides = []
+    for frames_pred, per_song in ((p, [outputs[i] for i in keep]), (base, constant)):
+        sums, finish = sequence_sums(spec.name, frames_pred, t, segments=starts)
+        bench = benchmark.song_columns(per_song, targets, masks, streams.frame_rate)
+        sides.append((sums, finish, bench))
+
+    def statistic(side: tuple) -> Any:
+        sums, finish, bench = side
+        return lambda idx: _ordered(
+            {**finish(sums[idx].sum(0)), **benchmark.finish(bench[idx].sum(0))}
+        )
+
+    stat_model, stat_base = statistic(sides[0]), statistic(sides[1])
+    everything = np.arange(len(keep))
+    results = paired_bootstrap_many(
+        stat_model, stat_base, songs, n_resamples=opts.n_resamples, seed=opts.seed,
+        confidence=verdicts.CONFIDENCE,
+    )  # fmt: skip
+    scores, base_scores = stat_model(everything), stat_base(everything)
+    spread = verdicts.prediction_spread(p, t)
+    headline, notes = verdicts.headline(spec, scores, base_scores, results, spread)
+    return {
+        "n_songs": len(songs),
+        "n_frames": int(sum(o.shape[0] for o in outputs)),
+        "n_scored_frames": int(target.shape[0]),
+        "headline": headline,
+        "metrics": scores,
+        "baseline": base_scores,
+        "comparison": verdicts.comparisons(results),
+        "bootstrap": verdicts.bootstrap_description(results, streams.unit),
+        "notes": notes,
+    }
+
+
+def evaluate_streams(
+    spec: Any,
+    streams: Streams,
+    streamer: Streamer,
+    baseline_mean: torch.Tensor,
+    opts: verdicts.BootstrapOptions,
+    *,
+    what: str = "the model",
+) -> dict[str, dict[str, Any]]:
+    """`streamed` and `live_set` blocks of the report; CheckpointError for non-finite outputs."""
+    from emotrain.errors import CheckpointError
+
+    songs_out, live_out = streamer(streams.inputs, False), streamer(streams.inputs, True)
+    if not (_finite(songs_out) and _finite(live_out)):
+        raise CheckpointError(f"cannot evaluate {what}: its streamed predictions are not finite")
+    streamed = judge_streams(spec, streams, songs_out, baseline_mean, opts)
+    streamed["how"] = f"{streams.source}; one reset() per {streams.unit[:-1]}"
+    live = judge_streams(spec, streams, live_out, baseline_mean, opts)
+    live["how"] = (
+        f"the {len(streams.songs)} {streams.unit} back to back as one stream from a single "
+        f"reset(), {LIVE_SET_ORDER}"
+    )
+    live["order"] = LIVE_SET_ORDER
+    live["songs"] = list(streams.songs)
+    return {"streamed": streamed, "live_set": live}
+
+
+def _finite(outputs: list[np.ndarray]) -> bool:
+    return all(bool(np.isfinite(o).all()) for o in outputs)
