@@ -56,6 +56,18 @@ def _read(path: Path):
         return sf.read(handle, dtype="float32", always_2d=True)
 
 
+def _mix_to_mono(data: np.ndarray) -> np.ndarray:
+    """The mean of the channels, summed channel after channel in float32 as librosa's `to_mono`
+    (np.mean over the channel axis) does, so the same bits; `data.mean(axis=1)` on frames of two
+    interleaved channels takes ~100x longer (a reduction of length 2 per sample)."""
+    mono = np.array(data[:, 0], dtype=np.float32)
+    for channel in range(1, data.shape[1]):
+        mono += data[:, channel]
+    if data.shape[1] > 1:
+        mono /= np.float32(data.shape[1])
+    return mono
+
+
 def load_audio(path: str | Path, sr: int = TARGET_SR) -> np.ndarray:
     """Mono float32 samples at `sr`; raises AudioReadError with a one-line reason."""
     try:
@@ -65,8 +77,7 @@ def load_audio(path: str | Path, sr: int = TARGET_SR) -> np.ndarray:
         raise AudioReadError(f"cannot decode audio: {reason}") from exc
     if data.shape[0] == 0:
         raise AudioReadError("audio file has no samples")
-    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
-    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    mono = _mix_to_mono(data)
     if not np.all(np.isfinite(mono)):
         raise AudioReadError("audio contains NaN or infinite samples")
     return resample(mono, int(file_sr), sr)

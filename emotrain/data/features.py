@@ -168,8 +168,12 @@ def frame_features(frames: np.ndarray, params: MelParams = DEFAULT_PARAMS) -> np
     power = np.ascontiguousarray(power.T)  # (bins, k): each step below gathers whole rows
     sums = _band_sums(params)
     mel = np.zeros((params.n_mels, frames.shape[0]), dtype=np.float64)
+    scratch = np.empty_like(mel)
     for b0, index, weight in zip(sums.first, sums.bins, sums.weights, strict=True):
-        mel[b0:] += power[index] * weight
+        terms = scratch[: params.n_mels - b0]
+        np.take(power, index, axis=0, out=terms)
+        terms *= weight
+        mel[b0:] += terms
     db = 10.0 * np.log10(np.maximum(mel, params.amin))
     db -= 10.0 * np.log10(max(params.amin, abs(params.ref)))
     if params.top_db is not None:
@@ -185,7 +189,7 @@ def log_mel(
     samples: np.ndarray,
     params: MelParams = DEFAULT_PARAMS,
     *,
-    block_frames: int = 256,
+    block_frames: int = 128,
 ) -> np.ndarray:
     """(frames, n_mels) float32 log-mel dB of mono samples already at `params.sample_rate`.
 

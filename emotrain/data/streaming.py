@@ -19,7 +19,7 @@ from emotrain.data.features import DEFAULT_PARAMS, MelParams, frame_features
 class StreamingLogMel:
     """push(block) -> the frames completed by this block; finish() -> the last ones."""
 
-    def __init__(self, params: MelParams = DEFAULT_PARAMS, *, max_batch: int = 256):
+    def __init__(self, params: MelParams = DEFAULT_PARAMS, *, max_batch: int = 128):
         self.params = params
         self.max_batch = max(1, int(max_batch))
         self.reset()

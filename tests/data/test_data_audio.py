@@ -173,3 +173,14 @@ def test_plain_files_are_read_by_path_and_appledouble_neighbours_by_handle(tmp_p
     )
     np.testing.assert_array_equal(load_audio(plain), load_audio(beside))
     assert opened == [True, False]
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 6])
+def test_channel_mix_has_the_bits_of_librosas_to_mono(channels):
+    """Summed channel by channel (fast) yet equal to np.mean over the channel axis, as librosa."""
+    from emotrain.data.audio import _mix_to_mono
+
+    data = np.random.default_rng(channels).standard_normal((10_001, channels)).astype(np.float32)
+    mono = _mix_to_mono(data)
+    assert mono.dtype == np.float32 and mono.flags.c_contiguous
+    np.testing.assert_array_equal(mono, np.mean(np.ascontiguousarray(data.T), axis=0))
