@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-GB = 1024**3
+GB = 1e9  # decimal, as "0.5 GB" in the goal
 SR = 22050
 WRAPPER = (
     "import resource, subprocess, sys\n"

@@ -13,6 +13,8 @@ import soundfile as sf
 from emotrain.data.audio import load_audio
 from emotrain.data.features import log_mel
 
+# librosa's audioread fallback imports modules Python 3.13 drops; not ours to fix
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOLERANCE_DB = 1e-3
 SR_FILE = 44100
 
