@@ -80,7 +80,8 @@ def bench(
     torch.manual_seed(0)
     model = spec.build()
     opt = torch.optim.Adam(model.parameters(), lr=5e-3)
-    args = (trainer.x_train, trainer.y_train, trainer.x_val, trainer.y_val, batch_size, seed)
+    sides = (trainer.x_train, trainer.y_train, trainer.x_val, trainer.y_val)
+    args = (*(side[:] for side in sides), batch_size, seed)  # plain tensors for the bare loop
     trainer._train_epoch(0)  # warm both up
     bare_epoch(spec, model, opt, *args, 0)
     _, full_run = _trainer(spec, batch_size, samples, seq_len, repeats + 1)

@@ -57,6 +57,48 @@ class SequenceData:
         h = hashlib.sha256()
         for t in (self.inputs, self.targets):
             h.update(str(tuple(t.shape)).encode())
-            h.update(t.detach().cpu().contiguous().numpy().tobytes())
+            # the tensor's own memory, not a bytes copy of it: a corpus's inputs can be GBs
+            h.update(memoryview(t.detach().cpu().contiguous().numpy()).cast("B"))
         h.update("\n".join(self.groups).encode())
         return h.hexdigest()
+
+
+class SequenceRows:
+    """Some sequences (rows) of a dataset tensor, read by index when asked for: the trainer's
+    training and validation sides without a copy of either (at corpus scale a copy is GBs).
+
+    `rows[idx]` (a tensor or a slice of positions) gathers those rows; `rows[i, ...]` reads one.
+    """
+
+    def __init__(self, tensor: torch.Tensor, index: torch.Tensor):
+        self.tensor = tensor
+        self.index = index.to(device=tensor.device, dtype=torch.long)
+
+    @property
+    def shape(self) -> torch.Size:
+        return torch.Size((self.index.shape[0], *self.tensor.shape[1:]))
+
+    def __len__(self) -> int:
+        return int(self.index.shape[0])
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            first, *rest = key
+            if isinstance(first, int):
+                return self.tensor[(int(self.index[first]), *rest)]
+            return self.tensor[self.index[first]][(slice(None), *rest)]
+        if isinstance(key, int):
+            return self.tensor[int(self.index[key])]
+        return self.tensor[self.index[key]]
+
+    def frame_chunks(self, chunk: int):
+        """Consecutive (<= chunk, features) blocks of the rows' frames, in order, gathered a few
+        sequences at a time: the frames of `tensor[index].reshape(-1, features)` in the same
+        blocks as slicing that copy would give."""
+        steps = self.tensor.shape[1]
+        total = len(self) * steps
+        for start in range(0, total, chunk):
+            stop = min(start + chunk, total)
+            first, last = start // steps, (stop - 1) // steps + 1
+            frames = self.tensor[self.index[first:last]].reshape(-1, self.tensor.shape[-1])
+            yield frames[start - first * steps : stop - first * steps]

@@ -33,12 +33,19 @@ PROGRESS_LABEL = "extracting audio features"
 
 @dataclass
 class Extracted:
-    """One file's outcome: features (frames, n_mels) or the reason it could not be used."""
+    """One file's outcome: features (frames, n_mels) or the reason it could not be used.
+
+    With `keep=False` (a corpus of hundreds of songs), `features` is None even on success and
+    `frames` and `digest` say where to read them again (`FeatureCache.read`): the corpus copies
+    each song into one preallocated tensor, so no song's array lives longer than its copy.
+    """
 
     path: Path
     features: np.ndarray | None
     error: str | None = None
     cached: bool = False
+    frames: int = 0
+    digest: str | None = None
 
 
 def user_cache_dir() -> Path:
@@ -90,8 +97,10 @@ class FeatureCache:
         return self.folder / self.key / digest[:2] / f"{digest}.npy"
 
     def load(self, digest: str) -> np.ndarray | None:
-        if self.rebuild:
-            return None
+        return None if self.rebuild else self.read(digest)
+
+    def read(self, digest: str) -> np.ndarray | None:
+        """The entry, checked, even under `rebuild` (for an entry this run has just written)."""
         path = self.entry_path(digest)
         try:
             feats = np.load(path, allow_pickle=False)
@@ -105,21 +114,21 @@ class FeatureCache:
         np.save(buffer, np.ascontiguousarray(feats, dtype=np.float32), allow_pickle=False)
         atomic_write_bytes(self.entry_path(digest), buffer.getvalue())
 
-    def features(self, path: Path) -> Extracted:
+    def features(self, path: Path, *, keep: bool = True) -> Extracted:
         """Never raises for a bad audio file: the reason is returned for the corpus report."""
         try:
             digest = sha256_file(path)
         except OSError as exc:
             return Extracted(path, None, f"cannot read file: {exc.strerror or exc}")
-        hit = self.load(digest)
-        if hit is not None:
-            return Extracted(path, hit, cached=True)
-        try:
-            feats = log_mel(load_audio(path, self.params.sample_rate), self.params)
-        except AudioReadError as exc:
-            return Extracted(path, None, str(exc))
-        self.store(digest, feats)
-        return Extracted(path, feats)
+        feats = self.load(digest)
+        cached = feats is not None
+        if feats is None:
+            try:
+                feats = log_mel(load_audio(path, self.params.sample_rate), self.params)
+            except AudioReadError as exc:
+                return Extracted(path, None, str(exc))
+            self.store(digest, feats)
+        return Extracted(path, feats if keep else None, None, cached, feats.shape[0], digest)
 
 
 def default_workers() -> int:
@@ -132,8 +141,10 @@ def extract_all(
     *,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    keep: bool = True,
 ) -> list[Extracted]:
-    """Features of every path, in the order given, whatever order the threads finish in."""
+    """Features of every path, in the order given, whatever order the threads finish in;
+    `keep=False`: only make sure each is in the cache (see `Extracted`)."""
     total = len(paths)
     results: list[Extracted | None] = [None] * total
     if progress:
@@ -141,13 +152,15 @@ def extract_all(
     n_workers = min(workers or default_workers(), max(1, total))
     if n_workers == 1:
         for i, path in enumerate(paths):
-            results[i] = cache.features(path)
+            results[i] = cache.features(path, keep=keep)
             if progress:
                 progress(PROGRESS_LABEL, i + 1, total)
     else:
         pool = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="emotrain-features")
         try:
-            futures = {pool.submit(cache.features, path): i for i, path in enumerate(paths)}
+            futures = {
+                pool.submit(cache.features, path, keep=keep): i for i, path in enumerate(paths)
+            }
             for done, future in enumerate(as_completed(futures), start=1):
                 results[futures[future]] = future.result()
                 if progress:

@@ -17,7 +17,7 @@ import torch
 
 from emotrain.config import DataConfig
 from emotrain.data import deam, emopia, folder, pmemo
-from emotrain.data.audio import AUDIO_SUFFIXES
+from emotrain.data.audio import AUDIO_SUFFIXES, AudioReadError, load_audio
 from emotrain.data.base import DataReport, SequenceData
 from emotrain.data.cache import FeatureCache, ProgressFn, extract_all, resolve_cache_dir
 from emotrain.data.detect import (
@@ -29,8 +29,9 @@ from emotrain.data.detect import (
     detect_format,
     folder_kinds,
 )
-from emotrain.data.features import DEFAULT_PARAMS
+from emotrain.data.features import DEFAULT_PARAMS, log_mel
 from emotrain.data.labels import (
+    EMBEDDING_DIM,
     AudioItem,
     MidiItem,
     column,
@@ -117,6 +118,21 @@ def _check_strict(report: DataReport, data: DataConfig) -> None:
         )
 
 
+def _read_back(path: Path, digest: str, frames: int, cache: FeatureCache) -> np.ndarray:
+    """A song's features from the entry pass 1 left; recomputed if it went away meanwhile."""
+    feats = cache.read(digest)
+    if feats is None:
+        try:
+            feats = log_mel(load_audio(path, cache.params.sample_rate), cache.params)
+        except AudioReadError as exc:
+            raise DataError(f"{path}: changed while the corpus was read ({exc})") from exc
+    if feats.shape[0] != frames:
+        raise DataError(
+            f"{path}: changed while the corpus was read ({frames} frames, then {feats.shape[0]})"
+        )
+    return feats
+
+
 def _audio_sequences(
     items: list[AudioItem],
     root: Path,
@@ -124,39 +140,54 @@ def _audio_sequences(
     cache: FeatureCache,
     report: DataReport,
     progress: ProgressFn | None,
-) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
-    results = extract_all([item.path for item in items], cache, progress=progress)
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """Inputs and targets as two float32 tensors, written song by song: pass 1 puts every song
+    in the cache and keeps only its frame count; pass 2, knowing the total, reads each song back
+    into its rows. At DEAM's scale that holds the features once, not the per-song arrays plus
+    the windows cut from them plus their concatenation (#18)."""
+    results = extract_all([item.path for item in items], cache, progress=progress, keep=False)
     hits = sum(r.cached for r in results)
     report.notes.append(
         f"features: {hits} file(s) from the cache, {len(results) - hits} extracted "
         f"(cache: {cache.folder})"
     )
-    xs, ys, groups = [], [], []
     seq_len = data.seq_len
+    planned = []
     for item, result in zip(items, results, strict=True):
         name = (
             item.path.relative_to(root).as_posix()
             if item.path.is_relative_to(root)
             else str(item.path)
         )
-        if result.features is None:
+        if result.error is not None or result.digest is None:
             report.skip(name, result.error or "unreadable")
             continue
-        feats = result.features
-        mask, va = frame_labels(item.label, feats.shape[0], DEFAULT_PARAMS.frame_rate)
+        mask, va = frame_labels(item.label, result.frames, DEFAULT_PARAMS.frame_rate)
         starts = _sequence_starts(mask, seq_len)
         if starts.size == 0:
             report.skip(
                 name,
-                f"no {seq_len} consecutive labelled frames ({feats.shape[0]} frames of audio, "
+                f"no {seq_len} consecutive labelled frames ({result.frames} frames of audio, "
                 f"{int(mask.sum())} with a {item.label.kind} label)",
             )
             continue
+        planned.append((item, result, starts, va))
+    total = sum(starts.size for _, _, starts, _ in planned)
+    inputs = torch.empty((total, seq_len, cache.params.n_mels), dtype=torch.float32)
+    targets = torch.empty((total, seq_len, EMBEDDING_DIM), dtype=torch.float32)
+    x, y = inputs.numpy(), targets.numpy()
+    groups: list[str] = []
+    row = 0
+    for item, result, starts, va in planned:
+        feats = _read_back(item.path, result.digest, result.frames, cache)
         index = starts[:, None] + np.arange(seq_len)[None, :]
-        xs.append(feats[index])
-        ys.append(emotion_embedding(va[index]))
+        end = row + starts.size
+        np.take(feats, index, axis=0, out=x[row:end])
+        y[row:end] = emotion_embedding(va[index])
         groups.extend([item.song] * starts.size)
-    return xs, ys, groups
+        row = end
+        del feats
+    return inputs, targets, groups
 
 
 def _midi_sequences(
@@ -227,7 +258,7 @@ def load_corpus(
             DEFAULT_PARAMS,
             rebuild=data.rebuild_cache,
         )
-        xs, ys, groups = _audio_sequences(audio_items, root, data, cache, report, progress)
+        inputs, targets, groups = _audio_sequences(audio_items, root, data, cache, report, progress)
         unit = "frames"
     else:
         midi_items = (
@@ -236,6 +267,9 @@ def load_corpus(
         _check_strict(report, data)
         xs, ys, groups = _midi_sequences(midi_items, root, data, report, progress)
         unit = "sixteenth-note steps"
+        if groups:
+            inputs = torch.from_numpy(np.ascontiguousarray(np.concatenate(xs), dtype=np.float32))
+            targets = torch.from_numpy(np.ascontiguousarray(np.concatenate(ys), dtype=np.float32))
 
     _check_strict(report, data)
     if not groups:
@@ -245,8 +279,6 @@ def load_corpus(
             f"{fmt} corpus at {root}: nothing usable for {spec.name} "
             f"({len(report.skipped)} item(s) skipped{why})"
         )
-    inputs = torch.from_numpy(np.ascontiguousarray(np.concatenate(xs), dtype=np.float32))
-    targets = torch.from_numpy(np.ascontiguousarray(np.concatenate(ys), dtype=np.float32))
     songs = len(set(groups))
     report.items_used = songs
     description = (

@@ -1,11 +1,18 @@
-"""The plugin's audio features in pure torch: librosa's default log-mel, no librosa at run time.
+"""The plugin's audio features in numpy: librosa's default log-mel, frame by frame, no librosa.
 
 The plugin was built against librosa's defaults (shared/design/datasets.md), so training features
 must match them to a fraction of a dB: a periodic Hann window, `center=True` with ZERO padding
 (reflect padding moves the edge frames by several dB), power 2, a Slaney-scale filterbank with
 Slaney area normalisation (the HTK scale differs by tens of dB), then
-`power_to_db(ref=1, amin=1e-10, top_db=80)`. The 80 dB floor is taken relative to the loudest bin
-of the whole signal passed in, exactly as `librosa.power_to_db` does on a whole file.
+`power_to_db(ref=1, amin=1e-10, top_db=80)` applied to each frame on its own: the 80 dB floor is
+that frame's loudest band minus 80 dB. A plugin computing one frame at a time cannot know the
+loudest bin of a whole file, so a whole-file floor would train the network on inputs it never sees.
+
+Every frame depends on its own n_fft samples alone, and `frame_features` computes each row of a
+batch with the same arithmetic whatever the batch holds: numpy's FFT transforms row by row, and the
+mel bands are summed bin by bin with elementwise operations in a fixed order (a BLAS matrix product
+may sum in another order for another number of frames). So the streaming extractor
+(emotrain/data/streaming.py), fed blocks of any size, gives the very bits of `log_mel`.
 """
 
 from __future__ import annotations
@@ -16,11 +23,11 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
-import torch
 
 #: Bump when the computation changes in a way the parameters below do not capture: old cache
 #: entries then stop matching instead of silently feeding stale features.
-FEATURE_VERSION = 1
+#: 2: the top_db floor is taken per frame, not per file.
+FEATURE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,12 @@ class MelParams:
 
     def digest(self) -> str:
         """Stable short hash of everything that changes the numbers, for the feature cache key."""
-        payload = {"version": FEATURE_VERSION, "window": "hann-periodic", "pad": "constant-center"}
+        payload = {
+            "version": FEATURE_VERSION,
+            "window": "hann-periodic",
+            "pad": "constant-center",
+            "floor": "per-frame",
+        }
         payload.update(asdict(self))
         text = json.dumps(payload, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -77,7 +89,7 @@ def _mel_to_hz(mels: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def mel_filterbank(params: MelParams = DEFAULT_PARAMS) -> torch.Tensor:
+def mel_filterbank(params: MelParams = DEFAULT_PARAMS) -> np.ndarray:
     """(n_mels, 1 + n_fft // 2) float64 Slaney filterbank, built as librosa.filters.mel does."""
     sr, n_fft, n_mels = params.sample_rate, params.n_fft, params.n_mels
     fmax = float(sr) / 2 if params.fmax is None else float(params.fmax)
@@ -94,7 +106,79 @@ def mel_filterbank(params: MelParams = DEFAULT_PARAMS) -> torch.Tensor:
     upper = ramps[2 : n_mels + 2] / fdiff[1 : n_mels + 1, None]
     weights = np.maximum(0.0, np.minimum(lower, upper))
     weights *= (2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels]))[:, None]
-    return torch.from_numpy(weights)
+    weights.setflags(write=False)
+    return weights
+
+
+@dataclass(frozen=True)
+class _BandSums:
+    """The filterbank as a fixed order of elementwise steps: step j adds, to every band from
+    `first[j]` on, its weight on bin `lowest bin of the band + j`. Bands are a few bins wide at the
+    bottom and ~50 at the top, so this touches ~2,000 weights per frame where a dense product
+    touches 131,000, and each band's sum runs in the same order for any number of frames."""
+
+    first: tuple[int, ...]
+    bins: tuple[np.ndarray, ...]  # per step: (bands from first[j],) bin indices
+    weights: tuple[np.ndarray, ...]  # per step: (bands from first[j], 1) weights, 0 past the band
+
+
+@lru_cache(maxsize=8)
+def _band_sums(params: MelParams) -> _BandSums:
+    fb = mel_filterbank(params)
+    n_mels, n_bins = fb.shape
+    nonzero = fb > 0
+    lo = np.where(nonzero.any(axis=1), nonzero.argmax(axis=1), 0)
+    hi = np.where(nonzero.any(axis=1), n_bins - nonzero[:, ::-1].argmax(axis=1), 0)
+    # Widths made non-decreasing so the bands still summing at step j are a suffix (a slice).
+    reach = np.maximum.accumulate(hi - lo)
+    first, bins, weights = [], [], []
+    for j in range(int(reach.max(initial=0))):
+        b0 = int(np.argmax(reach > j))
+        index = np.minimum(lo[b0:] + j, n_bins - 1)
+        inside = (lo[b0:] + j) < hi[b0:]
+        first.append(b0)
+        bins.append(index)
+        weights.append((fb[np.arange(b0, n_mels), index] * inside)[:, None])
+    return _BandSums(tuple(first), tuple(bins), tuple(weights))
+
+
+@lru_cache(maxsize=8)
+def hann_window(n_fft: int) -> np.ndarray:
+    """Periodic Hann (scipy.signal.get_window('hann', n, fftbins=True), what librosa uses)."""
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)
+    window.setflags(write=False)
+    return window
+
+
+def frame_features(frames: np.ndarray, params: MelParams = DEFAULT_PARAMS) -> np.ndarray:
+    """(k, n_mels) float32 dB of k frames of n_fft raw samples each (rows of `frames`).
+
+    The one per-frame computation, shared by `log_mel` and the streaming extractor: window, real
+    FFT, power, Slaney mel, `10 log10(max(amin, mel)) - 10 log10(max(amin, ref))`, then the floor
+    at the frame's own maximum minus top_db. float64 throughout, rounded to float32 at the end.
+    """
+    frames = np.asarray(frames, dtype=np.float64)
+    if frames.ndim != 2 or frames.shape[1] != params.n_fft:
+        raise ValueError(f"frames must be (k, {params.n_fft}), got {frames.shape}")
+    spec = np.fft.rfft(frames * hann_window(params.n_fft), axis=1)
+    if params.power == 2.0:
+        power = np.square(spec.real) + np.square(spec.imag)
+    else:
+        power = np.abs(spec) ** params.power
+    power = np.ascontiguousarray(power.T)  # (bins, k): each step below gathers whole rows
+    sums = _band_sums(params)
+    mel = np.zeros((params.n_mels, frames.shape[0]), dtype=np.float64)
+    scratch = np.empty_like(mel)
+    for b0, index, weight in zip(sums.first, sums.bins, sums.weights, strict=True):
+        terms = scratch[: params.n_mels - b0]
+        np.take(power, index, axis=0, out=terms)
+        terms *= weight
+        mel[b0:] += terms
+    db = 10.0 * np.log10(np.maximum(mel, params.amin))
+    db -= 10.0 * np.log10(max(params.amin, abs(params.ref)))
+    if params.top_db is not None:
+        db = np.maximum(db, db.max(axis=0) - params.top_db)
+    return np.ascontiguousarray(db.T, dtype=np.float32)
 
 
 def n_frames(n_samples: int, params: MelParams = DEFAULT_PARAMS) -> int:
@@ -102,44 +186,26 @@ def n_frames(n_samples: int, params: MelParams = DEFAULT_PARAMS) -> int:
 
 
 def log_mel(
-    samples: np.ndarray | torch.Tensor,
+    samples: np.ndarray,
     params: MelParams = DEFAULT_PARAMS,
     *,
-    block_frames: int = 1024,
+    block_frames: int = 128,
 ) -> np.ndarray:
     """(frames, n_mels) float32 log-mel dB of mono samples already at `params.sample_rate`.
 
-    The STFT runs in float64 (cheap on CPU, and within ~1e-5 dB of librosa) over blocks of
-    `block_frames` frames, so a ten-minute song needs tens of MB rather than a GB of spectrum. The
-    signal is zero-padded by n_fft // 2 on both sides first: that is `center=True` with
-    `pad_mode="constant"`, and blocks of frames over it give exactly the frames of one big STFT.
+    The signal is zero-padded by n_fft // 2 on both sides (`center=True`, `pad_mode="constant"`);
+    frame i covers padded samples [i * hop, i * hop + n_fft). Frames go through `frame_features`
+    in blocks of `block_frames` (a few MB at a time, however long the song); any block size gives
+    the same bits.
     """
-    y = torch.as_tensor(np.asarray(samples), dtype=torch.float64).reshape(-1)
-    if y.numel() == 0:
+    y = np.asarray(samples, dtype=np.float64).reshape(-1)
+    if y.size == 0:
         raise ValueError("no samples")
     n_fft, hop = params.n_fft, params.hop_length
-    padded = torch.nn.functional.pad(y, (n_fft // 2, n_fft // 2))
-    total = 1 + (padded.numel() - n_fft) // hop
-    window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
-    fb = mel_filterbank(params)
-    blocks = []
-    for first in range(0, total, block_frames):
-        count = min(block_frames, total - first)
-        segment = padded[first * hop : (first + count - 1) * hop + n_fft]
-        spec = torch.stft(
-            segment,
-            n_fft=n_fft,
-            hop_length=hop,
-            win_length=n_fft,
-            window=window,
-            center=False,
-            return_complex=True,
-        )
-        power = spec.real**2 + spec.imag**2 if params.power == 2.0 else spec.abs() ** params.power
-        blocks.append(fb @ power)
-    mel = torch.cat(blocks, dim=1)  # (n_mels, frames)
-    db = 10.0 * torch.log10(torch.clamp(mel, min=params.amin))
-    db -= 10.0 * np.log10(max(params.amin, abs(params.ref)))
-    if params.top_db is not None:
-        db = torch.maximum(db, db.max() - params.top_db)
-    return db.T.contiguous().to(torch.float32).numpy()
+    padded = np.pad(y, n_fft // 2)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
+    out = np.empty((frames.shape[0], params.n_mels), dtype=np.float32)
+    step = max(1, int(block_frames))
+    for first in range(0, frames.shape[0], step):
+        out[first : first + step] = frame_features(frames[first : first + step], params)
+    return out

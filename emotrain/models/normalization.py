@@ -73,23 +73,34 @@ class InputNormalization(nn.Module):
         self.set(entry["mean"], entry["std"])
 
 
-def feature_statistics(
-    inputs: torch.Tensor, chunk: int = 65_536
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and floored spread of each feature over every frame of `(N, T, F)` inputs.
+def feature_statistics(inputs, chunk: int = 65_536) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and floored spread of each feature over every frame of `(N, T, F)` inputs: a tensor,
+    or the trainer's `SequenceRows` (data/base.py), read in the same chunks without a copy.
 
     Two passes in float64 over chunks of frames: a float32 sum over ~10^6 dB values loses digits,
     and a float64 copy of a whole corpus would not fit in memory.
     """
-    frames = inputs.reshape(-1, inputs.shape[-1])
-    n = frames.shape[0]
-    total = torch.zeros(frames.shape[1], dtype=torch.float64, device=frames.device)
-    for start in range(0, n, chunk):
-        total += frames[start : start + chunk].double().sum(0)
+    if isinstance(inputs, torch.Tensor):
+        frames = inputs.reshape(-1, inputs.shape[-1])
+
+        def chunks():
+            return (frames[start : start + chunk] for start in range(0, frames.shape[0], chunk))
+
+        device = inputs.device
+    else:
+
+        def chunks():
+            return inputs.frame_chunks(chunk)
+
+        device = inputs.tensor.device
+    n = inputs.shape[0] * inputs.shape[1]
+    total = torch.zeros(inputs.shape[-1], dtype=torch.float64, device=device)
+    for block in chunks():
+        total += block.double().sum(0)
     mean = total / max(n, 1)
     squares = torch.zeros_like(total)
-    for start in range(0, n, chunk):
-        squares += ((frames[start : start + chunk].double() - mean) ** 2).sum(0)
+    for block in chunks():
+        squares += ((block.double() - mean) ** 2).sum(0)
     std = (squares / max(n, 1)).sqrt() if n > 1 else torch.ones_like(mean)
     floor = max(ABSOLUTE_FLOOR, RELATIVE_FLOOR * float(std.median()))
     return mean.float(), std.clamp_min(floor).float()

@@ -8,7 +8,7 @@ from emotrain.errors import ConfigError
 from emotrain.models.layers import LSTM, Dense
 from emotrain.models.spec import ModelSpec
 
-AUDIO_FEATURES = "128 log-mel bands of one analysis frame (librosa defaults: 22,050 Hz, n_fft 2048, hop 512, Slaney mel, power_to_db ref 1.0, top_db 80)"
+AUDIO_FEATURES = "128 log-mel bands of one analysis frame (librosa defaults: 22,050 Hz, n_fft 2048, hop 512, Slaney mel, power_to_db ref 1.0, top_db 80 below the frame's own maximum; feature version 2)"
 EMOTION_EMBEDDING = (
     "64-d emotion embedding: dims 0-31 carry valence, 32-63 arousal, each in [-1, 1]"
 )

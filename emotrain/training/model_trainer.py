@@ -20,7 +20,7 @@ import torch
 
 from emotrain._version import __version__
 from emotrain.config import RunConfig, model_seed
-from emotrain.data.base import SequenceData
+from emotrain.data.base import SequenceData, SequenceRows
 from emotrain.data.split import Split
 from emotrain.errors import DataError
 from emotrain.models.normalization import CHECKPOINT_KEY, feature_statistics
@@ -98,12 +98,14 @@ class ModelTrainer:
                 f"{spec.name}: the split leaves {len(split.train_index)} training and "
                 f"{len(split.val_index)} validation sequences; both need at least one"
             )
+        # Both sides index the one dataset tensor: copies of them would double a corpus in memory.
+        inputs, targets = data.inputs.to(device), data.targets.to(device)
         train_index = torch.tensor(split.train_index, dtype=torch.long)
         val_index = torch.tensor(split.val_index, dtype=torch.long)
-        self.x_train = data.inputs[train_index].to(device)
-        self.y_train = data.targets[train_index].to(device)
-        self.x_val = data.inputs[val_index].to(device)
-        self.y_val = data.targets[val_index].to(device)
+        self.x_train = SequenceRows(inputs, train_index)
+        self.y_train = SequenceRows(targets, train_index)
+        self.x_val = SequenceRows(inputs, val_index)
+        self.y_val = SequenceRows(targets, val_index)
         self._setup()
 
     # -- setup ---------------------------------------------------------------------------------

@@ -149,3 +149,38 @@ def test_an_appledouble_file_does_not_break_its_mp3(tmp_path):
         b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 64
     )
     assert load_audio(mp3).shape[0] > 0
+
+
+def test_plain_files_are_read_by_path_and_appledouble_neighbours_by_handle(tmp_path, monkeypatch):
+    """By path libsndfile decodes MP3 faster (no Python callbacks); by handle it ignores a `._x`
+    beside x, which by path it takes for x's resource fork (#18)."""
+    import os
+
+    import soundfile
+
+    opened: list[bool] = []
+    real_read = soundfile.read
+
+    def spy(file, *args, **kwargs):
+        opened.append(isinstance(file, (str, os.PathLike)))
+        return real_read(file, *args, **kwargs)
+
+    monkeypatch.setattr(soundfile, "read", spy)
+    plain = write_audio(tmp_path / "plain" / "2.mp3", 0, 0.5)
+    beside = write_audio(tmp_path / "mac" / "2.mp3", 0, 0.5)
+    (tmp_path / "mac" / "._2.mp3").write_bytes(
+        b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X" + bytes(72)
+    )
+    np.testing.assert_array_equal(load_audio(plain), load_audio(beside))
+    assert opened == [True, False]
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 6])
+def test_channel_mix_has_the_bits_of_librosas_to_mono(channels):
+    """Summed channel by channel (fast) yet equal to np.mean over the channel axis, as librosa."""
+    from emotrain.data.audio import _mix_to_mono
+
+    data = np.random.default_rng(channels).standard_normal((10_001, channels)).astype(np.float32)
+    mono = _mix_to_mono(data)
+    assert mono.dtype == np.float32 and mono.flags.c_contiguous
+    np.testing.assert_array_equal(mono, np.mean(np.ascontiguousarray(data.T), axis=0))

@@ -1,7 +1,8 @@
-"""The torch log-mel must equal librosa's defaults: checked against numbers librosa produced.
+"""The log-mel must equal librosa's defaults: checked against numbers librosa produced.
 
 The reference (fixtures/librosa_logmel.npz) was made by fixtures/make_librosa_reference.py with
-librosa 0.11.0 from the closed-form signals in parity_signals.py; librosa is not needed to run this.
+librosa 0.11.0 from the closed-form signals in parity_signals.py, `power_to_db` applied to each
+frame's mel vector; librosa is not imported here (test_data_librosa_parity.py runs it live).
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from hypothesis import strategies as st
 from parity_signals import parity_signal, parity_stereo_44100
 
 from emotrain.data.audio import load_audio
-from emotrain.data.features import DEFAULT_PARAMS, MelParams, log_mel, mel_filterbank, n_frames
+from emotrain.data.features import (
+    DEFAULT_PARAMS,
+    FEATURE_VERSION,
+    MelParams,
+    frame_features,
+    log_mel,
+    mel_filterbank,
+    n_frames,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "librosa_logmel.npz"
 TOLERANCE_DB = 1e-3
@@ -48,26 +57,21 @@ def test_decode_mix_and_resample_match_librosa_load(reference, tmp_path):
 
 def test_reflect_padding_would_not_pass(reference):
     """Guards the test itself: edge frames depend on the padding mode, as datasets.md says."""
-    import torch
-
-    y = torch.from_numpy(parity_signal(22050, 1.5).astype(np.float64))
-    spec = torch.stft(
-        y,
-        2048,
-        512,
-        window=torch.hann_window(2048, periodic=True, dtype=torch.float64),
-        center=True,
-        pad_mode="reflect",
-        return_complex=True,
-    )
-    mel = mel_filterbank(DEFAULT_PARAMS) @ spec.abs() ** 2
-    db = 10 * torch.log10(mel.clamp(min=1e-10))
-    db = torch.maximum(db, db.max() - 80).T.numpy()
+    y = np.pad(parity_signal(22050, 1.5), 1024, mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(y, 2048)[::512]
+    db = frame_features(frames)
     assert np.max(np.abs(db[-2:] - reference["mono22050"][-2:])) > 1.0
 
 
+def test_a_whole_file_floor_would_not_pass(reference):
+    """Guards the per-frame floor: the quiet lead-in sits far below the file's loudest bin - 80."""
+    ours = log_mel(parity_signal(22050, 1.5).astype(np.float32))
+    whole_file_floor = np.maximum(ours, ours.max() - 80.0)
+    assert np.max(np.abs(whole_file_floor - reference["mono22050"])) > 10.0
+
+
 def test_filterbank_is_slaney_normalised():
-    fb = mel_filterbank(DEFAULT_PARAMS).numpy()
+    fb = mel_filterbank(DEFAULT_PARAMS)
     assert fb.shape == (128, 1025)
     assert np.all(fb >= 0) and np.all(fb.max(axis=1) > 0)
     # Slaney area normalisation: each triangle's height is 2 / (its width in Hz).
@@ -91,12 +95,12 @@ def test_empty_signal_is_rejected():
     gain=st.floats(min_value=1e-4, max_value=10.0),
     seed=st.integers(0, 2**16),
 )
-def test_frame_count_and_80_db_range(n, gain, seed):
+def test_frame_count_and_80_db_range_per_frame(n, gain, seed):
     y = (gain * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)
     feats = log_mel(y)
     assert feats.shape == (n_frames(n), 128) == (1 + n // 512, 128)
     assert np.all(np.isfinite(feats))
-    assert feats.max() - feats.min() <= 80.0 + 1e-3
+    assert np.all(feats.max(axis=1) - feats.min(axis=1) <= 80.0 + 1e-3)
 
 
 def test_params_digest_changes_with_the_recipe():
@@ -105,9 +109,20 @@ def test_params_digest_changes_with_the_recipe():
     assert MelParams(n_mels=64).digest() != DEFAULT_PARAMS.digest()
 
 
+def test_the_per_frame_recipe_has_its_own_cache_key():
+    """Features floored against the whole file (version 1) must never be served again."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    old = {"version": 1, "window": "hann-periodic", "pad": "constant-center", **asdict(MelParams())}
+    old_digest = hashlib.sha256(json.dumps(old, sort_keys=True).encode()).hexdigest()[:16]
+    assert FEATURE_VERSION >= 2 and DEFAULT_PARAMS.digest() != old_digest
+
+
 @settings(max_examples=10, deadline=None)
 @given(n=st.integers(min_value=1, max_value=40_000), block=st.integers(1, 40))
-def test_blocked_stft_equals_one_big_stft(n, block):
+def test_any_block_of_frames_gives_the_same_bits(n, block):
     y = np.random.default_rng(n).standard_normal(n).astype(np.float32)
     whole = log_mel(y, block_frames=1_000_000)
-    np.testing.assert_allclose(log_mel(y, block_frames=block), whole, atol=1e-4)
+    np.testing.assert_array_equal(log_mel(y, block_frames=block), whole)
