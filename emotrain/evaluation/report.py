@@ -115,7 +115,7 @@ def evaluate_checkpoint(
             f"cannot evaluate {path}: its predictions are not finite (NaN/inf weights?)"
         )
     scores = metrics.model_metrics(spec.name, pred, data.targets)
-    mean = baselines.mean_target(data.baseline_targets)
+    mean = baselines.baseline_constant(spec.name, data.baseline_targets)
     base_pred = baselines.constant_prediction(mean, data.targets)
     base_scores = metrics.model_metrics(spec.name, base_pred, data.targets)
     results = verdicts.compare(
