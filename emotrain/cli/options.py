@@ -123,3 +123,16 @@ SamplesOpt = Annotated[
         show_default=str(DataConfig().samples),
     ),
 ]
+
+
+#: `train`'s and `tune`'s --validation-songs: the held-out songs, fixed (docs/train.md).
+ValidationSongsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--validation-songs",
+        metavar="FILE|IDS",
+        help="Hold out exactly these songs: ids and ranges (2001-2058,7) or a file of ids; "
+        "replaces --validation-split.",
+        show_default=False,
+    ),
+]

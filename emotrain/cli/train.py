@@ -14,6 +14,7 @@ from emotrain.cli.options import (
     QuietOpt,
     SamplesOpt,
     ToleranceOpt,
+    ValidationSongsOpt,
 )
 from emotrain.config import DataConfig, RunConfig, TrainingConfig
 
@@ -71,6 +72,7 @@ def train(
             show_default=str(_D.validation_split),
         ),
     ] = None,
+    validation_songs: ValidationSongsOpt = None,
     early_stopping_patience: Annotated[
         int | None,
         typer.Option(
@@ -198,7 +200,8 @@ def train(
 
     options = {
         "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
-        "validation_split": validation_split, "min_delta": min_delta,
+        "validation_split": validation_split, "validation_songs": validation_songs,
+        "min_delta": min_delta,
         "early_stopping_patience": early_stopping_patience, "weight_decay": weight_decay,
         "grad_clip_norm": grad_clip_norm, "lr_factor": lr_factor, "lr_patience": lr_patience,
         "seq_len": seq_len, "samples": samples, "seed": seed, "device": device,
@@ -231,6 +234,10 @@ def resolve_train_config(
     cli["format"] = fmt.strip().lower() if fmt is not None else None
     if cli.get("device") is not None:
         cli["device"] = cli["device"].strip().lower()
+    if cli.get("validation_songs") is not None:
+        from emotrain.data.split import resolve_song_spec
+
+        cli["validation_songs"] = resolve_song_spec(cli["validation_songs"])
     file_data = file.get("data", {})
     if cli["format"] is None and (cli["path"] is not None or "format" not in file_data):
         # The command line's default is to detect; a new --data is detected, not read as the

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import CacheDirOpt, DataOpt, JsonOpt, ModelOpt, QuietOpt, SamplesOpt
+from emotrain.cli.options import (
+    CacheDirOpt,
+    DataOpt,
+    JsonOpt,
+    ModelOpt,
+    QuietOpt,
+    SamplesOpt,
+    ValidationSongsOpt,
+)
 from emotrain.config import TrainingConfig
 
 _T = TrainingConfig()
@@ -99,6 +107,7 @@ def tune(
         ),
     ] = None,
     samples: SamplesOpt = None,
+    validation_songs: ValidationSongsOpt = None,
     seq_len: Annotated[
         int | None,
         typer.Option(
@@ -144,7 +153,7 @@ def tune(
     )  # fmt: skip
     options.update(epochs=epochs, seed=seed, samples=samples, seq_len=seq_len,
                    batch_size=batch_size, device=device, data=data, data_format=data_format,
-                   cache_dir=cache_dir)  # fmt: skip
+                   cache_dir=cache_dir, validation_songs=validation_songs)  # fmt: skip
     base = resolve_train_config(options, model=model, config_file=config_file)
     spec = build_spec(
         model=model, base=base, trials=trials, output=output, space_file=space, storage=storage,
