@@ -130,7 +130,7 @@ ValidationSongsOpt = Annotated[
     str | None,
     typer.Option(
         "--validation-songs",
-        metavar="FILE|IDS",
+        metavar="SONGS",
         help="Hold out exactly these songs: ids and ranges (2001-2058,7) or a file of ids; "
         "replaces --validation-split.",
         show_default=False,
