@@ -189,3 +189,12 @@ def test_tune_refuses_an_unknown_song_before_the_study_folder_exists(cli, tmp_pa
                  "--trials", "1", "--epochs", "1", "-o", out)  # fmt: skip
     assert result.code == 2 and "nosuchsongxx" in result.err
     assert not out.exists()
+
+
+def test_the_python_api_takes_a_list_of_ids(tmp_path) -> None:
+    import emotrain
+
+    emotrain.train("groove", output=str(tmp_path / "run"), samples=20, epochs=1,
+                   validation_songs=[0, 1, 5], device="cpu")  # fmt: skip
+    val = _manifest(tmp_path / "run", "groovepredictor")["val"]
+    assert val == ["synthetic-000000", "synthetic-000001", "synthetic-000005"]
