@@ -176,6 +176,10 @@ def compare(
                   if report["verdict"] in ("better", "worse")
                   else f"  B vs A: [bold {style}]{report['verdict']}[/bold {style}]")  # fmt: skip
         out.print(f"  ({escape(report['summary'])})")
+        deciding = report.get("decided_by") or []
+        if len(deciding) < len(report["figures"]):
+            out.print(f"  the overall verdict is decided by {', '.join(deciding)} alone "
+                      "(docs/compare.md)")  # fmt: skip
         for note in report["notes"]:
             out.print(f"  [yellow]note:[/yellow] {escape(note)}")
     err.print(f"comparison written to {Path(output) / COMPARISON_FILE}", markup=False)
