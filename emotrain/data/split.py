@@ -22,7 +22,7 @@ from emotrain.io import atomic_write_json
 
 FLAG = "--validation-songs"
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)")
-#: Missing ids shown in an error before "and N more".
+#: Missing ids (or stretches of a range) an error lists before "...".
 _SHOWN = 8
 
 
@@ -134,7 +134,11 @@ def resolve_song_spec(text: str, base: Path | None = None) -> str:
     path = Path(text.strip()).expanduser()
     if base is not None and not path.is_absolute():
         path = base / path
-    if "," in text or "\n" in text or not path.is_file():
+    try:
+        is_file = "," not in text and "\n" not in text and path.is_file()
+    except (OSError, ValueError):  # a name too long or with a NUL byte is no file
+        is_file = False
+    if not is_file:
         return song_ids_text(parse_song_ids(text))
     try:
         content = path.read_text(encoding="utf-8")

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 
@@ -198,3 +200,33 @@ def test_the_python_api_takes_a_list_of_ids(tmp_path) -> None:
                    validation_songs=[0, 1, 5], device="cpu")  # fmt: skip
     val = _manifest(tmp_path / "run", "groovepredictor")["val"]
     assert val == ["synthetic-000000", "synthetic-000001", "synthetic-000005"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    songs=st.sets(st.integers(0, 400), min_size=2, max_size=40),
+    data=st.data(),
+)
+def test_ranges_and_ids_select_exactly_the_songs_named(songs, data) -> None:
+    """Any held-out subset, written as ranges of consecutive ids and single ids in any order,
+    selects exactly itself; an id outside the corpus is always named."""
+    from emotrain.data.split import fixed_split, validation_groups
+
+    ordered = sorted(songs)
+    held = data.draw(st.sets(st.sampled_from(ordered), min_size=1, max_size=len(ordered) - 1))
+    runs: list[list[int]] = []
+    for k in sorted(held):  # consecutive integers become one range
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    parts = [f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+    text = ",".join(data.draw(st.permutations(parts)))
+    groups = [str(s) for s in ordered for _ in range(2)]  # two sequences per song
+    split = fixed_split(groups, text, synthetic=False, source="the corpus")
+    assert set(split.val_groups) == {str(k) for k in held}
+    assert not set(split.val_groups) & set(split.train_groups)
+    assert len(split.val_index) == 2 * len(held)
+    outside = max(songs) + 1
+    with pytest.raises(ConfigError, match=rf": {outside} "):
+        validation_groups(groups, f"{text},{outside}", synthetic=False, source="the corpus")
