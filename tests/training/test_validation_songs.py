@@ -154,6 +154,8 @@ def test_synthetic_ids_are_item_indices_and_resume_keeps_the_split(cli, tmp_path
     ckpt = torch.load(run / "checkpoints" / "groovepredictor_latest.pt", weights_only=True)
     assert ckpt["epoch"] == 2 and ckpt["split"]["val"] == expected
     assert _manifest(run, "groovepredictor")["val"] == expected
+    result = cli("resume", run, "--epochs", "3", "--validation-split", "0.2")
+    assert result.code == 2 and "holds out fixed songs (--validation-songs 0-9,39)" in result.err
     result = cli("train", *base, "--validation-songs", "40", "-o", tmp_path / "x")
     assert result.code == 2 and "1 song id is not in the synthetic data" in result.err
 
