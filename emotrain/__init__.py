@@ -32,7 +32,8 @@ def train(
     **options: Any,
 ) -> list[Any]:
     """Run what `emotrain train` runs. `options` are TrainingConfig/DataConfig field names
-    (epochs, batch_size, learning_rate, seed, device, samples, seq_len, validation_split, ...);
+    (epochs, batch_size, learning_rate, seed, device, samples, seq_len, validation_split,
+    validation_songs: ids and ranges, a file of them or a list, ...);
     `tolerance` is the export check's, as `--tolerance`."""
     from dataclasses import fields
 
@@ -52,6 +53,13 @@ def train(
     for key in ("path", "cache_dir"):  # recorded absolute, as the CLI does, for `resume`
         if isinstance(options.get(key), (str, Path)):
             options[key] = str(Path(options[key]).expanduser().resolve())
+    songs = options.get("validation_songs")
+    if isinstance(songs, (list, tuple)):  # ids given as a Python list
+        songs = ",".join(str(s) for s in songs)
+    if isinstance(songs, (str, Path)):  # ids and ranges, or a file of them, as the CLI takes
+        from emotrain.data.split import resolve_song_spec
+
+        options["validation_songs"] = resolve_song_spec(str(songs))
     config = RunConfig(
         models=resolve_models(models),
         data=DataConfig(**{k: v for k, v in options.items() if k in data_keys}),

@@ -25,6 +25,9 @@ class DataConfig:
     #: 16 measured best for the streamed emotion recognizer (bench/bench_seq_len.py, docs/train.md).
     seq_len: int = 16
     validation_split: float = 0.2
+    #: Held-out song ids and ranges (`2001-2058,7`); when set, they are the validation split and
+    #: `validation_split` is not used.
+    validation_songs: str | None = None
     cache_dir: str | None = None
     rebuild_cache: bool = False
     strict: bool = False
@@ -49,6 +52,8 @@ class DataConfig:
         vs = self.validation_split
         if not (isinstance(vs, (int, float)) and math.isfinite(vs) and 0.0 < vs < 1.0):
             out.append(f"--validation-split: must be a number strictly between 0 and 1, got {vs}")
+        if self.validation_songs is not None:
+            out += _song_problems(self)
         return out
 
     @property
@@ -128,7 +133,12 @@ class RunConfig:
             out.append("--model: no model selected")
         # Only a valid fraction can leave an empty side (a bad one is reported once, above).
         split_ok = not any(p.startswith("--validation-split") for p in out)
-        if split_ok and self.data.samples and self.data.kind == "synthetic":
+        if (
+            split_ok
+            and self.data.validation_songs is None
+            and self.data.samples
+            and self.data.kind == "synthetic"
+        ):
             n_val = round(self.data.samples * self.data.validation_split)
             if n_val < 1 or self.data.samples - n_val < 1:
                 out.append(
@@ -170,13 +180,35 @@ class RunConfig:
 
 _FLAGS = {
     "format": "--data-format", "path": "--data", "samples": "--samples", "seq_len": "--seq-len",
-    "validation_split": "--validation-split", "cache_dir": "--cache-dir",
+    "validation_split": "--validation-split", "validation_songs": "--validation-songs",
+    "cache_dir": "--cache-dir",
     "rebuild_cache": "--rebuild-cache", "strict": "--strict", "epochs": "--epochs",
     "batch_size": "--batch-size", "learning_rate": "--learning-rate",
     "early_stopping_patience": "--early-stopping-patience", "min_delta": "--min-delta",
     "seed": "--seed", "device": "--device", "weight_decay": "--weight-decay",
     "grad_clip_norm": "--grad-clip-norm", "lr_factor": "--lr-factor", "lr_patience": "--lr-patience",
 }  # fmt: skip
+
+
+def _song_problems(data: DataConfig) -> list[str]:
+    """A malformed id list, or (synthetic data, whose ids are known without loading) an index out
+    of range; a corpus's ids are checked against its files when they are read."""
+    from emotrain.data.split import parse_song_ids, validation_groups
+
+    try:
+        if data.kind != "synthetic":
+            parse_song_ids(data.validation_songs or "")
+        elif data.samples >= 2:
+            groups = [f"synthetic-{i:06d}" for i in range(data.samples)]
+            validation_groups(
+                groups,
+                data.validation_songs or "",
+                synthetic=True,
+                source=f"the synthetic data (--samples {data.samples})",
+            )
+    except ConfigError as exc:
+        return [str(exc)]
+    return []
 
 
 def _type_problems(obj: Any) -> list[str]:
@@ -212,9 +244,19 @@ def merge_run_config(
     user typed, None for an option not given; `file` is `configfile.read_config_file`'s answer.
     """
     file = file or {}
+    given = command_line.get("validation_split"), command_line.get("validation_songs")
+    if given[0] is not None and given[1] is not None:
+        raise ConfigError(
+            "--validation-split and --validation-songs: give one; the fixed songs are the "
+            "validation split, so a fraction beside them would be ignored"
+        )
     sections: dict[str, dict[str, Any]] = {}
     for section, dc in (("data", DataConfig), ("training", TrainingConfig)):
         values = dict(file.get(section, {}))
+        if section == "data" and given[0] is not None:
+            # The held-out part is one setting given two ways: a fraction on the command line
+            # wins over the file's fixed songs, as every option wins over the file.
+            values.pop("validation_songs", None)
         for f in fields(dc):
             if command_line.get(f.name) is not None:
                 values[f.name] = command_line[f.name]

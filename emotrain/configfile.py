@@ -112,6 +112,11 @@ def check_config_dict(raw: dict[str, Any], source: str) -> dict[str, Any]:
             problems.append(
                 f"{source}: {key}: unknown key; the file takes models, [data] and [training]"
             )
+    if {"validation_split", "validation_songs"} <= set(out.get("data", {})):
+        problems.append(
+            f"{source}: [data] validation_split and validation_songs: give one; the fixed songs "
+            "are the validation split"
+        )
     if problems:
         raise ConfigError(problems)
     return out
@@ -134,6 +139,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         if isinstance(data.get(key), str):
             p = Path(data[key]).expanduser()
             data[key] = str((file.parent / p).resolve() if not p.is_absolute() else p)
+    if isinstance(data.get("validation_songs"), str):
+        from emotrain.data.split import resolve_song_spec
+
+        data["validation_songs"] = resolve_song_spec(data["validation_songs"], file.parent)
     return values
 
 
@@ -158,7 +167,10 @@ def config_to_toml(config: RunConfig, header: str = "") -> str:
     lines.append(f"models = {_toml_value(d['models'])}")
     for section in SECTIONS:
         lines += ["", f"[{section}]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in d[section].items() if v is not None]
+        values = dict(d[section])
+        if values.get("validation_songs"):
+            values.pop("validation_split", None)  # not used: the fixed songs are the split
+        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None]
     return "\n".join(lines) + "\n"
 
 

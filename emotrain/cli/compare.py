@@ -189,6 +189,10 @@ def compare(
         if "live_set" in modes:
             live = modes["live_set"]
             out.print(f"  live set ({escape(live['how'])}): B vs A {live['verdict']}")
+        deciding = report.get("decided_by") or []
+        if len(deciding) < len(report["figures"]):
+            out.print(f"  the overall verdict is decided by {', '.join(deciding)} alone "
+                      "(docs/compare.md)")  # fmt: skip
         for note in report["notes"]:
             out.print(f"  [yellow]note:[/yellow] {escape(note)}")
     err.print(f"comparison written to {Path(output) / COMPARISON_FILE}", markup=False)

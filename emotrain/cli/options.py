@@ -279,3 +279,16 @@ def refuse_non_finite(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(**kwargs)
 
     return checked
+
+
+#: `train`'s and `tune`'s --validation-songs: the held-out songs, fixed (docs/train.md).
+ValidationSongsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--validation-songs",
+        metavar="SONGS",
+        help="Hold out exactly these songs: ids and ranges (2001-2058,7) or a file of ids; "
+        "replaces --validation-split.",
+        show_default=False,
+    ),
+]

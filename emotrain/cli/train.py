@@ -25,6 +25,7 @@ from emotrain.cli.options import (
     SeqLenOpt,
     StrictOpt,
     ToleranceOpt,
+    ValidationSongsOpt,
     ValidationSplitOpt,
     default,
     given,
@@ -44,6 +45,7 @@ def train(
     batch_size: BatchSizeOpt = default("batch_size"),
     learning_rate: LearningRateOpt = default("learning_rate"),
     validation_split: ValidationSplitOpt = default("validation_split"),
+    validation_songs: ValidationSongsOpt = None,
     early_stopping_patience: Annotated[int, run_option("early_stopping_patience")] = default(
         "early_stopping_patience"
     ),
@@ -76,7 +78,7 @@ def train(
 
     options = given(
         ctx, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-        validation_split=validation_split, min_delta=min_delta,
+        validation_split=validation_split, validation_songs=validation_songs, min_delta=min_delta,
         early_stopping_patience=early_stopping_patience, weight_decay=weight_decay,
         grad_clip_norm=grad_clip_norm, lr_factor=lr_factor, lr_patience=lr_patience,
         seq_len=seq_len, samples=samples, seed=seed, device=device, output=output, data=data,
@@ -108,6 +110,10 @@ def resolve_train_config(
     cli["format"] = fmt.strip().lower() if fmt is not None else None
     if cli.get("device") is not None:
         cli["device"] = cli["device"].strip().lower()
+    if cli.get("validation_songs") is not None:
+        from emotrain.data.split import resolve_song_spec
+
+        cli["validation_songs"] = resolve_song_spec(cli["validation_songs"])
     file_data = file.get("data", {})
     if cli["format"] is None and (cli["path"] is not None or "format" not in file_data):
         # The command line's default is to detect; a new --data is detected, not read as the

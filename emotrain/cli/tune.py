@@ -18,6 +18,7 @@ from emotrain.cli.options import (
     OneModelOpt,
     QuietOpt,
     SamplesOpt,
+    ValidationSongsOpt,
     default,
     given,
     run_option,
@@ -93,6 +94,7 @@ def tune(
         default("seed")
     ),
     samples: SamplesOpt = default("samples"),
+    validation_songs: ValidationSongsOpt = None,
     seq_len: Annotated[
         int, run_option("seq_len", help="Frames per sequence, when the space does not search it.")
     ] = default("seq_len"),
@@ -121,7 +123,8 @@ def tune(
     )  # fmt: skip
     options.update(given(ctx, epochs=epochs, seed=seed, samples=samples, seq_len=seq_len,
                          batch_size=batch_size, device=device, data=data,
-                         data_format=data_format, cache_dir=cache_dir))  # fmt: skip
+                         data_format=data_format, cache_dir=cache_dir,
+                         validation_songs=validation_songs))  # fmt: skip
     base = resolve_train_config(options, model=model, config_file=config_file)
     spec = build_spec(
         model=model, base=base, trials=trials, output=output, space_file=space, storage=storage,

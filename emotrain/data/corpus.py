@@ -224,6 +224,27 @@ def _midi_sequences(
     return xs, ys, groups
 
 
+def _plan(model: str, root: Path, fmt: str, report: DataReport, label_mode: str) -> list:
+    """The corpus's items for `model` from its file names and labels (nothing decoded)."""
+    if model == AUDIO_MODEL:
+        if fmt == "deam":
+            return deam.plan(root, report, label_mode)
+        if fmt == "pmemo":
+            return pmemo.plan(root, report, label_mode)
+        return folder.plan(root, report, "audio")
+    return emopia.plan(root, report) if fmt == "emopia" else folder.plan(root, report, "midi")
+
+
+def song_ids(model: str, data: DataConfig) -> tuple[list[str], str]:
+    """(the song ids the corpus's files and labels give `model`, "the <format> corpus at <root>"),
+    read without decoding anything: `--validation-songs` is checked before hours of feature
+    extraction. A song whose file then turns out unreadable drops out later."""
+    root, detection = resolve(data)
+    report = DataReport(source=f"{detection.format} corpus at {root}")
+    items = _plan(model, root, detection.format, report, getattr(data, "label_mode", "auto"))
+    return [item.song for item in items], f"the {report.source}"
+
+
 def load_corpus(
     spec: ModelSpec,
     data: DataConfig,
@@ -246,12 +267,7 @@ def load_corpus(
     label_mode = getattr(data, "label_mode", "auto")
 
     if spec.name == AUDIO_MODEL:
-        if fmt == "deam":
-            audio_items = deam.plan(root, report, label_mode)
-        elif fmt == "pmemo":
-            audio_items = pmemo.plan(root, report, label_mode)
-        else:
-            audio_items = folder.plan(root, report, "audio")
+        audio_items = _plan(spec.name, root, fmt, report, label_mode)
         _check_strict(report, data)  # fail on label problems before hours of decoding
         cache = FeatureCache(
             resolve_cache_dir(data.cache_dir, output_dir),
@@ -261,9 +277,7 @@ def load_corpus(
         inputs, targets, groups = _audio_sequences(audio_items, root, data, cache, report, progress)
         unit = "frames"
     else:
-        midi_items = (
-            emopia.plan(root, report) if fmt == "emopia" else folder.plan(root, report, "midi")
-        )
+        midi_items = _plan(spec.name, root, fmt, report, label_mode)
         _check_strict(report, data)
         xs, ys, groups = _midi_sequences(midi_items, root, data, report, progress)
         unit = "sixteenth-note steps"

@@ -9,8 +9,12 @@ better or worse.
 
 Per figure: `equivalent` when the whole interval lies inside +-margin (a difference too small to
 matter), `better`/`worse` when the interval excludes zero and the corrected p-value is below
-alpha, else `inconclusive`. Overall: `better` when some figure is better and none worse, `worse`
-when some is worse and none better, `equivalent` when all are, else `inconclusive`.
+alpha, else `inconclusive`. Overall: `better` when some deciding figure is better and none worse,
+`worse` when some is worse and none better, `equivalent` when all are, else `inconclusive`. Every
+figure decides, except for the melody transformer, where only its likelihood (`bce`, a proper
+scoring rule) does: its thresholded and top-k figures are still compared and shown, but a model
+that learned a note distribution no note of which passes 0.5 would otherwise be called
+inconclusive by a note_f1 that cannot move.
 """
 
 from __future__ import annotations
@@ -66,6 +70,14 @@ FIGURES: dict[str, dict[str, tuple[Callable, float]]] = {
     "dynamicsengine": {"mse": (M.mse, 0.001), "mae": (M.mae, 0.005)},
     "groovepredictor": {"mse": (M.mse, 0.001), "mae": (M.mae, 0.005)},
 }
+
+
+#: Per network, the figures the overall verdict is decided by, where not all of them.
+DECIDING: dict[str, tuple[str, ...]] = {"melodytransformer": ("bce",)}
+
+
+def deciding_figures(model: str) -> tuple[str, ...]:
+    return DECIDING.get(model, tuple(FIGURES[model]))
 
 
 def parse_margins(model: str, given: list[str] | None) -> dict[str, float]:
@@ -221,9 +233,11 @@ def compare_predictions(
     for row in tested:
         row.setdefault("p_holm", None)
         row["verdict"] = _figure_verdict(row, row.pop("_direction"))
+    deciding = deciding_figures(model)
     return {
         "figures": rows,
-        "verdict": overall_verdict([r["verdict"] for r in tested]),
+        "verdict": overall_verdict([r["verdict"] for r in tested if r["figure"] in deciding]),
+        "decided_by": list(deciding),
         "bootstrap": {
             "unit": "song",
             "n_resamples": n_resamples,

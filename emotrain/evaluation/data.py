@@ -122,7 +122,7 @@ def run_validation_data(
     cache_dir: str | None = None,
 ) -> EvalData:
     """The run's own validation split, rebuilt from its configuration and manifest."""
-    from emotrain.data.split import split_by_group, split_from_manifest
+    from emotrain.data.split import make_split, split_from_manifest
 
     data_cfg = config.data if cache_dir is None else replace(config.data, cache_dir=cache_dir)
     seed = model_seed(config.training.seed, spec.name)
@@ -138,7 +138,14 @@ def run_validation_data(
     if manifest is not None:
         split = split_from_manifest(data.groups, manifest, source=source)
     else:
-        split = split_by_group(data.groups, config.data.validation_split, seed)
+        split = make_split(
+            data.groups,
+            validation_split=config.data.validation_split,
+            validation_songs=config.data.validation_songs,
+            seed=seed,
+            synthetic=config.data.kind == "synthetic",
+            source=data.report.source,
+        )
         where = "a split recomputed from the run's seed (no manifest found)"
         notes.append("no split manifest found; the split was recomputed from the run's seed")
     if not split.val_index:

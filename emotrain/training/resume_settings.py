@@ -60,7 +60,12 @@ def check_locked(config: RunConfig, overrides: dict[str, Any], name: str) -> Non
             continue
         section, attr, flag = LOCKED[key]
         recorded = getattr(getattr(config, section), attr)
-        if not _same(key, value, recorded, config):
+        if key == "validation_split" and config.data.validation_songs:
+            problems.append(
+                f"{flag}: the run of {name} holds out fixed songs (--validation-songs "
+                f"{config.data.validation_songs}); resume keeps that split and takes no fraction"
+            )
+        elif not _same(key, value, recorded, config):
             problems.append(
                 f"{flag}: the run of {name} was recorded with {recorded!r}, not {value!r}; resume "
                 "cannot change the data, split or training order (start a new run with "

@@ -14,7 +14,7 @@ from typing import Any
 from emotrain.config import RunConfig, model_seed
 from emotrain.configfile import write_run_config_toml
 from emotrain.data.base import SequenceData
-from emotrain.data.split import split_by_group, write_manifest
+from emotrain.data.split import make_split, validation_groups, write_manifest
 from emotrain.errors import (
     CheckpointError,
     ConfigError,
@@ -118,6 +118,44 @@ def load_model_data(name: str, config: RunConfig, reporter: Reporter) -> Sequenc
     return data
 
 
+def _data_source(config: RunConfig, data: SequenceData) -> str:
+    if config.data.kind == "synthetic":
+        return f"the synthetic data (--samples {config.data.samples})"
+    return f"the {data.report.source}"
+
+
+def new_split(config: RunConfig, item: PreparedModel):
+    """A model's split in a new run: `--validation-songs` when given, else the seeded fraction."""
+    return make_split(
+        item.data.groups,
+        validation_split=config.data.validation_split,
+        validation_songs=config.data.validation_songs,
+        seed=model_seed(config.training.seed, item.name),
+        synthetic=config.data.kind == "synthetic",
+        source=_data_source(config, item.data),
+    )
+
+
+def check_validation_songs(config: RunConfig, prepared: list[PreparedModel] | None = None) -> None:
+    """Every `--validation-songs` id must name a song of the data: a ConfigError (exit 2) naming
+    the ones that do not, before anything is written. Without `prepared` the corpus's ids are read
+    from its file names and labels, before any audio is decoded; with it, from the loaded data
+    (a song whose files were all skipped is then missing too)."""
+    if not config.data.validation_songs:
+        return
+    if prepared is not None:
+        for item in prepared:
+            new_split(config, item)
+        return
+    if config.data.kind == "synthetic":
+        return  # checked by config.validate(): the ids are indices 0..samples-1
+    from emotrain.data.corpus import song_ids
+
+    for name in config.models:
+        groups, source = song_ids(name, config.data)
+        validation_groups(groups, config.data.validation_songs, synthetic=False, source=source)
+
+
 def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
     return [PreparedModel(name, load_model_data(name, config, reporter)) for name in config.models]
 
@@ -206,14 +244,14 @@ def run_models(
                 item.data.groups, manifest, source=f"the split recorded in {item.name}'s checkpoint"
             )
         else:
-            split = split_by_group(
-                item.data.groups,
-                config.data.validation_split,
-                model_seed(config.training.seed, item.name),
-            )
+            split = new_split(config, item)
             unit = "sequence" if config.data.kind == "synthetic" else "song"
             manifest = split.manifest(
-                item.name, config.training.seed, config.data.validation_split, unit
+                item.name,
+                config.training.seed,
+                config.data.validation_split,
+                unit,
+                config.data.validation_songs,
             )
             write_manifest(paths.split(item.name), manifest)
         trainer = ModelTrainer(
@@ -295,12 +333,14 @@ def train(
     check_tolerance(tolerance)
     check_cache_dir(config)
     check_models_fit_data(config)
+    check_validation_songs(config)
     device = resolve_device(config.training.device)
     check_folder_writable(Path(config.output))
     with run_folder_lock(config.output):
         paths = check_output(config, overwrite)
         if prepared is None:
             prepared = prepare_data(config, reporter)
+        check_validation_songs(config, prepared)
         if stop_event is not None and stop_event.is_set():
             raise RunInterrupted(
                 f"interrupted before training started; {paths.root} was not changed"

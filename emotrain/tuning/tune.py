@@ -66,7 +66,7 @@ def build_spec(
 ) -> StudySpec:
     """Validate everything a study needs; reads files only."""
     from emotrain.models.registry import resolve_models
-    from emotrain.training.trainer import check_models_fit_data
+    from emotrain.training.trainer import check_models_fit_data, check_validation_songs
     from emotrain.tuning.space import read_space, space_to_dict
 
     if model is None:
@@ -98,6 +98,7 @@ def build_spec(
         data = replace(data, cache_dir=str(directory / "cache" / "features"))
     base = replace(base, models=(name,), data=data, output=str(directory)).validate()
     check_models_fit_data(base)
+    check_validation_songs(base)  # an id the corpus lacks, before the study folder is made
     url = storage or f"journal:{directory / JOURNAL}"
     check_storage_url(url)
     spec = StudySpec(

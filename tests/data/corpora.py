@@ -179,3 +179,68 @@ def make_midi_folder(root: Path, n: int = 5) -> Path:
         rows.append([f"piece_{i}.mid", f"{v:.3f}", f"{a:.3f}"])
     write_csv(root / "labels.csv", ["file", "valence", "arousal"], rows)
     return root
+
+
+#: Per quadrant: the scale (pitch classes) and register (lowest, highest note) random notes are
+#: drawn from. Major for positive valence, minor for negative; high for high arousal, low for low.
+RANDOM_NOTE_QUADRANTS = {
+    1: ((0, 2, 4, 5, 7, 9, 11), (67, 86)),  # C major, high
+    2: ((0, 2, 3, 5, 7, 8, 11), (72, 91)),  # C harmonic minor, higher
+    3: ((2, 4, 5, 7, 9, 10, 1), (38, 57)),  # D harmonic minor, low
+    4: ((5, 7, 9, 10, 0, 2, 4), (45, 64)),  # F major, low-middle
+}
+
+
+def write_random_note_midi(path: Path, quadrant: int, seed: int, bars: int = 4) -> Path:
+    """A clip of sixteenth notes drawn at random from the quadrant's scale and register.
+
+    Which note comes next is not in a melody model's input (the clip's emotion); its distribution
+    is. No note is likely enough to pass 0.5, so only a likelihood figure can see the learning.
+    """
+    from symusic import Note, Score, Tempo, Track
+
+    scale, (low, high) = RANDOM_NOTE_QUADRANTS[quadrant]
+    pool = [p for p in range(low, high + 1) if p % 12 in scale]
+    rng = np.random.default_rng(seed)
+    tpq = 480
+    step = tpq // 4
+    score = Score(tpq)
+    score.tempos.append(Tempo(0, 120.0))
+    track = Track("piano", program=0)
+    for k in range(bars * 16):
+        track.notes.append(Note(k * step, step, int(rng.choice(pool)), int(rng.integers(50, 100))))
+    score.tracks.append(track)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    score.dump_midi(str(path))
+    return path
+
+
+def make_random_note_emopia(
+    root: Path,
+    songs_per_quadrant: int = 8,
+    clips: int = 2,
+    bars: int = 4,
+    seed: int = 0,
+    shuffle: bool = False,
+) -> Path:
+    """EMOPIA layout (midis/Q<q>_<11-character id>_<clip>.mid, label.csv) of random-note clips.
+
+    `shuffle`: each song keeps its notes but is filed under another song's quadrant (a seeded
+    permutation over songs), so its label says nothing about its notes.
+    """
+    rng = np.random.default_rng(seed)
+    songs = [(q, s) for q in (1, 2, 3, 4) for s in range(songs_per_quadrant)]
+    labels = [q for q, _ in songs]
+    if shuffle:
+        labels = [labels[i] for i in rng.permutation(len(labels))]
+    rows = []
+    for (q, s), label in zip(songs, labels, strict=True):
+        song = f"rnd{q}s{s:03d}".ljust(11, "x")[:11]
+        for c in range(clips):
+            clip = f"Q{label}_{song}_{c}"
+            write_random_note_midi(
+                root / "midis" / f"{clip}.mid", q, seed * 7919 + q * 1000 + s * 10 + c, bars
+            )
+            rows.append([clip, label, "a"])
+    write_csv(root / "label.csv", ["ID", "4Q", "annotator"], rows)
+    return root
