@@ -33,6 +33,7 @@ def trial_rows(trials: list[Any], space: list[str]) -> list[dict[str, Any]]:
             "duration_s": duration,
             **{f"params_{p}": t.params.get(p) for p in space},
             "fail_reason": t.user_attrs.get("fail_reason", ""),
+            "retry_of": t.user_attrs.get("emotrain_retry_of", ""),
         }
         rows.append(row)
     return rows

@@ -149,6 +149,10 @@ def tune(
             return  # polled while workers train: nothing to rewrite
         seen[:] = snapshot
         report.write_trials_csv(spec, trials)
+        retries = {str(t.number): t.user_attrs["emotrain_retry_of"] for t in trials
+                   if "emotrain_retry_of" in t.user_attrs}  # fmt: skip
+        if retries:  # which trial continues which (study.json: read as a StudySpec, extra keys ok)
+            atomic_write_json(spec.dir / STUDY_JSON, {**spec.to_dict(), "retries": retries})
         if on_update is not None:
             on_update(trials)
 
@@ -164,6 +168,9 @@ def tune(
     out = report.summary(spec, study)
     best = report.best_trial(study)
     if best is not None:
+        from emotrain.tuning.objective import ensure_export
+
+        ensure_export(spec, best.number)  # trials write none; the best one's is best/
         out["files"] = report.write_best(spec, best)
     out["plots"], out["plots_skipped"] = report.write_plots(spec, study)
     return out
