@@ -132,25 +132,31 @@ class EpochReporter:
         return None
 
     def _storage_call(self, call: Any) -> Any:
-        from optuna.exceptions import UpdateFinishedTrialError
+        return storage_call(call, self.trial.number, self.heartbeat)
 
-        while True:
-            try:
-                return call()
-            except UpdateFinishedTrialError:
+
+def storage_call(call: Any, number: int, heartbeat: Any) -> Any:
+    """`call()` on the trial's storage; with a database, retried while the trial's heartbeat is
+    within the grace period. TrialLost once another worker may have taken the trial over."""
+    from optuna.exceptions import UpdateFinishedTrialError
+
+    while True:
+        try:
+            return call()
+        except UpdateFinishedTrialError:
+            raise TrialLost(
+                f"trial {number} was retried by another worker while this one was away from "
+                "the database; this worker drops it"
+            ) from None
+        except Exception:
+            if heartbeat is None:
+                raise
+            if heartbeat.lost():
                 raise TrialLost(
-                    f"trial {self.trial.number} was retried by another worker while this one "
-                    "was away from the database; this worker stops training it"
+                    f"trial {number}: the database was unreachable for longer than the grace "
+                    "period; another worker retries it"
                 ) from None
-            except Exception:
-                if self.heartbeat is None or self.heartbeat.lost():
-                    if self.heartbeat is None:
-                        raise
-                    raise TrialLost(
-                        f"trial {self.trial.number}: the database was unreachable for longer "
-                        "than the grace period; another worker retries it"
-                    ) from None
-                time.sleep(1.0)
+            time.sleep(1.0)
 
 
 def _history_status(folder: Path, model: str) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from emotrain.errors import RunInterrupted, StorageError, TrainingError
 from emotrain.tuning import rdb, recovery
-from emotrain.tuning.objective import DataMemo, TrialLost, run_trial, seed_retry
+from emotrain.tuning.objective import DataMemo, TrialLost, run_trial, seed_retry, storage_call
 from emotrain.tuning.space import Param
 from emotrain.tuning.study import StudySpec, load_optuna_study, open_storage
 
@@ -95,7 +95,7 @@ def _next_job(spec: StudySpec, storage: Any, owner: dict[str, Any]) -> Job | str
         history = rdb.retry_history(frozen) if database else []
         if not database:
             recovery.claim(storage, tid, owner)
-        trial.set_user_attr("host", owner["host"])
+        trial.set_user_attr("worker", f"{owner['host']}:{owner['pid']}")
         if history:
             trial.set_user_attr(RETRY_OF_ATTR, history[-1])
             return Job("retry", study, trial, tid, frozen, history[-1], beat)
@@ -179,23 +179,29 @@ def run_worker(
 
 
 def _job_or_unreachable(spec: StudySpec, storage: Any, owner: dict[str, Any]) -> Job | str | None:
+    """The next job; a database that went away is waited for (a network drop, a server restart)
+    for twice the grace period, then one line and exit 1."""
     from emotrain.errors import EmotrainError
 
-    try:
-        return _next_job(spec, storage, owner)
-    except EmotrainError:
-        raise
-    except Exception as exc:  # the database went away between trials
-        from emotrain.tuning.study import _detail, _redacted
+    give_up = time.monotonic() + 2 * rdb.heartbeat_settings()[1]
+    while True:
+        try:
+            return _next_job(spec, storage, owner)
+        except EmotrainError:
+            raise
+        except Exception as exc:
+            if time.monotonic() < give_up:
+                time.sleep(POLL_S)
+                continue
+            from emotrain.tuning.study import _detail, _redacted
 
-        raise StorageError(
-            f"--storage: lost {_redacted(spec.storage)} between trials ({_detail(exc)}); the "
-            "running trials of other workers go on, run the same command to rejoin"
-        ) from None
+            raise StorageError(
+                f"--storage: lost {_redacted(spec.storage)} ({_detail(exc)}); the trials of "
+                "other workers go on, run the same command to rejoin the study"
+            ) from None
 
 
 def _run_job(spec: StudySpec, job: Job, memo: DataMemo, stop_event: threading.Event) -> None:
-    from optuna.exceptions import UpdateFinishedTrialError
     from optuna.trial import TrialState
 
     trial = job.trial
@@ -211,7 +217,8 @@ def _run_job(spec: StudySpec, job: Job, memo: DataMemo, stop_event: threading.Ev
     outcome = run_trial(spec, trial, params, resume=resume, reported=reported, memo=memo,
                         stop_event=stop_event, heartbeat=job.heartbeat, retry_of=job.retry_of,
                         note=note)  # fmt: skip
-    try:
+
+    def tell() -> None:
         if outcome.reason:
             key = "fail_reason" if outcome.state == "fail" else "note"
             trial.set_user_attr(key, outcome.reason)
@@ -220,11 +227,8 @@ def _run_job(spec: StudySpec, job: Job, memo: DataMemo, stop_event: threading.Ev
         else:
             states = {"pruned": TrialState.PRUNED, "fail": TrialState.FAIL}
             job.study.tell(trial, state=states[outcome.state])
-    except UpdateFinishedTrialError:
-        raise TrialLost(
-            f"trial {trial.number} was retried by another worker while this one was away from "
-            "the database; its result here is dropped"
-        ) from None
+
+    storage_call(tell, trial.number, job.heartbeat)
 
 
 def _requeue(job: Job) -> str:

@@ -97,11 +97,13 @@ def check_storage_url(url: str) -> None:
     try:
         from sqlalchemy.engine import make_url
 
-        make_url(url).get_dialect()
+        dialect = make_url(url).get_dialect()
+        if hasattr(dialect, "import_dbapi"):
+            dialect.import_dbapi()  # the driver itself, not only SQLAlchemy's dialect
     except ModuleNotFoundError as exc:
         raise StorageError(
             f"--storage: the database driver for {url.split('://')[0]} is not installed "
-            f"({exc.name}); for PostgreSQL `pip install \"emotrain[postgres]\"` and a "
+            f'({exc.name}); for PostgreSQL `pip install "emotrain[postgres]"` and a '
             "postgresql+psycopg:// URL, for MySQL `pip install pymysql`"
         ) from None
     except Exception as exc:
@@ -121,7 +123,9 @@ def open_storage(spec: StudySpec) -> Any:
     try:
         return open_rdb(spec.storage)
     except Exception as exc:
-        raise StorageError(f"--storage: cannot open {_redacted(spec.storage)} ({_detail(exc)})") from None
+        raise StorageError(
+            f"--storage: cannot open {_redacted(spec.storage)} ({_detail(exc)})"
+        ) from None
 
 
 def _detail(exc: BaseException) -> str:
@@ -181,7 +185,9 @@ def create_or_load(spec: StudySpec, storage: Any) -> Any:
     except EmotrainError:
         raise
     except Exception as exc:  # the server went away between opening and here
-        raise StorageError(f"--storage: cannot use {_redacted(spec.storage)} ({_detail(exc)})") from None
+        raise StorageError(
+            f"--storage: cannot use {_redacted(spec.storage)} ({_detail(exc)})"
+        ) from None
 
 
 def _create_or_load(spec: StudySpec, storage: Any) -> Any:

@@ -167,11 +167,13 @@ def tune(
     study = load_optuna_study(spec, storage)
     out = report.summary(spec, study)
     best = report.best_trial(study)
-    if best is not None:
-        from emotrain.tuning.objective import ensure_export
+    from emotrain.tuning.objective import ensure_export, trial_dir
 
+    if best is not None and (trial_dir(spec, best.number) / "run_config.json").exists():
         ensure_export(spec, best.number)  # trials write none; the best one's is best/
         out["files"] = report.write_best(spec, best)
+    elif best is not None:  # a folder per machine: the machine that ran it writes best/
+        out["best_elsewhere"] = f"trial {best.number} ran on another machine; its folder is there"
     out["plots"], out["plots_skipped"] = report.write_plots(spec, study)
     return out
 
