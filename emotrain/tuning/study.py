@@ -48,7 +48,7 @@ class StudySpec:
         return {
             "model": self.model,
             "study_name": self.study_name,
-            "storage": self.storage,
+            "storage": storage_identity(self.storage),
             "metric": self.metric,
             "direction": self.direction,
             "pruner": self.pruner,
@@ -67,6 +67,20 @@ class StudySpec:
     @property
     def dir(self) -> Path:
         return Path(self.directory)
+
+
+def storage_identity(url: str) -> str:
+    """Which database, not how this machine reaches it: machines may name the server by another
+    host, port or password (`postgresql:emotrain`); files and the journal are their path."""
+    if url.startswith(("journal:", "sqlite:")) or "://" not in url:
+        return url
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:
+        return url
+    return f"{parsed.get_backend_name()}:{parsed.database}"
 
 
 def default_study_name(model: str, directory: Path) -> str:

@@ -126,7 +126,7 @@ def tune(
     on_update: Callable[[list[Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run (or continue) the study until it has `spec.trials` finished-or-pruned trials."""
-    from emotrain.tuning import report
+    from emotrain.tuning import rdb, report
     from emotrain.tuning.runner import quiet_optuna, run_worker
     from emotrain.tuning.study import load_optuna_study
 
@@ -143,7 +143,12 @@ def tune(
     seen: list[Any] = []
 
     def update() -> None:
-        trials = load_optuna_study(spec, storage).get_trials(deepcopy=False)
+        try:
+            trials = load_optuna_study(spec, storage).get_trials(deepcopy=False)
+        except Exception:  # the database is away for a moment: the next update catches up
+            if not rdb.is_rdb(spec.storage):
+                raise
+            return
         snapshot = [(t.number, t.state) for t in trials]
         if snapshot == seen:
             return  # polled while workers train: nothing to rewrite
