@@ -95,3 +95,33 @@ def test_two_workers_on_one_sqlite_storage_finish_one_study(cli, tmp_path):
         record = json.loads((out / "trials" / str(n) / "tune_trial.json").read_text())
         assert record["trial_number"] == n and record["storage"] == f"sqlite:///{db}"
     assert json.loads((out / "study.json").read_text())["storage"] == f"sqlite:///{db}"
+
+
+def test_a_retry_on_a_machine_without_the_trials_folder_restarts_it_and_says_why(cli, tmp_path,
+                                                                                   monkeypatch):  # fmt: skip
+    """A folder per machine: machine 1 is killed in trial 0; machine 2 (another --output, the same
+    SQLite study) finds it stale by Optuna's heartbeat, retries it, cannot read its checkpoints and
+    trains it from epoch 0, recording why."""
+    import optuna
+
+    monkeypatch.setenv("EMOTRAIN_TUNE_HEARTBEAT_S", "1")
+    monkeypatch.setenv("EMOTRAIN_TUNE_GRACE_S", "2")
+    space = write_space(tmp_path)
+    db = f"sqlite:///{tmp_path / 'study.db'}"
+    args = ["tune", *TUNE, "--epochs", "2", "--space", space, "--trials", "1", "--pruner", "none",
+            "--storage", db, "--study-name", "split"]  # fmt: skip
+    killed = _killed("KILL", 0, 2, [*args, "--output", tmp_path / "m1"])
+    assert killed.returncode == -9, killed.stderr
+    result = cli(*args, "--output", tmp_path / "m2")
+    assert result.code == 0, result.err
+    trials = optuna.load_study(study_name="split", storage=db).get_trials()
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]
+    assert (
+        trials[1].user_attrs["emotrain_retry_of"] == 0
+        and "restarted from epoch 0" in trials[1].user_attrs["note"]
+    )
+    record = json.loads((tmp_path / "m2" / "trials" / "1" / "tune_trial.json").read_text())
+    assert record["retry_of"] == 0 and "not on this machine" in record["retry_note"]
+    assert len(history(tmp_path / "m2" / "trials" / "1")["epochs"]) == 2
+    assert rows(tmp_path / "m2")[1]["retry_of"] == "0"
+    assert not (tmp_path / "m2" / "trials" / "0").exists()
