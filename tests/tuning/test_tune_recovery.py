@@ -125,3 +125,26 @@ def test_a_retry_on_a_machine_without_the_trials_folder_restarts_it_and_says_why
     assert len(history(tmp_path / "m2" / "trials" / "1")["epochs"]) == 2
     assert rows(tmp_path / "m2")[1]["retry_of"] == "0"
     assert not (tmp_path / "m2" / "trials" / "0").exists()
+
+
+def test_ctrl_c_on_a_database_hands_the_trial_back_and_the_retry_continues_it(cli, tmp_path):
+    """With a database, Ctrl-C fails the trial and queues Optuna's retry at once (the next command
+    does not wait out the grace period); the retry continues from the interrupted epoch."""
+    import optuna
+
+    space = write_space(tmp_path)
+    out, db = tmp_path / "s", f"sqlite:///{tmp_path / 'study.db'}"
+    args = ["tune", *TUNE, "--epochs", "3", "--space", space, "--trials", "1", "--storage", db,
+            "--study-name", "ctrl-c", "--output", out]  # fmt: skip
+    interrupted = _killed("INT", 0, 2, args)
+    assert interrupted.returncode == 130, interrupted.stderr
+    assert "queued for retry" in interrupted.stderr
+    states = [t.state.name for t in optuna.load_study(study_name="ctrl-c", storage=db).trials]
+    assert states == ["FAIL", "WAITING"]
+    before = history(out / "trials" / "0")["epochs"]
+    assert 1 <= len(before) < 3
+    result = cli(*args)
+    assert result.code == 0, result.err
+    assert [(r["state"], r["retry_of"]) for r in rows(out)] == [("FAIL", ""), ("COMPLETE", "0")]
+    after = history(out / "trials" / "1")
+    assert after["status"] == "finished" and after["epochs"][: len(before)] == before  # not redone
