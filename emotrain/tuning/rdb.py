@@ -118,6 +118,13 @@ def study_lock(url: str, name: str) -> Iterator[None]:
 
         with _lock_engine(url).connect() as conn:
             if kind == "postgresql":
+                # A holder cut off by the network (its session open on the server until TCP
+                # notices, hours) would block every machine: the server ends such a session,
+                # and so frees the lock, once it idles in its transaction this long.
+                hold_s = max(60, heartbeat_settings()[1])
+                conn.execute(
+                    sqlalchemy.text(f"SET idle_in_transaction_session_timeout = {hold_s * 1000}")
+                )
                 conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": _key(name)})
             else:
                 conn.execute(sqlalchemy.text("SELECT GET_LOCK(:n, -1)"), {"n": name[:64]})

@@ -33,12 +33,9 @@ def test_a_missing_driver_or_an_unreachable_server_is_one_line_exit_1(cli, tmp_p
         assert not out.exists()
 
 
-def _worker(args: list, host: str, env: dict, kill: str | None = None) -> subprocess.Popen:
-    prefix = (
-        [str(Path(__file__).with_name("kill_tune.py")), "KILL", "0", "4", "--"]
-        if kill
-        else ["-m", "emotrain"]
-    )
+def _worker(args: list, host: str, env: dict, fault: str | None = None) -> subprocess.Popen:
+    kill = Path(__file__).with_name("kill_tune.py")
+    prefix = [str(kill), fault, "0", "4", "--"] if fault else ["-m", "emotrain"]
     return subprocess.Popen([sys.executable, *prefix, *map(str, args)], cwd=ROOT,
                             env={**env, "EMOTRAIN_HOST": host}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -47,9 +44,10 @@ def _worker(args: list, host: str, env: dict, kill: str | None = None) -> subpro
 def test_two_hosts_survive_a_killed_worker_and_a_dropped_connection(pg_url, tmp_path):
     """Hosts a and b, two workers each, started at the same moment on a fresh database (one
     creates the schema and the study, the others join), one shared study folder. Worker a1 is
-    SIGKILLed in its first trial's last epoch; worker b1 reaches the database through a proxy that cuts it
-    off for longer than the grace period in the middle of a trial. Optuna's heartbeat fails both
-    trials, its retry callback queues them, and other workers continue them from their latest.pt."""
+    SIGKILLed in its first trial's last epoch; worker b1 reaches the database through a proxy that
+    cuts it off for longer than the grace period in its first trial's last epoch. Optuna's
+    heartbeat fails both trials, its retry callback queues them, and other workers continue them
+    from their latest.pt."""
     import os
     import time
 
@@ -71,20 +69,22 @@ def test_two_hosts_survive_a_killed_worker_and_a_dropped_connection(pg_url, tmp_
                 "--output", study]  # fmt: skip
 
     started = time.monotonic()
-    a1 = _worker(args(pg_url), "a", env, kill="KILL")
+    gate = tmp_path / "gate"
+    a1 = _worker(args(pg_url), "a", env, fault="KILL")
     a2, b2 = _worker(args(pg_url), "a", env), _worker(args(pg_url), "b", env)
-    b1 = _worker(args(via_proxy), "b", env)
+    # b1 stops in its first trial's last epoch until the proxy has cut it off
+    b1 = _worker(args(via_proxy), "b", {**env, "EMOTRAIN_TEST_GATE": str(gate)}, fault="PAUSE")
     dropped = None
     try:
-        while dropped is None and b1.poll() is None:  # b1 in a trial, one epoch reported
-            running = [t for t in _trials_or_none(pg_url) if t.state.name == "RUNNING"]
-            mine = [t for t in running if t.user_attrs.get("worker") == f"b:{b1.pid}"]
-            if mine and mine[0].intermediate_values:
-                proxy.drop()
-                dropped = mine[0].number
-                time.sleep(grace + 3)
-                proxy.restore()
+        while b1.poll() is None and not Path(f"{gate}.reached").exists():
             time.sleep(0.05)
+        mine = [t for t in pg_trials(pg_url, "hosts")
+                if t.state.name == "RUNNING" and t.user_attrs.get("worker") == f"b:{b1.pid}"]  # fmt: skip
+        dropped = mine[0].number if mine else None
+        proxy.drop()
+        Path(f"{gate}.go").touch()  # b1 finishes the epoch, cannot report it, keeps trying
+        time.sleep(grace + 3)
+        proxy.restore()
         outs = {name: p.communicate(timeout=300) for name, p in
                 (("a1", a1), ("a2", a2), ("b1", b1), ("b2", b2))}  # fmt: skip
     finally:
@@ -95,7 +95,7 @@ def test_two_hosts_survive_a_killed_worker_and_a_dropped_connection(pg_url, tmp_
     wall = time.monotonic() - started
     assert a1.returncode == -9, outs["a1"][1]
     assert [p.returncode for p in (a2, b1, b2)] == [0, 0, 0], outs["b1"][1][-3000:]
-    assert dropped is not None, "b1 never ran a trial long enough to cut it off"
+    assert dropped is not None, outs["b1"][1]
     assert f"note: trial {dropped}" in outs["b1"][1]
 
     again = subprocess.run([sys.executable, "-m", "emotrain", *map(str, args(pg_url))], cwd=ROOT,
@@ -126,22 +126,17 @@ def test_two_hosts_survive_a_killed_worker_and_a_dropped_connection(pg_url, tmp_
     # the killed trial's epochs were continued, not trained again: their rows, wall times and all
     import torch
 
-    ckpt = study / "trials" / str(killed) / "checkpoints" / "groovepredictor_latest.pt"
-    old = torch.load(ckpt, weights_only=True)
-    new = _history(study, retries[killed].number)
-    assert old["status"] == "running" and old["epoch"] >= 1
-    assert new["epochs"][: old["epoch"]] == old["metrics"]["epochs"] and len(new["epochs"]) == 4
+    for gone in (killed, dropped):
+        ckpt = study / "trials" / str(gone) / "checkpoints" / "groovepredictor_latest.pt"
+        old = torch.load(ckpt, weights_only=True)
+        new = _history(study, retries[gone].number)
+        assert old["status"] == "running" and old["epoch"] >= 1
+        assert new["epochs"][: old["epoch"]] == old["metrics"]["epochs"]
+        assert len(new["epochs"]) == 4
     table = {int(r["number"]): r for r in rows(study)}
     assert table[retries[killed].number]["retry_of"] == str(killed)
-    print(f"multi-host: {trials} trials, 1 kill (after epoch {old['epoch']}), 1 drop "
+    print(f"multi-host: {trials} trials, 1 kill, 1 drop "
           f"({grace + 3} s), 2 retries, {wall:.1f} s")  # fmt: skip
-
-
-def _trials_or_none(url: str) -> list:
-    try:
-        return pg_trials(url, "hosts")
-    except Exception:  # the study is not created yet
-        return []
 
 
 def _history(study: Path, number: int) -> dict:
