@@ -40,7 +40,8 @@ def tune(
         typer.Option(
             "--storage",
             metavar="URL",
-            help="sqlite:///file.db or any SQLAlchemy URL; default: a journal file in --output.",
+            help="sqlite:///file.db, postgresql+psycopg://user@host/db or another SQLAlchemy "
+            "URL; default: a journal file in --output.",
         ),
     ] = None,
     study_name: Annotated[
