@@ -190,21 +190,36 @@ def run_trial(
     number = trial.number
     folder = trial_dir(spec, number)
     hook = EpochReporter(trial, spec, reported, heartbeat)
+
+    def fresh(note: str | None) -> None:
+        from emotrain.training.trainer import PreparedModel, train
+
+        config = trial_config(spec, params, number).validate()
+        data = memo.get(spec.model, config, reporter)
+        write_trial_record(spec, number, params, retry_of, note)
+        train(config, overwrite=resume or retry_of is not None, reporter=reporter,
+              stop_event=stop_event, on_epoch=hook, prepared=[PreparedModel(spec.model, data)],
+              finish=False)  # fmt: skip
+
     try:
         if resume and _has_run(folder, spec.model):
+            from emotrain.errors import CheckpointError
             from emotrain.training.resume import resume as resume_run
 
-            resume_run(folder, reporter=reporter, stop_event=stop_event, on_epoch=hook,
-                       finish=False)  # fmt: skip
+            try:
+                resume_run(folder, reporter=reporter, stop_event=stop_event, on_epoch=hook,
+                           finish=False)  # fmt: skip
+            except CheckpointError as exc:
+                if retry_of is None:
+                    raise
+                # a retry whose copied checkpoints do not load here starts over, and says why
+                note = f"retry of trial {retry_of}: its checkpoint is unreadable here ({exc}); restarted from epoch 0"[
+                    :500
+                ]
+                storage_call(lambda: trial.set_user_attr("note", note), number, heartbeat)
+                fresh(note)
         else:
-            from emotrain.training.trainer import PreparedModel, train
-
-            config = trial_config(spec, params, number).validate()
-            data = memo.get(spec.model, config, reporter)
-            write_trial_record(spec, number, params, retry_of, note)
-            train(config, overwrite=resume or retry_of is not None, reporter=reporter,
-                  stop_event=stop_event, on_epoch=hook, prepared=[PreparedModel(spec.model, data)],
-                  finish=False)  # fmt: skip
+            fresh(note)
     except (Interrupted, TrialLost):
         raise
     except (EmotrainError, ValueError, RuntimeError, OSError) as exc:

@@ -97,11 +97,13 @@ def test_two_workers_on_one_sqlite_storage_finish_one_study(cli, tmp_path):
     assert json.loads((out / "study.json").read_text())["storage"] == f"sqlite:///{db}"
 
 
-def test_a_retry_on_a_machine_without_the_trials_folder_restarts_it_and_says_why(cli, tmp_path,
-                                                                                   monkeypatch):  # fmt: skip
-    """A folder per machine: machine 1 is killed in trial 0; machine 2 (another --output, the same
-    SQLite study) finds it stale by Optuna's heartbeat, retries it, cannot read its checkpoints and
-    trains it from epoch 0, recording why."""
+@pytest.mark.parametrize("case", ["folder per machine", "unreadable checkpoint"])
+def test_a_retry_that_cannot_read_the_trials_checkpoints_restarts_it_and_says_why(
+    cli, tmp_path, monkeypatch, case
+):
+    """Machine 1 is killed in trial 0; the next command finds it stale by Optuna's heartbeat,
+    retries it, cannot read its checkpoints (its folder is on machine 1, or is damaged) and trains
+    it from epoch 0, recording why."""
     import optuna
 
     monkeypatch.setenv("EMOTRAIN_TUNE_HEARTBEAT_S", "1")
@@ -112,19 +114,21 @@ def test_a_retry_on_a_machine_without_the_trials_folder_restarts_it_and_says_why
             "--storage", db, "--study-name", "split"]  # fmt: skip
     killed = _killed("KILL", 0, 2, [*args, "--output", tmp_path / "m1"])
     assert killed.returncode == -9, killed.stderr
-    result = cli(*args, "--output", tmp_path / "m2")
+    out = tmp_path / ("m2" if case == "folder per machine" else "m1")
+    if case == "unreadable checkpoint":
+        for ckpt in (tmp_path / "m1" / "trials" / "0" / "checkpoints").glob("*.pt"):
+            ckpt.write_bytes(b"not a checkpoint")
+    result = cli(*args, "--output", out)
     assert result.code == 0, result.err
     trials = optuna.load_study(study_name="split", storage=db).get_trials()
     assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]
-    assert (
-        trials[1].user_attrs["emotrain_retry_of"] == 0
-        and "restarted from epoch 0" in trials[1].user_attrs["note"]
-    )
-    record = json.loads((tmp_path / "m2" / "trials" / "1" / "tune_trial.json").read_text())
-    assert record["retry_of"] == 0 and "not on this machine" in record["retry_note"]
-    assert len(history(tmp_path / "m2" / "trials" / "1")["epochs"]) == 2
-    assert rows(tmp_path / "m2")[1]["retry_of"] == "0"
-    assert not (tmp_path / "m2" / "trials" / "0").exists()
+    note = trials[1].user_attrs["note"]
+    assert trials[1].user_attrs["emotrain_retry_of"] == 0 and "restarted from epoch 0" in note
+    why = "not on this machine" if case == "folder per machine" else "unreadable"
+    record = json.loads((out / "trials" / "1" / "tune_trial.json").read_text())
+    assert record["retry_of"] == 0 and why in record["retry_note"]
+    assert len(history(out / "trials" / "1")["epochs"]) == 2
+    assert rows(out)[1]["retry_of"] == "0"
 
 
 def test_ctrl_c_on_a_database_hands_the_trial_back_and_the_retry_continues_it(cli, tmp_path):
