@@ -39,6 +39,10 @@ class TrainingError(EmotrainError):
     """Training that cannot go on (for example a run that would be overwritten)."""
 
 
+class StorageError(EmotrainError):
+    """A study's database that cannot be used: its driver is missing, or the server is unreachable."""
+
+
 class RunInterrupted(EmotrainError):
     """Ctrl-C, SIGTERM or SIGHUP stopped the run: the last epoch's checkpoint stands and the run can
     be resumed. The exit status is the shell's for that signal, 128 + its number (130 for Ctrl-C)."""

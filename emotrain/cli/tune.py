@@ -51,7 +51,8 @@ def tune(
         typer.Option(
             "--storage",
             metavar="URL",
-            help="sqlite:///file.db or any SQLAlchemy URL. Default: a journal file in --output.",
+            help="sqlite:///file.db, postgresql+psycopg://user@host/db or another SQLAlchemy "
+            "URL. Default: a journal file in --output.",
         ),
     ] = None,
     study_name: Annotated[

@@ -88,9 +88,10 @@ def resume(
     stop_event: threading.Event | None = None,
     tolerance: float = 1e-5,
     on_epoch: Any = None,
+    finish: bool = True,
 ) -> ResumeOutcome:
     """What `emotrain resume` runs: finish every model of the run in `output`; `tolerance` is the
-    export check's, as for `train`."""
+    export check's, as for `train`. `finish=False`: no export or plots (a tuning trial)."""
     from emotrain.training.trainer import check_tolerance
 
     check_tolerance(tolerance)
@@ -99,7 +100,7 @@ def resume(
     with run_folder_lock(output):
         return _resume_locked(
             output, models=models, epochs=epochs, source=source, device=device,
-            overrides=overrides, reporter=reporter, stop_event=stop_event, tolerance=tolerance, on_epoch=on_epoch,
+            overrides=overrides, reporter=reporter, stop_event=stop_event, tolerance=tolerance, on_epoch=on_epoch, finish=finish,
         )  # fmt: skip
 
 
@@ -126,6 +127,7 @@ def _resume_locked(
     stop_event: threading.Event | None,
     tolerance: float,
     on_epoch: Any,
+    finish: bool = True,
 ) -> ResumeOutcome:
     from emotrain.training.device import resolve_device
     from emotrain.training.trainer import (
@@ -175,7 +177,8 @@ def _resume_locked(
             remove_stale_temp_files(paths.root)
         for plan in plans:
             if plan.action == "finish":
-                results.append(_finish_only(plan, paths, reporter, tolerance))
+                if finish:
+                    results.append(_finish_only(plan, paths, reporter, tolerance))
                 continue
             dev, data = prepared[plan.name]
             results += run_models(
@@ -189,6 +192,7 @@ def _resume_locked(
                 rewrite_latest=source == "best",
                 tolerance=tolerance,
                 on_epoch=on_epoch,
+                finish=finish,
             )
     finally:
         reporter.close()

@@ -209,9 +209,14 @@ def _finish(
     paths: RunPaths,
     reporter: Reporter,
     tolerance: float,
+    finish: bool = True,
 ) -> None:
     trainer.stopper.restore(trainer.model)  # the trainer ends holding the best weights
-    finish_model(result, paths, trainer.history.to_dict(), reporter, tolerance=tolerance)
+    if finish:
+        finish_model(result, paths, trainer.history.to_dict(), reporter, tolerance=tolerance)
+    else:  # a tuning trial: export and plots only when someone needs them (see finish_model)
+        result.files = {"latest": paths.checkpoint(result.name, "latest"),
+                        "history": paths.history_json(result.name)}  # fmt: skip
 
 
 def run_models(
@@ -226,8 +231,12 @@ def run_models(
     rewrite_latest: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
     on_epoch: EpochCallback | None = None,
+    finish: bool = True,
 ) -> list[ModelResult]:
     """Train each prepared model; `checkpoints` maps names to a state to continue from (resume).
+
+    `finish=False` skips the export and the plots (a tuning trial: most are never shipped; `resume`
+    on the folder writes them later, as for a run killed before its export).
 
     `rewrite_latest`: the state came from another file (`--from best`), so `latest.pt` is made to
     match it before training goes on; otherwise it would describe a future this run will not have.
@@ -290,7 +299,7 @@ def run_models(
             from emotrain.training.model_trainer import Interrupted
 
             raise Interrupted
-        _finish(trainer, result, paths, reporter, tolerance)
+        _finish(trainer, result, paths, reporter, tolerance, finish)
         results.append(result)
     return results
 
@@ -320,6 +329,7 @@ def train(
     tolerance: float = DEFAULT_TOLERANCE,
     on_epoch: EpochCallback | None = None,
     prepared: list[PreparedModel] | None = None,
+    finish: bool = True,
 ) -> list[ModelResult]:
     """Train `config.models` into `config.output`; what `emotrain train` runs. `tolerance` is the
     export check's (see docs/export.md).
@@ -363,6 +373,7 @@ def train(
                 stop_event=stop_event,
                 tolerance=tolerance,
                 on_epoch=on_epoch,
+                finish=finish,
             )
         finally:
             reporter.close()

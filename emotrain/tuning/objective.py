@@ -1,15 +1,21 @@
 """One trial = one ordinary emotrain run folder, trained (or resumed) through `training/`.
 
-Because a trial is a run, it inherits everything a run has: checkpoints every epoch, history, plots,
-a verified RTNeural export, and bit-exact resume; the study only adds `tune_trial.json` (lineage for
-the registry) and the per-epoch report to Optuna that lets a pruner stop it.
+Because a trial is a run, it inherits everything a run has: checkpoints every epoch, history and
+bit-exact resume; the study only adds `tune_trial.json` (lineage for the registry) and the
+per-epoch report to Optuna that lets a pruner stop it. A trial writes no export and no plots: most
+trials are never shipped, and those fixed costs made pruning pay little. `ensure_export` writes them
+for the trials a user needs (the best), through `resume`, as for a run killed before its export.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import threading
+import time
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +35,11 @@ class TrialOutcome:
     state: str  # complete | pruned | fail
     value: float | None
     reason: str | None = None
+
+
+class TrialLost(Exception):
+    """This worker's trial was handed to another worker (its heartbeat stopped reaching the
+    database for longer than the grace period): stop training it and drop its result."""
 
 
 class DataMemo:
@@ -57,11 +68,19 @@ def trial_config(spec: StudySpec, params: dict[str, Any], number: int) -> RunCon
     return replace(config, models=(spec.model,), output=str(trial_dir(spec, number)))
 
 
-def write_trial_record(spec: StudySpec, number: int, params: dict[str, Any]) -> None:
+def write_trial_record(
+    spec: StudySpec,
+    number: int,
+    params: dict[str, Any],
+    retry_of: int | None = None,
+    note: str | None = None,
+) -> None:
     """Read by the model registry as lineage: keep the file name and these keys."""
+    extra = {} if retry_of is None else {"retry_of": retry_of, "retry_note": note}
     atomic_write_json(
         trial_dir(spec, number) / TRIAL_JSON,
         {
+            **extra,
             "study_name": spec.study_name,
             "storage": spec.storage,
             "trial_number": number,
@@ -91,21 +110,53 @@ def trial_value(folder: Path, model: str, metric: str) -> float | None:
 
 
 class EpochReporter:
-    """The per-epoch hook: report the metric to Optuna, and ask its pruner whether to stop."""
+    """The per-epoch hook: report the metric to Optuna, and ask its pruner whether to stop.
 
-    def __init__(self, trial: Any, spec: StudySpec, already: set[int]):
+    With a database, a report that cannot reach it is retried while the trial's heartbeat is
+    within the grace period; after that (or when the trial was failed and retried elsewhere) the
+    trial is lost to this worker."""
+
+    def __init__(self, trial: Any, spec: StudySpec, already: set[int], heartbeat: Any = None):
         self.trial, self.spec, self.already = trial, spec, set(already)
+        self.heartbeat = heartbeat
 
     def __call__(self, epoch: int, row: dict[str, Any]) -> str | None:
         value = row.get(self.spec.metric)
         if not isinstance(value, (int, float)) or not math.isfinite(value):
             return None
         if epoch not in self.already:  # an epoch redone after a crash was reported already
-            self.trial.report(float(value), epoch)
+            self._storage_call(lambda: self.trial.report(float(value), epoch))
             self.already.add(epoch)
-        if self.spec.pruner != "none" and self.trial.should_prune():
+        if self.spec.pruner != "none" and self._storage_call(self.trial.should_prune):
             return f"pruned by the {self.spec.pruner} pruner at epoch {epoch} ({self.spec.metric} {value:.6g})"
         return None
+
+    def _storage_call(self, call: Any) -> Any:
+        return storage_call(call, self.trial.number, self.heartbeat)
+
+
+def storage_call(call: Any, number: int, heartbeat: Any) -> Any:
+    """`call()` on the trial's storage; with a database, retried while the trial's heartbeat is
+    within the grace period. TrialLost once another worker may have taken the trial over."""
+    from optuna.exceptions import UpdateFinishedTrialError
+
+    while True:
+        try:
+            return call()
+        except UpdateFinishedTrialError:
+            raise TrialLost(
+                f"trial {number} was retried by another worker while this one was away from "
+                "the database; this worker drops it"
+            ) from None
+        except Exception:
+            if heartbeat is None:
+                raise
+            if heartbeat.lost():
+                raise TrialLost(
+                    f"trial {number}: the database was unreachable for longer than the grace "
+                    "period; another worker retries it"
+                ) from None
+            time.sleep(1.0)
 
 
 def _history_status(folder: Path, model: str) -> str | None:
@@ -126,6 +177,9 @@ def run_trial(
     memo: DataMemo,
     stop_event: threading.Event,
     reporter: Reporter | None = None,
+    heartbeat: Any = None,
+    retry_of: int | None = None,
+    note: str | None = None,
 ) -> TrialOutcome:
     """Train (or continue) the trial's run; errors a user could cause become a FAIL outcome, an
     interruption propagates (the trial stays RUNNING and its checkpoint is resumed next time)."""
@@ -135,21 +189,38 @@ def run_trial(
     reporter = reporter or Reporter()
     number = trial.number
     folder = trial_dir(spec, number)
-    hook = EpochReporter(trial, spec, reported)
+    hook = EpochReporter(trial, spec, reported, heartbeat)
+
+    def fresh(note: str | None) -> None:
+        from emotrain.training.trainer import PreparedModel, train
+
+        config = trial_config(spec, params, number).validate()
+        data = memo.get(spec.model, config, reporter)
+        write_trial_record(spec, number, params, retry_of, note)
+        train(config, overwrite=resume or retry_of is not None, reporter=reporter,
+              stop_event=stop_event, on_epoch=hook, prepared=[PreparedModel(spec.model, data)],
+              finish=False)  # fmt: skip
+
     try:
         if resume and _has_run(folder, spec.model):
+            from emotrain.errors import CheckpointError
             from emotrain.training.resume import resume as resume_run
 
-            resume_run(folder, reporter=reporter, stop_event=stop_event, on_epoch=hook)
+            try:
+                resume_run(folder, reporter=reporter, stop_event=stop_event, on_epoch=hook,
+                           finish=False)  # fmt: skip
+            except CheckpointError as exc:
+                if retry_of is None:
+                    raise
+                # a retry whose copied checkpoints do not load here starts over, and says why
+                note = f"retry of trial {retry_of}: its checkpoint is unreadable here ({exc}); restarted from epoch 0"[
+                    :500
+                ]
+                storage_call(lambda: trial.set_user_attr("note", note), number, heartbeat)
+                fresh(note)
         else:
-            from emotrain.training.trainer import PreparedModel, train
-
-            config = trial_config(spec, params, number).validate()
-            data = memo.get(spec.model, config, reporter)
-            write_trial_record(spec, number, params)
-            train(config, overwrite=resume, reporter=reporter, stop_event=stop_event,
-                  on_epoch=hook, prepared=[PreparedModel(spec.model, data)])  # fmt: skip
-    except Interrupted:
+            fresh(note)
+    except (Interrupted, TrialLost):
         raise
     except (EmotrainError, ValueError, RuntimeError, OSError) as exc:
         return TrialOutcome("fail", None, f"{type(exc).__name__}: {exc}"[:500])
@@ -171,3 +242,36 @@ def _has_run(folder: Path, model: str) -> bool:
     return paths.run_config.exists() and (
         paths.checkpoint(model, "latest").exists() or paths.checkpoint(model, "best").exists()
     )
+
+
+def seed_retry(spec: StudySpec, old: int | None, new: int, params: dict[str, Any]) -> str | None:
+    """Give retry `new` the work of trial `old`: a copy of its run folder, so the retry continues
+    from its `latest.pt` (bit for bit) while `old` keeps its own folder (a worker that lost the
+    database may still write there). None when copied; else why it restarts from epoch 0 (a
+    folder per machine: this one cannot read `old`'s checkpoints)."""
+    src, dst = trial_dir(spec, int(old or 0)), trial_dir(spec, new)
+    if old is None or not _has_run(src, spec.model):
+        why = "its folder is not on this machine" if not src.exists() else "it has no checkpoint"
+        return f"retry of trial {old}: {why} ({src}); restarted from epoch 0"
+    tmp = dst.with_name(f".{new}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        shutil.copytree(src, tmp, ignore=shutil.ignore_patterns(".emotrain.lock", ".*.tmp"))
+        if dst.exists():  # an earlier attempt of this very retry, killed before it trained
+            shutil.rmtree(dst)
+        os.replace(tmp, dst)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return f"retry of trial {old}: its checkpoints could not be copied ({exc}); restarted from epoch 0"
+    write_trial_record(spec, new, params, old)
+    return None
+
+
+def ensure_export(spec: StudySpec, number: int) -> None:
+    """Write the verified export and the plots of trial `number` if it has none yet: what
+    `emotrain resume` does for a run whose training ended before its export."""
+    from emotrain.training.resume import resume as resume_run
+
+    folder = trial_dir(spec, number)
+    if RunPaths(folder).export(spec.model).exists() or not _has_run(folder, spec.model):
+        return
+    resume_run(folder, reporter=Reporter())

@@ -1,4 +1,5 @@
-"""Who runs a trial, and when a RUNNING trial has nobody running it any more.
+"""Liveness for the journal file (one machine): who runs a trial, and when a RUNNING trial has
+nobody running it any more. Database storages use Optuna's own heartbeat instead (`rdb.py`).
 
 Optuna leaves a trial RUNNING forever when its process dies. Every trial emotrain starts records its
 owner (host, pid, the process's start time, a token) and a heartbeat a background thread refreshes.
@@ -15,8 +16,6 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 OWNER_ATTR = "emotrain_owner"
@@ -38,11 +37,17 @@ def _process_start(pid: int) -> str | None:
         return None
 
 
+def host_name() -> str:
+    """This machine's name as the study records it; EMOTRAIN_HOST overrides it (containers that
+    share a host name, or tests that play several machines on one)."""
+    return os.environ.get("EMOTRAIN_HOST") or socket.gethostname()
+
+
 def new_owner() -> dict[str, Any]:
     token = uuid.uuid4().hex
     _LIVE_TOKENS.add(token)
     return {
-        "host": socket.gethostname(),
+        "host": host_name(),
         "pid": os.getpid(),
         "pid_start": _process_start(os.getpid()),
         "token": token,
@@ -72,15 +77,15 @@ def is_stale(trial: Any, now: float | None = None) -> bool:
         # Asked for but never claimed (a crash between the two): stale once it is old.
         started = trial.datetime_start.timestamp() if trial.datetime_start else 0.0
         return now - started > STALE_AFTER_S
-    if owner.get("host") == socket.gethostname():
+    if owner.get("host") == host_name():
         if owner.get("pid") == os.getpid():
             return owner.get("token") not in _LIVE_TOKENS
         return not _pid_runs(int(owner.get("pid", -1)), owner.get("pid_start"))
     return not isinstance(beat, (int, float)) or now - beat > STALE_AFTER_S
 
 
-def claim(study: Any, trial_id: int, owner: dict[str, Any]) -> None:
-    storage = study._storage  # Optuna's public Study has no way to set attrs of another Trial
+def claim(storage: Any, trial_id: int, owner: dict[str, Any]) -> None:
+    """Through the storage's public API: a Study cannot set attributes of a trial it did not ask."""
     storage.set_trial_user_attr(trial_id, OWNER_ATTR, owner)
     storage.set_trial_user_attr(trial_id, HEARTBEAT_ATTR, time.time())
 
@@ -105,30 +110,3 @@ class Heartbeat:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-
-
-def lock_path(storage: str, study_name: str) -> Path:
-    """One lock file per study on this host, whichever DIR each command writes to."""
-    import hashlib
-    import tempfile
-
-    digest = hashlib.sha256(f"{storage}\n{study_name}".encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"emotrain-tune-{digest}.lock"
-
-
-@contextlib.contextmanager
-def claim_lock(path: Path) -> Iterator[None]:
-    """Serialises "find a stale trial or ask a new one" among this host's workers of a study, so
-    two never claim the same trial and the study does not overshoot its trial count. (Workers on
-    other machines rely on the heartbeat alone; see docs/tune.md.)"""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

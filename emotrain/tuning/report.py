@@ -33,17 +33,25 @@ def trial_rows(trials: list[Any], space: list[str]) -> list[dict[str, Any]]:
             "duration_s": duration,
             **{f"params_{p}": t.params.get(p) for p in space},
             "fail_reason": t.user_attrs.get("fail_reason", ""),
+            "retry_of": t.user_attrs.get("emotrain_retry_of", ""),
         }
         rows.append(row)
     return rows
 
 
 def write_trials_csv(spec: StudySpec, trials: list[Any]) -> Path:
-    import pandas as pd
+    """Rewritten after every trial: the csv module, not pandas (a per-trial fixed cost)."""
+    import csv
+    import io
 
-    frame = pd.DataFrame(trial_rows(trials, list(spec.space)))
+    rows = trial_rows(trials, list(spec.space))
+    fields = list(rows[0]) if rows else ["number", "state", "value", "duration_s", "fail_reason"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
     path = spec.dir / "trials.csv"
-    atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(path, buffer.getvalue())
     return path
 
 

@@ -1,5 +1,6 @@
-"""The worker loop: until the study has its trials, resume a stale trial or ask a new one, run it,
-tell Optuna. `--workers K` runs K of these loops as processes against the same storage.
+"""The worker loop: until the study has its trials, take a trial (a database's WAITING retry, a
+journal's stale trial, or a new one), run it, tell Optuna. `--workers K` runs K of these loops as
+processes against the same storage; many machines run theirs against one database.
 
 A worker stops asking when finished-or-pruned trials plus those running elsewhere reach the target;
 it keeps waiting while another worker's trials might still fail and need replacing.
@@ -14,16 +15,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from emotrain.errors import RunInterrupted, TrainingError
-from emotrain.tuning import recovery
-from emotrain.tuning.objective import DataMemo, run_trial
+from emotrain.errors import RunInterrupted, StorageError, TrainingError
+from emotrain.tuning import rdb, recovery
+from emotrain.tuning.objective import DataMemo, TrialLost, run_trial, seed_retry, storage_call
 from emotrain.tuning.space import Param
 from emotrain.tuning.study import StudySpec, load_optuna_study, open_storage
 
 POLL_S = 1.0
-RESUMED_ATTR = "emotrain_resumed"  # how many times a stale trial was picked up again
+RESUMED_ATTR = "emotrain_resumed"  # journal: how many times a stale trial was picked up again
+RETRY_OF_ATTR = "emotrain_retry_of"  # database: the trial whose work this one continues
 
 
 def quiet_optuna() -> None:
@@ -33,6 +36,7 @@ def quiet_optuna() -> None:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
 
 
 def counts(trials: list[Any]) -> dict[str, int]:
@@ -42,41 +46,68 @@ def counts(trials: list[Any]) -> dict[str, int]:
     return out
 
 
-def _next_job(spec: StudySpec, storage: Any, owner: dict[str, Any]) -> tuple[str, Any, Any] | None:
-    """Under the claim lock: ("resume", study, frozen) for a stale trial, ("new", study, trial) for
-    a fresh one, ("wait", None, None) while others finish, or None when the study is done."""
+@dataclass
+class Job:
+    kind: str  # new | resume (journal: a stale trial, same number) | retry (database: a new number)
+    study: Any
+    trial: Any
+    trial_id: int
+    frozen: Any
+    retry_of: int | None = None
+    heartbeat: Any = None
+
+
+def _next_job(spec: StudySpec, storage: Any, owner: dict[str, Any]) -> Job | str | None:
+    """Under the study's lock (in the database for PostgreSQL/MySQL, on this host otherwise): a
+    Job, "wait" while others finish the last trials, or None when the study is done."""
     from optuna.trial import TrialState
 
-    with recovery.claim_lock(recovery.lock_path(spec.storage, spec.study_name)):
+    with rdb.study_lock(spec.storage, f"emotrain-trials:{spec.study_name}"):
         study = load_optuna_study(spec, storage)
+        database = rdb.is_rdb(spec.storage)
+        if database:
+            rdb.fail_stale(study)  # Optuna's: FAIL + a WAITING retry, won by exactly one worker
         trials = study.get_trials(deepcopy=False)
-        for t in trials:
-            if t.state == TrialState.RUNNING and recovery.is_stale(t):
-                recovery.claim(study, t._trial_id, owner)
-                return "resume", study, study._storage.get_trial(t._trial_id)
+        if not database:
+            for t in trials:
+                if t.state == TrialState.RUNNING and recovery.is_stale(t):
+                    tid = rdb.trial_id(storage, spec.study_name, t.number)
+                    recovery.claim(storage, tid, owner)
+                    trial = optuna_trial(study, tid)
+                    return Job("resume", study, trial, tid, storage.get_trial(tid))
         c = counts(trials)
         if c["complete"] + c["pruned"] >= spec.trials:
             return None
-        if c["fail"] >= spec.trials:
-            last = next(
-                (
-                    t.user_attrs.get("fail_reason")
-                    for t in reversed(trials)
-                    if t.state.name == "FAIL"
-                ),
-                None,
-            )
+        failed = [t for t in trials if t.state == TrialState.FAIL and "fail_reason" in t.user_attrs]
+        if len(failed) >= spec.trials:
             raise TrainingError(
-                f"{c['fail']} trials failed, as many as the study's --trials; the last: {last}"
+                f"{len(failed)} trials failed, as many as the study's --trials; the last: "
+                f"{failed[-1].user_attrs['fail_reason']}"
             )
-        if c["complete"] + c["pruned"] + c["running"] >= spec.trials:
-            return "wait", None, None
+        if not c["waiting"] and c["complete"] + c["pruned"] + c["running"] >= spec.trials:
+            return "wait"
         study = load_optuna_study(spec, storage, next_number=len(trials))
-        trial = study.ask()
-        recovery.claim(study, trial._trial_id, owner)
+        with rdb.optuna_quiet():
+            trial = study.ask()  # a WAITING retry first, atomically; else a new trial
+        tid = rdb.trial_id(storage, spec.study_name, trial.number)
+        beat = rdb.TrialHeartbeat(storage, tid) if database else None
+        frozen = storage.get_trial(tid)
+        history = rdb.retry_history(frozen) if database else []
+        if not database:
+            recovery.claim(storage, tid, owner)
+        trial.set_user_attr("worker", f"{owner['host']}:{owner['pid']}")
+        if history:
+            trial.set_user_attr(RETRY_OF_ATTR, history[-1])
+            return Job("retry", study, trial, tid, frozen, history[-1], beat)
         for param in spec_space(spec).values():
             param.suggest(trial)
-        return "new", study, trial
+        return Job("new", study, trial, tid, storage.get_trial(tid), heartbeat=beat)
+
+
+def optuna_trial(study: Any, trial_id: int) -> Any:
+    import optuna
+
+    return optuna.trial.Trial(study, trial_id)
 
 
 def spec_space(spec: StudySpec) -> dict[str, Param]:
@@ -99,54 +130,42 @@ def run_worker(
     on_trial_done: Callable[[], None] | None = None,
 ) -> None:
     """Run trials until the study is done, the deadline passes or `stop_event` is set."""
-    import optuna
-    from optuna.trial import TrialState
-
     from emotrain.training.model_trainer import Interrupted
 
     quiet_optuna()
     storage = open_storage(spec)
     owner = recovery.new_owner()
-    heartbeat = recovery.Heartbeat(storage)
+    heartbeat = None if rdb.is_rdb(spec.storage) else recovery.Heartbeat(storage)
     memo = DataMemo()
-    states = {"complete": TrialState.COMPLETE, "pruned": TrialState.PRUNED, "fail": TrialState.FAIL}
     try:
         while not stop_event.is_set():
             if deadline is not None and time.time() >= deadline:
                 return
-            job = _next_job(spec, storage, owner)
+            job = _job_or_unreachable(spec, storage, owner)
             if job is None:
                 return
-            kind, study, item = job
-            if kind == "wait":
+            if job == "wait":
                 time.sleep(POLL_S)
                 continue
-            if kind == "resume":
-                trial = optuna.trial.Trial(study, item._trial_id)
-                params, reported = dict(item.params), set(item.intermediate_values)
-                trial.set_user_attr(RESUMED_ATTR, item.user_attrs.get(RESUMED_ATTR, 0) + 1)
-            else:
-                trial, params, reported = item, dict(item.params), set()
-            heartbeat.trial_id = trial._trial_id
+            assert isinstance(job, Job)
+            if heartbeat is not None:
+                heartbeat.trial_id = job.trial_id
             try:
-                outcome = run_trial(spec, trial, params, resume=kind == "resume",
-                                    reported=reported, memo=memo, stop_event=stop_event)  # fmt: skip
+                _run_job(spec, job, memo, stop_event)
             except Interrupted:
+                note = _requeue(job)
                 raise RunInterrupted(
-                    f"interrupted: trial {trial.number} keeps its last epoch's checkpoint; run the "
-                    "same command to resume the study from it",
+                    f"interrupted: trial {job.trial.number} keeps its last epoch's checkpoint{note}; "
+                    "run the same command to resume the study from it",
                     signum=_signum(stop_event),
                 ) from None
+            except TrialLost as exc:
+                sys.stderr.write(f"note: {exc}\n")
             finally:
-                heartbeat.trial_id = None
-            if outcome.reason:
-                trial.set_user_attr(
-                    "fail_reason" if outcome.state == "fail" else "note", outcome.reason
-                )
-            if outcome.state == "complete":
-                study.tell(trial, outcome.value)
-            else:
-                study.tell(trial, state=states[outcome.state])
+                if heartbeat is not None:
+                    heartbeat.trial_id = None
+                if job.heartbeat is not None:
+                    job.heartbeat.close()
             if on_trial_done is not None:
                 on_trial_done()
         raise RunInterrupted(
@@ -154,8 +173,80 @@ def run_worker(
             signum=_signum(stop_event),
         )
     finally:
-        heartbeat.close()
+        if heartbeat is not None:
+            heartbeat.close()
         recovery.release_owner(owner)
+
+
+def _job_or_unreachable(spec: StudySpec, storage: Any, owner: dict[str, Any]) -> Job | str | None:
+    """The next job; a database that went away is waited for (a network drop, a server restart)
+    for twice the grace period, then one line and exit 1."""
+    from emotrain.errors import EmotrainError
+
+    give_up = time.monotonic() + 2 * rdb.heartbeat_settings()[1]
+    while True:
+        try:
+            return _next_job(spec, storage, owner)
+        except EmotrainError:
+            raise
+        except Exception as exc:
+            if time.monotonic() < give_up:
+                time.sleep(POLL_S)
+                continue
+            from emotrain.tuning.study import _detail, _redacted
+
+            raise StorageError(
+                f"--storage: lost {_redacted(spec.storage)} ({_detail(exc)}); the trials of "
+                "other workers go on, run the same command to rejoin the study"
+            ) from None
+
+
+def _run_job(spec: StudySpec, job: Job, memo: DataMemo, stop_event: threading.Event) -> None:
+    from optuna.trial import TrialState
+
+    trial = job.trial
+    params, reported = dict(job.frozen.params), set(job.frozen.intermediate_values)
+    resume, note = job.kind == "resume", None
+    if job.kind == "resume":
+        trial.set_user_attr(RESUMED_ATTR, job.frozen.user_attrs.get(RESUMED_ATTR, 0) + 1)
+    elif job.kind == "retry":
+        note = seed_retry(spec, job.retry_of, trial.number, params)
+        resume = note is None
+        if note:
+            trial.set_user_attr("note", note)
+    outcome = run_trial(spec, trial, params, resume=resume, reported=reported, memo=memo,
+                        stop_event=stop_event, heartbeat=job.heartbeat, retry_of=job.retry_of,
+                        note=note)  # fmt: skip
+
+    def tell() -> None:
+        if outcome.reason:
+            key = "fail_reason" if outcome.state == "fail" else "note"
+            trial.set_user_attr(key, outcome.reason)
+        if outcome.state == "complete":
+            job.study.tell(trial, outcome.value)
+        else:
+            states = {"pruned": TrialState.PRUNED, "fail": TrialState.FAIL}
+            job.study.tell(trial, state=states[outcome.state])
+
+    storage_call(tell, trial.number, job.heartbeat)
+
+
+def _requeue(job: Job) -> str:
+    """Database storages: an interrupted trial is handed back at once (FAIL + a WAITING retry, as
+    Optuna's heartbeat would after the grace period), so the next command needs no wait."""
+    if job.heartbeat is None:
+        return ""
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+    from optuna.trial import TrialState
+
+    try:
+        with rdb.optuna_quiet():
+            job.study.tell(job.trial, state=TrialState.FAIL)
+            frozen = job.study.get_trials(deepcopy=False)[job.trial.number]
+            RetryHeartbeatStaleTrialCallback(inherit_intermediate_values=True)(job.study, frozen)
+    except Exception:  # the heartbeat's grace period hands it back instead
+        return ""
+    return ", queued for retry"
 
 
 def _signum(stop_event: Any) -> int:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emotrain.errors import ConfigError
+from emotrain.errors import ConfigError, EmotrainError, StorageError
 
 PRUNERS = ("median", "hyperband", "none")
 STUDY_JSON = "study.json"
@@ -48,7 +48,7 @@ class StudySpec:
         return {
             "model": self.model,
             "study_name": self.study_name,
-            "storage": self.storage,
+            "storage": storage_identity(self.storage),
             "metric": self.metric,
             "direction": self.direction,
             "pruner": self.pruner,
@@ -67,6 +67,20 @@ class StudySpec:
     @property
     def dir(self) -> Path:
         return Path(self.directory)
+
+
+def storage_identity(url: str) -> str:
+    """Which database, not how this machine reaches it: machines may name the server by another
+    host, port or password (`postgresql:emotrain`); files and the journal are their path."""
+    if url.startswith(("journal:", "sqlite:")) or "://" not in url:
+        return url
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:
+        return url
+    return f"{parsed.get_backend_name()}:{parsed.database}"
 
 
 def default_study_name(model: str, directory: Path) -> str:
@@ -97,19 +111,22 @@ def check_storage_url(url: str) -> None:
     try:
         from sqlalchemy.engine import make_url
 
-        make_url(url).get_dialect()
+        dialect = make_url(url).get_dialect()
+        if hasattr(dialect, "import_dbapi"):
+            dialect.import_dbapi()  # the driver itself, not only SQLAlchemy's dialect
     except ModuleNotFoundError as exc:
-        raise ConfigError(
+        raise StorageError(
             f"--storage: the database driver for {url.split('://')[0]} is not installed "
-            f"({exc.name}); e.g. `pip install psycopg2-binary` for PostgreSQL, `pymysql` for MySQL"
+            f'({exc.name}); for PostgreSQL `pip install "emotrain[postgres]"` and a '
+            "postgresql+psycopg:// URL, for MySQL `pip install pymysql`"
         ) from None
     except Exception as exc:
         raise ConfigError(f"--storage: {url!r} is not a usable SQLAlchemy URL ({exc})") from None
 
 
 def open_storage(spec: StudySpec) -> Any:
-    """The Optuna storage; an unreachable database is a usage error naming the URL."""
-    import optuna
+    """The Optuna storage; an unreachable database is one line naming the URL (exit 1)."""
+    from emotrain.tuning.rdb import open_rdb
 
     if spec.storage.startswith("journal:"):
         from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
@@ -118,10 +135,22 @@ def open_storage(spec: StudySpec) -> Any:
         # An open(O_EXCL) lock file works on every local file system, unlike symlinks.
         return JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
     try:
-        return optuna.storages.RDBStorage(spec.storage, heartbeat_interval=None)
+        return open_rdb(spec.storage)
     except Exception as exc:
-        detail = " ".join(str(exc).split())[:200]
-        raise ConfigError(f"--storage: cannot open {spec.storage} ({detail})") from None
+        raise StorageError(
+            f"--storage: cannot open {_redacted(spec.storage)} ({_detail(exc)})"
+        ) from None
+
+
+def _detail(exc: BaseException) -> str:
+    """The driver's own reason (connection refused, no such database), not SQLAlchemy's wrapping."""
+    text = str(getattr(exc, "orig", None) or exc)
+    return " ".join(text.split("(Background on this error")[0].split())[:200]
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def sampler_for(spec: StudySpec, next_number: int) -> Any:
@@ -160,7 +189,22 @@ def load_optuna_study(spec: StudySpec, storage: Any, next_number: int = 0) -> An
 
 
 def create_or_load(spec: StudySpec, storage: Any) -> Any:
-    """Create the study on first use; a study of that name with another direction is refused."""
+    """Create the study on first use; a study of that name with another direction is refused.
+    Commands started at the same moment on many machines: one creates, the others join."""
+    from emotrain.tuning.rdb import study_lock
+
+    try:
+        with study_lock(spec.storage, f"emotrain-study:{spec.study_name}"):
+            return _create_or_load(spec, storage)
+    except EmotrainError:
+        raise
+    except Exception as exc:  # the server went away between opening and here
+        raise StorageError(
+            f"--storage: cannot use {_redacted(spec.storage)} ({_detail(exc)})"
+        ) from None
+
+
+def _create_or_load(spec: StudySpec, storage: Any) -> Any:
     import optuna
 
     names = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}

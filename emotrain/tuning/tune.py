@@ -127,7 +127,7 @@ def tune(
     on_update: Callable[[list[Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run (or continue) the study until it has `spec.trials` finished-or-pruned trials."""
-    from emotrain.tuning import report
+    from emotrain.tuning import rdb, report
     from emotrain.tuning.runner import quiet_optuna, run_worker
     from emotrain.tuning.study import load_optuna_study
 
@@ -144,12 +144,21 @@ def tune(
     seen: list[Any] = []
 
     def update() -> None:
-        trials = load_optuna_study(spec, storage).get_trials(deepcopy=False)
+        try:
+            trials = load_optuna_study(spec, storage).get_trials(deepcopy=False)
+        except Exception:  # the database is away for a moment: the next update catches up
+            if not rdb.is_rdb(spec.storage):
+                raise
+            return
         snapshot = [(t.number, t.state) for t in trials]
         if snapshot == seen:
             return  # polled while workers train: nothing to rewrite
         seen[:] = snapshot
         report.write_trials_csv(spec, trials)
+        retries = {str(t.number): t.user_attrs["emotrain_retry_of"] for t in trials
+                   if "emotrain_retry_of" in t.user_attrs}  # fmt: skip
+        if retries:  # which trial continues which (study.json: read as a StudySpec, extra keys ok)
+            atomic_write_json(spec.dir / STUDY_JSON, {**spec.to_dict(), "retries": retries})
         if on_update is not None:
             on_update(trials)
 
@@ -164,8 +173,13 @@ def tune(
     study = load_optuna_study(spec, storage)
     out = report.summary(spec, study)
     best = report.best_trial(study)
-    if best is not None:
+    from emotrain.tuning.objective import ensure_export, trial_dir
+
+    if best is not None and (trial_dir(spec, best.number) / "run_config.json").exists():
+        ensure_export(spec, best.number)  # trials write none; the best one's is best/
         out["files"] = report.write_best(spec, best)
+    elif best is not None:  # a folder per machine: the machine that ran it writes best/
+        out["best_elsewhere"] = f"trial {best.number} ran on another machine; its folder is there"
     out["plots"], out["plots_skipped"] = report.write_plots(spec, study)
     return out
 

@@ -19,3 +19,20 @@ def study(tmp_path_factory):
                  "--output", str(out)])  # fmt: skip
     assert code == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests.pg.server import server
+
+    with server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh database of its own on the test server (see tests/pg/server.py)."""
+    from tests.pg.server import fresh_database
+
+    with fresh_database(pg_server) as url:
+        yield url

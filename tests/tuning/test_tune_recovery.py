@@ -95,3 +95,60 @@ def test_two_workers_on_one_sqlite_storage_finish_one_study(cli, tmp_path):
         record = json.loads((out / "trials" / str(n) / "tune_trial.json").read_text())
         assert record["trial_number"] == n and record["storage"] == f"sqlite:///{db}"
     assert json.loads((out / "study.json").read_text())["storage"] == f"sqlite:///{db}"
+
+
+@pytest.mark.parametrize("case", ["folder per machine", "unreadable checkpoint"])
+def test_a_retry_that_cannot_read_the_trials_checkpoints_restarts_it_and_says_why(
+    cli, tmp_path, monkeypatch, case
+):
+    """Machine 1 is killed in trial 0; the next command finds it stale by Optuna's heartbeat,
+    retries it, cannot read its checkpoints (its folder is on machine 1, or is damaged) and trains
+    it from epoch 0, recording why."""
+    import optuna
+
+    monkeypatch.setenv("EMOTRAIN_TUNE_HEARTBEAT_S", "1")
+    monkeypatch.setenv("EMOTRAIN_TUNE_GRACE_S", "2")
+    space = write_space(tmp_path)
+    db = f"sqlite:///{tmp_path / 'study.db'}"
+    args = ["tune", *TUNE, "--epochs", "2", "--space", space, "--trials", "1", "--pruner", "none",
+            "--storage", db, "--study-name", "split"]  # fmt: skip
+    killed = _killed("KILL", 0, 2, [*args, "--output", tmp_path / "m1"])
+    assert killed.returncode == -9, killed.stderr
+    out = tmp_path / ("m2" if case == "folder per machine" else "m1")
+    if case == "unreadable checkpoint":
+        for ckpt in (tmp_path / "m1" / "trials" / "0" / "checkpoints").glob("*.pt"):
+            ckpt.write_bytes(b"not a checkpoint")
+    result = cli(*args, "--output", out)
+    assert result.code == 0, result.err
+    trials = optuna.load_study(study_name="split", storage=db).get_trials()
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]
+    note = trials[1].user_attrs["note"]
+    assert trials[1].user_attrs["emotrain_retry_of"] == 0 and "restarted from epoch 0" in note
+    why = "not on this machine" if case == "folder per machine" else "unreadable"
+    record = json.loads((out / "trials" / "1" / "tune_trial.json").read_text())
+    assert record["retry_of"] == 0 and why in record["retry_note"]
+    assert len(history(out / "trials" / "1")["epochs"]) == 2
+    assert rows(out)[1]["retry_of"] == "0"
+
+
+def test_ctrl_c_on_a_database_hands_the_trial_back_and_the_retry_continues_it(cli, tmp_path):
+    """With a database, Ctrl-C fails the trial and queues Optuna's retry at once (the next command
+    does not wait out the grace period); the retry continues from the interrupted epoch."""
+    import optuna
+
+    space = write_space(tmp_path)
+    out, db = tmp_path / "s", f"sqlite:///{tmp_path / 'study.db'}"
+    args = ["tune", *TUNE, "--epochs", "3", "--space", space, "--trials", "1", "--storage", db,
+            "--study-name", "ctrl-c", "--output", out]  # fmt: skip
+    interrupted = _killed("INT", 0, 2, args)
+    assert interrupted.returncode == 130, interrupted.stderr
+    assert "queued for retry" in interrupted.stderr
+    states = [t.state.name for t in optuna.load_study(study_name="ctrl-c", storage=db).trials]
+    assert states == ["FAIL", "WAITING"]
+    before = history(out / "trials" / "0")["epochs"]
+    assert 1 <= len(before) < 3
+    result = cli(*args)
+    assert result.code == 0, result.err
+    assert [(r["state"], r["retry_of"]) for r in rows(out)] == [("FAIL", ""), ("COMPLETE", "0")]
+    after = history(out / "trials" / "1")
+    assert after["status"] == "finished" and after["epochs"][: len(before)] == before  # not redone

@@ -18,11 +18,17 @@ def test_study_folder_layout(study):
         assert (study / name).is_file(), name
     numbers = sorted(int(p.name) for p in (study / "trials").iterdir())
     assert numbers == [0, 1, 2, 3, 4]
+    best = min(
+        (r for r in rows(study) if r["state"] == "COMPLETE"), key=lambda r: float(r["value"])
+    )["number"]
     for n in numbers:
         run = study / "trials" / str(n)
         record = json.loads((run / "tune_trial.json").read_text())
         assert set(record) >= TRIAL_JSON_KEYS and record["trial_number"] == n
-        assert (run / "groovepredictor.json").is_file() and (run / "run_config.toml").is_file()
+        assert (run / "run_config.toml").is_file() and (run / "checkpoints").is_dir()
+        # pruning pays: only the best trial is exported and plotted (a user ships that one)
+        assert (run / "groovepredictor.json").is_file() == (str(n) == best)
+        assert (run / "plots").exists() == (str(n) == best)
     spec = json.loads((study / "study.json").read_text())
     assert spec["storage"].startswith("journal:") and spec["model"] == "groovepredictor"
 
@@ -134,19 +140,23 @@ def test_a_raising_trial_fails_with_its_reason_and_the_study_goes_on(cli, tmp_pa
     assert sum(r["state"] == "COMPLETE" for r in table) == 2
 
 
-def test_a_pruned_trial_is_an_ordinary_finished_run(study, cli):
-    """Trial 4 (lr 1e-5 after four trials at 0.03) is pruned: its folder says so, keeps its best
-    checkpoint and export, and `resume` treats it as finished rather than training it on."""
-    run = study / "trials" / "4"
+def test_a_pruned_trial_is_an_ordinary_finished_run(study, cli, tmp_path):
+    """Trial 4 (lr 1e-5 after four trials at 0.03) is pruned: its folder says so and keeps its
+    best checkpoint but no export (pruning pays); `resume` writes the export without training on."""
+    import shutil
+
+    run = shutil.copytree(study / "trials" / "4", tmp_path / "4")
     h = history(run)
     assert h["status"] == "pruned" and "median pruner" in h["stop_reason"]
     assert h["stopped_epoch"] == len(h["epochs"]) < 3
-    assert (run / "groovepredictor.json").is_file()
+    assert not (run / "groovepredictor.json").exists()
     assert (run / "checkpoints" / "groovepredictor_best.pt").is_file()
     before = (run / "checkpoints" / "groovepredictor_latest.pt").read_bytes()
     result = cli("resume", run, "--quiet")
-    assert result.code == 0 and "already finished (pruned" in result.out
+    assert result.code == 0, result.err
+    assert (run / "groovepredictor.json").is_file()
     assert (run / "checkpoints" / "groovepredictor_latest.pt").read_bytes() == before
+    assert cli("resume", run, "--quiet").out.count("already finished (pruned") == 1
 
 
 def test_tune_help_imports_no_torch_optuna_or_pandas():
