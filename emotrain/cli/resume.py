@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from emotrain.cli.options import ModelOpt, QuietOpt, ToleranceOpt
+from emotrain.cli.options import LoggerOpt, MlflowUriOpt, ModelOpt, QuietOpt, ToleranceOpt
 
 
 def resume(
@@ -70,6 +70,8 @@ def resume(
         typer.Option("--data-format", metavar="FORMAT", help="Must equal the recorded value."),
     ] = None,
     tolerance: ToleranceOpt = 1e-5,
+    logger: LoggerOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Continue an interrupted run from its checkpoints with the configuration it recorded.
@@ -78,6 +80,7 @@ def resume(
     Arguments:
       RUN_DIR  The run folder written by emotrain train.
     """
+    from emotrain.cli.options import logger_options
     from emotrain.cli.run_ui import console, print_summary, raise_if_failed, with_interrupt
     from emotrain.training.progress import make_reporter
     from emotrain.training.resume import resume as run_resume
@@ -92,6 +95,7 @@ def resume(
         "data": str(data.expanduser().resolve()) if data is not None else None,
         "data_format": data_format,
     }
+    loggers = logger_options(logger, mlflow_uri)
     reporter = make_reporter(quiet)
     outcome = with_interrupt(
         lambda stop: run_resume(
@@ -104,6 +108,7 @@ def resume(
             reporter=reporter,
             stop_event=stop,
             tolerance=tolerance,
+            loggers=loggers,
         ),
         str(output_dir),
     )

@@ -89,14 +89,21 @@ def with_interrupt(run: Callable[[threading.Event], Any], output: str) -> Any:
             raise RunInterrupted(str(exc), stop.signum) from None
 
 
-def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5) -> None:
+def run_training(
+    config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5, loggers: Any = None
+) -> None:
     from emotrain.training.progress import make_reporter
     from emotrain.training.trainer import train
 
     reporter = make_reporter(quiet)
     results = with_interrupt(
         lambda stop: train(
-            config, overwrite=overwrite, reporter=reporter, stop_event=stop, tolerance=tolerance
+            config,
+            overwrite=overwrite,
+            reporter=reporter,
+            stop_event=stop,
+            tolerance=tolerance,
+            loggers=loggers,
         ),
         config.output,
     )

@@ -10,6 +10,8 @@ import typer
 from emotrain.cli.options import (
     CacheDirOpt,
     DataOpt,
+    LoggerOpt,
+    MlflowUriOpt,
     ModelOpt,
     QuietOpt,
     SamplesOpt,
@@ -191,10 +193,15 @@ def train(
         ),
     ] = None,
     tolerance: ToleranceOpt = 1e-5,
+    logger: LoggerOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train the plugin's networks, then export each as RTNeural JSON with curves and checkpoints."""
+    from emotrain.cli.options import logger_options
     from emotrain.cli.run_ui import run_training
+
+    loggers = logger_options(logger, mlflow_uri)
 
     options = {
         "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -210,7 +217,7 @@ def train(
         model=model,
         config_file=config_file,
     )
-    run_training(config, overwrite=overwrite, quiet=quiet, tolerance=tolerance)
+    run_training(config, overwrite=overwrite, quiet=quiet, tolerance=tolerance, loggers=loggers)
 
 
 def resolve_train_config(

@@ -309,11 +309,13 @@ def plan_resume(
     return plans, skipped, warnings
 
 
-def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter, tolerance: float) -> Any:
+def _finish_only(
+    plan: ResumePlan, paths: RunPaths, reporter: Reporter, tolerance: float, loggers: Any
+) -> Any:
     """Export and plot a model whose training ended (or whose plan was shortened to what is done)."""
     from emotrain.training.metrics import TrainingMetrics
     from emotrain.training.model_trainer import ModelResult
-    from emotrain.training.trainer import finish_model
+    from emotrain.training.trainer import finish_model, tracked_files
 
     ckpt = plan.ckpt or {}
     history = (
@@ -337,6 +339,9 @@ def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter, toleranc
         stop_reason=history.stop_reason if history else None,
     )
     finish_model(result, paths, history.to_dict() if history else {}, reporter, tolerance=tolerance)
+    if loggers:
+        loggers.on_model_start(plan.name, plan.config.to_dict(), history.rows if history else [])
+        loggers.on_model_end(plan.name, result.status, tracked_files(result, paths))
     return result
 
 
@@ -352,9 +357,11 @@ def resume(
     stop_event: threading.Event | None = None,
     tolerance: float = 1e-5,
     on_epoch: Any = None,
+    loggers: Any = None,
 ) -> ResumeOutcome:
     """What `emotrain resume` runs: finish every model of the run in `output`; `tolerance` is the
-    export check's, as for `train`."""
+    export check's, as for `train`. `loggers` (LoggerOptions): None continues the trackers the run
+    recorded."""
     from emotrain.training.trainer import check_tolerance
 
     check_tolerance(tolerance)
@@ -364,6 +371,7 @@ def resume(
         return _resume_locked(
             output, models=models, epochs=epochs, source=source, device=device,
             overrides=overrides, reporter=reporter, stop_event=stop_event, tolerance=tolerance, on_epoch=on_epoch,
+            loggers=loggers,
         )  # fmt: skip
 
 
@@ -390,8 +398,10 @@ def _resume_locked(
     stop_event: threading.Event | None,
     tolerance: float,
     on_epoch: Any,
+    loggers: Any,
 ) -> ResumeOutcome:
     from emotrain.training.device import resolve_device
+    from emotrain.training.loggers.base import LoggerSet, open_loggers, resolve_options
     from emotrain.training.trainer import (
         PreparedModel,
         check_cache_dir,
@@ -403,6 +413,8 @@ def _resume_locked(
         output, models=models, epochs=epochs, source=source, device=device, overrides=overrides
     )
     paths = RunPaths(Path(output))
+    tracking = resolve_options(loggers, paths.root, resuming=True)
+    trackers = LoggerSet([], reporter.warn)
     # An absent device is an error, said before any warning about changing to it.
     devices = {
         p.name: resolve_device(p.config.training.device) for p in plans if p.action != "finish"
@@ -437,9 +449,10 @@ def _resume_locked(
             raise RunInterrupted(f"interrupted before resuming; {paths.root} was not changed")
         if plans:
             remove_stale_temp_files(paths.root)
+            trackers = open_loggers(tracking, paths.root, reporter.warn, resuming=True)
         for plan in plans:
             if plan.action == "finish":
-                results.append(_finish_only(plan, paths, reporter, tolerance))
+                results.append(_finish_only(plan, paths, reporter, tolerance, trackers))
                 continue
             dev, data = prepared[plan.name]
             results += run_models(
@@ -453,7 +466,9 @@ def _resume_locked(
                 rewrite_latest=source == "best",
                 tolerance=tolerance,
                 on_epoch=on_epoch,
+                loggers=trackers,
             )
     finally:
+        trackers.close()
         reporter.close()
     return ResumeOutcome(results, skipped, warnings)

@@ -24,6 +24,7 @@ from emotrain.errors import (
 )
 from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
 from emotrain.models.registry import get_spec
+from emotrain.training.loggers.base import LoggerOptions, LoggerSet
 from emotrain.training.model_trainer import EpochCallback, ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
@@ -176,6 +177,19 @@ def _finish(
     finish_model(result, paths, trainer.history.to_dict(), reporter, tolerance=tolerance)
 
 
+def tracked_files(result: ModelResult, paths: RunPaths) -> dict[str, Path]:
+    """What trackers receive at a model's end: the export, plots, history, split and config (not
+    the checkpoints, which `resume` needs in the run folder anyway)."""
+    files = {k: p for k, p in result.files.items() if k not in ("latest", "best")}
+    extra = {
+        "history_csv": paths.history_csv(result.name),
+        "split": paths.split(result.name),
+        "run_config": paths.run_config,
+    }
+    files.update({k: p for k, p in extra.items() if p.exists()})
+    return files
+
+
 def run_models(
     config: RunConfig,
     prepared: list[PreparedModel],
@@ -188,6 +202,7 @@ def run_models(
     rewrite_latest: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
     on_epoch: EpochCallback | None = None,
+    loggers: LoggerSet | None = None,
 ) -> list[ModelResult]:
     """Train each prepared model; `checkpoints` maps names to a state to continue from (resume).
 
@@ -227,6 +242,7 @@ def run_models(
             stop_event=stop_event,
             split_manifest=manifest,
             on_epoch=on_epoch,
+            loggers=loggers,
         )
         if ckpt is not None:
             try:
@@ -245,8 +261,12 @@ def run_models(
                 ) from exc
             if rewrite_latest:
                 trainer._save_latest()
+        if loggers:
+            loggers.on_model_start(item.name, config.to_dict(), trainer.history.rows)
         result = trainer.fit()
         _finish(trainer, result, paths, reporter, tolerance)
+        if loggers:
+            loggers.on_model_end(item.name, result.status, tracked_files(result, paths))
         results.append(result)
     return results
 
@@ -276,16 +296,20 @@ def train(
     tolerance: float = DEFAULT_TOLERANCE,
     on_epoch: EpochCallback | None = None,
     prepared: list[PreparedModel] | None = None,
+    loggers: LoggerOptions | None = None,
 ) -> list[ModelResult]:
     """Train `config.models` into `config.output`; what `emotrain train` runs. `tolerance` is the
     export check's (see docs/export.md).
 
     `prepared`: data already loaded for exactly this configuration (a tuning worker trains many
-    trials on the same tensors instead of loading them per trial)."""
+    trials on the same tensors instead of loading them per trial). `loggers`: experiment trackers
+    beside the history (docs/train.md, "Experiment trackers")."""
     from emotrain.training.device import resolve_device
+    from emotrain.training.loggers.base import open_loggers, resolve_options
 
     reporter = reporter or Reporter()
     config.validate()
+    tracking = resolve_options(loggers, Path(config.output), resuming=False)
     check_tolerance(tolerance)
     check_cache_dir(config)
     check_models_fit_data(config)
@@ -307,6 +331,7 @@ def train(
         merged = _merged_run_config(paths, config)
         atomic_write_json(paths.run_config, merged)
         write_run_config_toml(paths.run_config_toml, RunConfig.from_dict(merged))
+        trackers = open_loggers(tracking, paths.root, reporter.warn, resuming=False)
         try:
             return run_models(
                 config,
@@ -317,6 +342,8 @@ def train(
                 stop_event=stop_event,
                 tolerance=tolerance,
                 on_epoch=on_epoch,
+                loggers=trackers,
             )
         finally:
+            trackers.close()
             reporter.close()

@@ -136,11 +136,15 @@ def run_trial(
     number = trial.number
     folder = trial_dir(spec, number)
     hook = EpochReporter(trial, spec, reported)
+    from emotrain.tuning.tracking import trial_loggers
+
+    loggers = trial_loggers(spec, number)  # None without --logger
     try:
         if resume and _has_run(folder, spec.model):
             from emotrain.training.resume import resume as resume_run
 
-            resume_run(folder, reporter=reporter, stop_event=stop_event, on_epoch=hook)
+            resume_run(folder, reporter=reporter, stop_event=stop_event, on_epoch=hook,
+                       loggers=loggers)  # fmt: skip
         else:
             from emotrain.training.trainer import PreparedModel, train
 
@@ -148,7 +152,8 @@ def run_trial(
             data = memo.get(spec.model, config, reporter)
             write_trial_record(spec, number, params)
             train(config, overwrite=resume, reporter=reporter, stop_event=stop_event,
-                  on_epoch=hook, prepared=[PreparedModel(spec.model, data)])  # fmt: skip
+                  on_epoch=hook, prepared=[PreparedModel(spec.model, data)],
+                  loggers=loggers)  # fmt: skip
     except Interrupted:
         raise
     except (EmotrainError, ValueError, RuntimeError, OSError) as exc:

@@ -126,7 +126,7 @@ def tune(
     on_update: Callable[[list[Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run (or continue) the study until it has `spec.trials` finished-or-pruned trials."""
-    from emotrain.tuning import report
+    from emotrain.tuning import report, tracking
     from emotrain.tuning.runner import quiet_optuna, run_worker
     from emotrain.tuning.study import load_optuna_study
 
@@ -137,6 +137,7 @@ def tune(
     storage = open_storage(spec)  # an unreachable database is refused before DIR is made
     study = create_or_load(spec, storage)
     spec.dir.mkdir(parents=True, exist_ok=True)
+    spec = tracking.start_parent_run(spec)  # MLflow: the study's parent run (docs/tune.md)
     atomic_write_json(spec.dir / STUDY_JSON, spec.to_dict())
     deadline = time.time() + spec.timeout_s if spec.timeout_s else None
 
@@ -166,6 +167,7 @@ def tune(
     if best is not None:
         out["files"] = report.write_best(spec, best)
     out["plots"], out["plots_skipped"] = report.write_plots(spec, study)
+    tracking.finish_parent_run(spec, out)
     return out
 
 
