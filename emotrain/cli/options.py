@@ -130,9 +130,9 @@ LoggerOpt = Annotated[
     typer.Option(
         "--logger",
         metavar="NAME",
-        help="Experiment tracker(s) beside the history files: tensorboard, mlflow (or none). "
-        "Repeat or comma-separate. resume: default the run's recorded ones.",
-        show_default="none",
+        help="Experiment tracker(s) beside the history files: tensorboard, mlflow or none; "
+        "repeat or comma-separate. Default: none (resume: the run's recorded ones).",
+        show_default=False,
     ),
 ]
 MlflowUriOpt = Annotated[

@@ -325,9 +325,15 @@ def train(
             )
         # Inputs are valid: from here on the run folder may change.
         if overwrite:
+            import shutil
+
+            from emotrain.training.loggers.tensorboard import tensorboard_dir
+
             for name in config.models:
                 for f in paths.model_files(name):
                     f.unlink(missing_ok=True)
+                # The old run's curves would otherwise read as this one's.
+                shutil.rmtree(tensorboard_dir(paths.root, name), ignore_errors=True)
         merged = _merged_run_config(paths, config)
         atomic_write_json(paths.run_config, merged)
         write_run_config_toml(paths.run_config_toml, RunConfig.from_dict(merged))

@@ -187,3 +187,45 @@ def test_the_cli_imports_no_tracker():
     code = "import sys, emotrain.cli; print(sorted({'mlflow', 'tensorboard'} & set(sys.modules)))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
     assert proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_going_back_behind_logged_epochs_starts_a_new_mlflow_run(resumed, tmp_path, monkeypatch):
+    """`resume --from best` redoes epochs MLflow already has: they cannot be deleted, so the new
+    trajectory gets its own MLflow run, tagged with the one it continues; a plain continuation of
+    that run then backfills and keeps its id."""
+    from mlflow.tracking import MlflowClient
+
+    from emotrain.training.loggers.base import LoggerOptions
+    from emotrain.training.loggers.mlflow import MlflowLogger
+
+    uri = resumed[1]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "emotrain-branch-test")
+    options = LoggerOptions(("mlflow",), uri)
+    rows = [{"epoch": e, "train_loss": 1.0 / e, "val_loss": 2.0 / e} for e in (1, 2, 3)]
+
+    def recorded() -> str:
+        return json.loads((tmp_path / "loggers.json").read_text())["mlflow"]["runs"][NAME]
+
+    first = MlflowLogger(tmp_path, options, resuming=False)
+    first.on_model_start(NAME, {"models": [NAME]}, [])
+    for row in rows:
+        first.on_epoch_end(NAME, row["epoch"], row)
+    first.close()  # interrupted: KILLED
+    old = recorded()
+
+    branch = MlflowLogger(tmp_path, options, resuming=True)
+    branch.on_model_start(NAME, {"models": [NAME]}, rows[:1])  # back to epoch 1
+    branch.close()
+    new = recorded()
+    client = MlflowClient(tracking_uri=uri)
+    assert new != old
+    assert client.get_run(new).data.tags["emotrain.continues_run"] == old
+    assert client.get_run(old).info.status == "KILLED"
+
+    again = MlflowLogger(tmp_path, options, resuming=True)
+    again.on_model_start(NAME, {"models": [NAME]}, rows[:2])  # epoch 2 backfilled, not epoch 1
+    again.on_model_end(NAME, "finished", {})
+    assert recorded() == new
+    assert [m.step for m in client.get_metric_history(new, "val_loss")] == [1, 2]
+    assert client.get_run(new).info.status == "FINISHED"
