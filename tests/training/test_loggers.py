@@ -78,6 +78,7 @@ def test_tensorboard_has_each_epoch_once_with_the_history_values(resumed):
     hparams = events.PluginTagToContent("hparams")
     assert "_hparams_/session_start_info" in hparams
     assert b"training.learning_rate" in hparams["_hparams_/session_start_info"]
+    assert b"val_mae" in hparams["_hparams_/experiment"]  # a metric column of the HPARAMS tab
 
 
 def test_mlflow_continues_the_same_run_and_logs_each_epoch_once(resumed):
