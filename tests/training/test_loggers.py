@@ -230,3 +230,15 @@ def test_going_back_behind_logged_epochs_starts_a_new_mlflow_run(resumed, tmp_pa
     assert recorded() == new
     assert [m.step for m in client.get_metric_history(new, "val_loss")] == [1, 2]
     assert client.get_run(new).info.status == "FINISHED"
+
+
+def test_resume_refuses_a_recorded_tracker_whose_extra_is_gone(resumed, cli, monkeypatch):
+    out = resumed[0]
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setitem(sys.modules, "mlflow", None)
+    result = cli("resume", out, "--quiet")
+    assert result.code == 2
+    assert result.err_lines == [
+        'error: --logger mlflow: mlflow is not installed; pip install "emotrain[mlflow]"'
+    ]
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
