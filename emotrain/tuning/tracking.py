@@ -44,7 +44,7 @@ def start_parent_run(spec: StudySpec) -> StudySpec:
 
     logger = MlflowLogger(spec.dir, LoggerOptions(tuple(entry["names"]), entry["mlflow_uri"]),
                           resuming=True)  # fmt: skip
-    client = logger._connect()
+    client = logger.connect()
     parent = _recorded_parent(spec)
     if parent is not None:
         try:
@@ -53,7 +53,7 @@ def start_parent_run(spec: StudySpec) -> StudySpec:
             parent = None
     if parent is None:
         run = client.create_run(
-            logger._experiment_id(),
+            logger.experiment_id(),
             run_name=spec.study_name,
             tags={
                 "emotrain.study_name": spec.study_name,

@@ -50,7 +50,7 @@ class MlflowLogger:
         self.uri: str | None = None
         self.runs: dict[str, str] = {}  # model -> MLflow run id, while the model trains
 
-    def _connect(self) -> Any:
+    def connect(self) -> Any:
         if self.client is None:
             import logging
 
@@ -64,7 +64,7 @@ class MlflowLogger:
             self.client = MlflowClient(tracking_uri=self.uri)
         return self.client
 
-    def _experiment_id(self) -> str:
+    def experiment_id(self) -> str:
         client = self.client
         name = os.environ.get("MLFLOW_EXPERIMENT_NAME") or DEFAULT_EXPERIMENT
         found = client.get_experiment_by_name(name)
@@ -114,7 +114,7 @@ class MlflowLogger:
             tags["emotrain.continues_run"] = continues
         name = self.options.tags.get("emotrain.trial_number")
         run = self.client.create_run(
-            self._experiment_id(), run_name=f"trial-{name}" if name else model, tags=tags
+            self.experiment_id(), run_name=f"trial-{name}" if name else model, tags=tags
         )
         run_id = run.info.run_id
         params = flat_config({k: v for k, v in config.items() if k != "config_version"})
@@ -131,7 +131,7 @@ class MlflowLogger:
     def on_model_start(
         self, model: str, config: dict[str, Any], rows: list[dict[str, Any]]
     ) -> None:
-        self._connect()
+        self.connect()
         done = max((int(r["epoch"]) for r in rows), default=0)
         run_id = self._recorded_run(model) if self.resuming else None
         logged = 0
