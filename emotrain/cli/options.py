@@ -292,3 +292,33 @@ ValidationSongsOpt = Annotated[
         show_default=False,
     ),
 ]
+
+#: `train`'s, `resume`'s and `tune`'s experiment trackers (docs/train.md, "Experiment trackers").
+LoggerOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--logger",
+        metavar="NAME",
+        help="Experiment tracker(s) beside the history files: tensorboard, mlflow or none; "
+        "repeat or comma-separate. Default: none (resume: the run's recorded ones).",
+        show_default=False,
+    ),
+]
+MlflowUriOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow-uri",
+        metavar="URI",
+        help="MLflow tracking URI (sqlite:///mlflow.db, http://host:5000, ...). Default: "
+        "MLFLOW_TRACKING_URI, then (resume) the recorded one, then MLflow's default.",
+    ),
+]
+
+
+def logger_options(logger: list[str] | None, mlflow_uri: str | None) -> Any:
+    """The two options as the library takes them; unknown names are refused here, before work."""
+    from emotrain.training.loggers.base import LoggerOptions, parse_loggers
+
+    names = parse_loggers(logger)
+    uri = mlflow_uri.strip() if mlflow_uri and mlflow_uri.strip() else None
+    return LoggerOptions(names=names, mlflow_uri=uri)

@@ -10,6 +10,8 @@ import typer
 from emotrain.cli.options import (
     DEFAULT_TOLERANCE,
     DEVICE_CHOICES,
+    LoggerOpt,
+    MlflowUriOpt,
     ModelOpt,
     QuietOpt,
     ToleranceOpt,
@@ -62,9 +64,12 @@ def resume(
     ] = None,
     data_format: Annotated[str | None, recorded("data_format")] = None,
     tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
+    logger: LoggerOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Continue an interrupted run from its checkpoints with the configuration it recorded."""
+    from emotrain.cli.options import logger_options
     from emotrain.cli.run_ui import console, print_summary, raise_if_failed, with_interrupt
     from emotrain.training.progress import make_reporter
     from emotrain.training.resume import resume as run_resume
@@ -79,6 +84,7 @@ def resume(
         "data": str(data.expanduser().resolve()) if data is not None else None,
         "data_format": data_format,
     }
+    loggers = logger_options(logger, mlflow_uri)
     reporter = make_reporter(quiet)
 
     def finish(outcome) -> None:
@@ -104,6 +110,7 @@ def resume(
             reporter=reporter,
             stop_event=stop,
             tolerance=tolerance,
+            loggers=loggers,
         ),
         str(output_dir),
         finish,

@@ -124,7 +124,9 @@ def with_interrupt(
     return result
 
 
-def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5) -> None:
+def run_training(
+    config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5, loggers: Any = None
+) -> None:
     from emotrain.training.progress import make_reporter
     from emotrain.training.trainer import train
 
@@ -136,7 +138,12 @@ def run_training(config: Any, *, overwrite: bool, quiet: bool, tolerance: float 
 
     with_interrupt(
         lambda stop: train(
-            config, overwrite=overwrite, reporter=reporter, stop_event=stop, tolerance=tolerance
+            config,
+            overwrite=overwrite,
+            reporter=reporter,
+            stop_event=stop,
+            tolerance=tolerance,
+            loggers=loggers,
         ),
         config.output,
         finish,

@@ -17,6 +17,8 @@ from emotrain.cli.options import (
     DeviceOpt,
     EpochsOpt,
     LearningRateOpt,
+    LoggerOpt,
+    MlflowUriOpt,
     OutputOpt,
     QuietOpt,
     RebuildCacheOpt,
@@ -71,10 +73,15 @@ def train(
     rebuild_cache: RebuildCacheOpt = default("rebuild_cache"),
     strict: StrictOpt = default("strict"),
     tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
+    logger: LoggerOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train the plugin's networks, then export each as RTNeural JSON with curves and checkpoints."""
+    from emotrain.cli.options import logger_options
     from emotrain.cli.run_ui import run_training
+
+    loggers = logger_options(logger, mlflow_uri)
 
     options = given(
         ctx, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
@@ -89,7 +96,7 @@ def train(
         model=model,
         config_file=config_file,
     )
-    run_training(config, overwrite=overwrite, quiet=quiet, tolerance=tolerance)
+    run_training(config, overwrite=overwrite, quiet=quiet, tolerance=tolerance, loggers=loggers)
 
 
 def resolve_train_config(

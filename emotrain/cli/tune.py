@@ -15,6 +15,8 @@ from emotrain.cli.options import (
     DataOpt,
     DeviceOpt,
     JsonOpt,
+    LoggerOpt,
+    MlflowUriOpt,
     OneModelOpt,
     QuietOpt,
     SamplesOpt,
@@ -107,15 +109,21 @@ def tune(
     data: DataOpt = None,
     data_format: DataFormatOpt = default("data_format"),
     cache_dir: CacheDirOpt = None,
+    logger: LoggerOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Search the training recipe of one network with Optuna; every trial is an ordinary run."""
+    from emotrain.cli.options import logger_options
     from emotrain.cli.run_ui import console
     from emotrain.cli.train import resolve_train_config
     from emotrain.cli.tune_ui import TrialTable, interruptible, params_text
+    from emotrain.tuning.tracking import with_trackers
     from emotrain.tuning.tune import build_spec
     from emotrain.tuning.tune import tune as run_tune
+
+    loggers = logger_options(logger, mlflow_uri)
 
     options: dict[str, Any] = dict.fromkeys(
         ("learning_rate", "validation_split", "min_delta", "early_stopping_patience",
@@ -132,6 +140,7 @@ def tune(
         study_name=study_name, workers=workers, pruner=pruner.strip().lower(), timeout=timeout,
         metric=metric.strip(),
     )  # fmt: skip
+    spec = with_trackers(spec, loggers)
     table = TrialTable(spec, live=sys.stdout.isatty() and not as_json and not quiet,
                        plain=not as_json and not quiet)  # fmt: skip
     try:

@@ -35,6 +35,7 @@ from emotrain.training.checkpoint import (
     serialize,
 )
 from emotrain.training.early_stopping import EarlyStopping
+from emotrain.training.loggers.base import LoggerSet
 from emotrain.training.metrics import TrainingMetrics
 from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.paths import RunPaths
@@ -83,9 +84,11 @@ class ModelTrainer:
         stop_event: threading.Event | None = None,
         split_manifest: dict[str, Any] | None = None,
         on_epoch: EpochCallback | None = None,
+        loggers: LoggerSet | None = None,
     ):
         self.spec, self.config, self.paths = spec, config, paths
         self.on_epoch = on_epoch
+        self.loggers = loggers
         self.device, self.reporter = device, reporter
         self.stop_event = stop_event or threading.Event()
         self.split_manifest = split_manifest or {}
@@ -278,13 +281,16 @@ class ModelTrainer:
         payload = self.payload(finished=finished)
         data = serialize(payload)
         history = TrainingMetrics.from_dict(self.history.to_dict())
-        paths = self.paths
+        paths, loggers = self.paths, self.loggers
 
         def job() -> None:
             if improved:
                 save_checkpoint(paths.checkpoint(name, "best"), payload, data=data)
             save_checkpoint(paths.checkpoint(name, "latest"), payload, data=data)
             history.save(paths.history_dir)
+            if loggers:  # after the checkpoint: a resume never redoes a logged epoch
+                row = history.rows[-1]
+                loggers.on_epoch_end(name, int(row["epoch"]), dict(row))
 
         self.writer.submit(job)
 

@@ -45,11 +45,13 @@ class ResumeOutcome:
     warnings: list[str]
 
 
-def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter, tolerance: float) -> Any:
+def _finish_only(
+    plan: ResumePlan, paths: RunPaths, reporter: Reporter, tolerance: float, loggers: Any
+) -> Any:
     """Export and plot a model whose training ended (or whose plan was shortened to what is done)."""
     from emotrain.training.metrics import TrainingMetrics
     from emotrain.training.model_trainer import ModelResult
-    from emotrain.training.trainer import finish_model
+    from emotrain.training.trainer import finish_model, tracked_files
 
     ckpt = plan.ckpt or {}
     history = (
@@ -73,6 +75,9 @@ def _finish_only(plan: ResumePlan, paths: RunPaths, reporter: Reporter, toleranc
         stop_reason=history.stop_reason if history else None,
     )
     finish_model(result, paths, history.to_dict() if history else {}, reporter, tolerance=tolerance)
+    if loggers:
+        loggers.on_model_start(plan.name, plan.config.to_dict(), history.rows if history else [])
+        loggers.on_model_end(plan.name, result.status, tracked_files(result, paths))
     return result
 
 
@@ -89,6 +94,7 @@ def resume(
     tolerance: float = 1e-5,
     on_epoch: Any = None,
     finish: bool = True,
+    loggers: Any = None,
 ) -> ResumeOutcome:
     """What `emotrain resume` runs: finish every model of the run in `output`; `tolerance` is the
     export check's, as for `train`. `finish=False`: no export or plots (a tuning trial)."""
@@ -101,6 +107,7 @@ def resume(
         return _resume_locked(
             output, models=models, epochs=epochs, source=source, device=device,
             overrides=overrides, reporter=reporter, stop_event=stop_event, tolerance=tolerance, on_epoch=on_epoch, finish=finish,
+            loggers=loggers,
         )  # fmt: skip
 
 
@@ -128,8 +135,10 @@ def _resume_locked(
     tolerance: float,
     on_epoch: Any,
     finish: bool = True,
+    loggers: Any = None,
 ) -> ResumeOutcome:
     from emotrain.training.device import resolve_device
+    from emotrain.training.loggers.base import LoggerSet, open_loggers, resolve_options
     from emotrain.training.trainer import (
         PreparedModel,
         check_cache_dir,
@@ -141,6 +150,8 @@ def _resume_locked(
         output, models=models, epochs=epochs, source=source, device=device, overrides=overrides
     )
     paths = RunPaths(Path(output))
+    tracking = resolve_options(loggers, paths.root, resuming=True)
+    trackers = LoggerSet([], reporter.warn)
     # An absent device is an error, said before any warning about changing to it.
     devices = {
         p.name: resolve_device(p.config.training.device) for p in plans if p.action != "finish"
@@ -175,10 +186,11 @@ def _resume_locked(
             raise RunInterrupted(f"interrupted before resuming; {paths.root} was not changed")
         if plans:
             remove_stale_temp_files(paths.root)
+            trackers = open_loggers(tracking, paths.root, reporter.warn, resuming=True)
         for plan in plans:
             if plan.action == "finish":
                 if finish:
-                    results.append(_finish_only(plan, paths, reporter, tolerance))
+                    results.append(_finish_only(plan, paths, reporter, tolerance, trackers))
                 continue
             dev, data = prepared[plan.name]
             results += run_models(
@@ -193,7 +205,9 @@ def _resume_locked(
                 tolerance=tolerance,
                 on_epoch=on_epoch,
                 finish=finish,
+                loggers=trackers,
             )
     finally:
+        trackers.close()
         reporter.close()
     return ResumeOutcome(results, skipped, warnings)

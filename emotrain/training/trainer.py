@@ -24,6 +24,7 @@ from emotrain.errors import (
 )
 from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
 from emotrain.models.registry import get_spec
+from emotrain.training.loggers.base import LoggerOptions, LoggerSet
 from emotrain.training.model_trainer import EpochCallback, ModelResult, ModelTrainer
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
@@ -219,6 +220,19 @@ def _finish(
                         "history": paths.history_json(result.name)}  # fmt: skip
 
 
+def tracked_files(result: ModelResult, paths: RunPaths) -> dict[str, Path]:
+    """What trackers receive at a model's end: the export, plots, history, split and config (not
+    the checkpoints, which `resume` needs in the run folder anyway)."""
+    files = {k: p for k, p in result.files.items() if k not in ("latest", "best")}
+    extra = {
+        "history_csv": paths.history_csv(result.name),
+        "split": paths.split(result.name),
+        "run_config": paths.run_config,
+    }
+    files.update({k: p for k, p in extra.items() if p.exists()})
+    return files
+
+
 def run_models(
     config: RunConfig,
     prepared: list[PreparedModel],
@@ -232,6 +246,7 @@ def run_models(
     tolerance: float = DEFAULT_TOLERANCE,
     on_epoch: EpochCallback | None = None,
     finish: bool = True,
+    loggers: LoggerSet | None = None,
 ) -> list[ModelResult]:
     """Train each prepared model; `checkpoints` maps names to a state to continue from (resume).
 
@@ -274,6 +289,7 @@ def run_models(
             stop_event=stop_event,
             split_manifest=manifest,
             on_epoch=on_epoch,
+            loggers=loggers,
         )
         if ckpt is not None:
             try:
@@ -292,6 +308,8 @@ def run_models(
                 ) from exc
             if rewrite_latest:
                 trainer._save_latest()
+        if loggers:
+            loggers.on_model_start(item.name, config.to_dict(), trainer.history.rows)
         result = trainer.fit()
         if stop_event is not None and stop_event.is_set():
             # A stop that came after the last epoch: not ignored. The checkpoints are whole, and
@@ -300,6 +318,8 @@ def run_models(
 
             raise Interrupted
         _finish(trainer, result, paths, reporter, tolerance, finish)
+        if loggers:
+            loggers.on_model_end(item.name, result.status, tracked_files(result, paths))
         results.append(result)
     return results
 
@@ -330,16 +350,20 @@ def train(
     on_epoch: EpochCallback | None = None,
     prepared: list[PreparedModel] | None = None,
     finish: bool = True,
+    loggers: LoggerOptions | None = None,
 ) -> list[ModelResult]:
     """Train `config.models` into `config.output`; what `emotrain train` runs. `tolerance` is the
     export check's (see docs/export.md).
 
     `prepared`: data already loaded for exactly this configuration (a tuning worker trains many
-    trials on the same tensors instead of loading them per trial)."""
+    trials on the same tensors instead of loading them per trial). `loggers`: experiment trackers
+    beside the history (docs/train.md, "Experiment trackers")."""
     from emotrain.training.device import resolve_device
+    from emotrain.training.loggers.base import open_loggers, resolve_options
 
     reporter = reporter or Reporter()
     config.validate()
+    tracking = resolve_options(loggers, Path(config.output), resuming=False)
     check_tolerance(tolerance)
     check_cache_dir(config)
     check_models_fit_data(config)
@@ -357,12 +381,19 @@ def train(
             )
         # Inputs are valid: from here on the run folder may change.
         if overwrite:
+            import shutil
+
+            from emotrain.training.loggers.tensorboard import tensorboard_dir
+
             for name in config.models:
                 for f in paths.model_files(name):
                     f.unlink(missing_ok=True)
+                # The old run's curves would otherwise read as this one's.
+                shutil.rmtree(tensorboard_dir(paths.root, name), ignore_errors=True)
         merged = _merged_run_config(paths, config)
         atomic_write_json(paths.run_config, merged)
         write_run_config_toml(paths.run_config_toml, RunConfig.from_dict(merged))
+        trackers = open_loggers(tracking, paths.root, reporter.warn, resuming=False)
         try:
             return run_models(
                 config,
@@ -374,6 +405,8 @@ def train(
                 tolerance=tolerance,
                 on_epoch=on_epoch,
                 finish=finish,
+                loggers=trackers,
             )
         finally:
+            trackers.close()
             reporter.close()

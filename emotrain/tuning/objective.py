@@ -190,6 +190,9 @@ def run_trial(
     number = trial.number
     folder = trial_dir(spec, number)
     hook = EpochReporter(trial, spec, reported, heartbeat)
+    from emotrain.tuning.tracking import trial_loggers
+
+    loggers = trial_loggers(spec, number)  # None without --logger
 
     def fresh(note: str | None) -> None:
         from emotrain.training.trainer import PreparedModel, train
@@ -199,7 +202,7 @@ def run_trial(
         write_trial_record(spec, number, params, retry_of, note)
         train(config, overwrite=resume or retry_of is not None, reporter=reporter,
               stop_event=stop_event, on_epoch=hook, prepared=[PreparedModel(spec.model, data)],
-              finish=False)  # fmt: skip
+              finish=False, loggers=loggers)  # fmt: skip
 
     try:
         if resume and _has_run(folder, spec.model):
@@ -208,7 +211,7 @@ def run_trial(
 
             try:
                 resume_run(folder, reporter=reporter, stop_event=stop_event, on_epoch=hook,
-                           finish=False)  # fmt: skip
+                           finish=False, loggers=loggers)  # fmt: skip
             except CheckpointError as exc:
                 if retry_of is None:
                     raise

@@ -127,7 +127,7 @@ def tune(
     on_update: Callable[[list[Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run (or continue) the study until it has `spec.trials` finished-or-pruned trials."""
-    from emotrain.tuning import rdb, report
+    from emotrain.tuning import rdb, report, tracking
     from emotrain.tuning.runner import quiet_optuna, run_worker
     from emotrain.tuning.study import load_optuna_study
 
@@ -138,6 +138,7 @@ def tune(
     storage = open_storage(spec)  # an unreachable database is refused before DIR is made
     study = create_or_load(spec, storage)
     spec.dir.mkdir(parents=True, exist_ok=True)
+    spec = tracking.start_parent_run(spec)  # MLflow: the study's parent run (docs/tune.md)
     atomic_write_json(spec.dir / STUDY_JSON, spec.to_dict())
     deadline = time.time() + spec.timeout_s if spec.timeout_s else None
 
@@ -181,6 +182,7 @@ def tune(
     elif best is not None:  # a folder per machine: the machine that ran it writes best/
         out["best_elsewhere"] = f"trial {best.number} ran on another machine; its folder is there"
     out["plots"], out["plots_skipped"] = report.write_plots(spec, study)
+    tracking.finish_parent_run(spec, out)
     return out
 
 
