@@ -58,6 +58,7 @@ def _register() -> None:
     from emotrain.cli.export import export_rtneural
     from emotrain.cli.options import refuse_non_finite
     from emotrain.cli.plot import plot
+    from emotrain.cli.preview import preview
     from emotrain.cli.registry import registry_app
     from emotrain.cli.resume import resume
     from emotrain.cli.train import train
@@ -70,6 +71,7 @@ def _register() -> None:
     app.command("plot")(refuse_non_finite(plot))
     app.command("tune")(refuse_non_finite(tune))
     app.command("compare")(refuse_non_finite(compare))
+    app.command("preview")(refuse_non_finite(preview))
     app.add_typer(registry_app, name="registry")
 
 
@@ -91,6 +93,7 @@ _COMMANDS = (
     "tune",
     "registry",
     "compare",
+    "preview",
 )
 
 
