@@ -82,7 +82,9 @@ def melody_figure(
         ax.hlines(ys, starts, starts + lengths, colors="#e03c31", linewidth=3.0,
                   label=f"decoded notes ({len(notes)})")  # fmt: skip
         add_legend(ax)
-    ticks = [p for p in range(low, high + 1) if p % 12 == 0] or [low, high]
+    span = high - low
+    every = (0, 2, 4, 5, 7, 9, 11) if span <= 18 else (0, 7) if span <= 48 else (0,)
+    ticks = [p for p in range(low, high + 1) if p % 12 in every] or [low, high]
     ax.set_yticks(ticks, [note_name(p) for p in ticks])
     ax.set_xlim(0.0, end)
     ax.set_xlabel("time (s); one column per sixteenth step")
