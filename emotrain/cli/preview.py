@@ -37,8 +37,11 @@ def _line(result: Any) -> str:
                      f", mostly {top} ({share[top]:.0%})")  # fmt: skip
     melody = s.get("melody")
     if melody:
-        span = f" {melody['lowest']}-{melody['highest']}" if melody["notes_written"] else ""
-        parts.append(f"{melody['notes_written']} notes{span}")
+        from emotrain.preview.decode import note_name
+
+        count = melody["notes_written"]
+        span = f" {note_name(melody['lowest'])}-{note_name(melody['highest'])}" if count else ""
+        parts.append(f"{count} note{'' if count == 1 else 's'}{span}")
     return f"{Path(result.audio).name}: " + ", ".join(parts) + f" -> {result.folder}"
 
 

@@ -15,16 +15,11 @@ from emotrain.plotting.figures import add_legend, new_figure
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-from emotrain.preview.decode import Note
+from emotrain.preview.decode import Note, note_name
 
 #: Quadrant colours (1 happy/excited, 2 tense/angry, 3 sad/tired, 4 calm/content), pale behind lines.
 QUADRANT_COLOURS = ("#f6c85f", "#e8716d", "#6f9bd1", "#7cc47f")
 QUADRANT_NAMES = ("Q1 v+ a+", "Q2 v- a+", "Q3 v- a-", "Q4 v+ a-")
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
-
-def note_name(pitch: int) -> str:
-    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
 
 
 def emotion_figure(
