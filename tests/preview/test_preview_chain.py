@@ -135,9 +135,8 @@ def test_live_set_carries_state_from_song_to_song_and_nothing_else(trained, cli,
     assert np.array_equal(carried, live_npz["emotionrecognizer"])
     groove = ReferenceModel(trained.models / "groovepredictor.json")
     assert np.array_equal(groove.run(carried), live_npz["groovepredictor"])
-    # the same seed gives the same bytes; a different one may not
-    again = cli("preview", *songs, "-o", tmp_path / "again", *args)
+    # the same seed gives the same bytes, whichever songs were previewed before this one
+    again = cli("preview", songs[1], "-o", tmp_path / "again", *args)
     assert again.code == 0
-    for stem in ("q3", "q1"):
-        same = (tmp_path / "each" / stem / "melody.mid").read_bytes()
-        assert same == (tmp_path / "again" / stem / "melody.mid").read_bytes()
+    same = (tmp_path / "each" / "q1" / "melody.mid").read_bytes()
+    assert same == (tmp_path / "again" / "q1" / "melody.mid").read_bytes()
