@@ -136,6 +136,8 @@ def preview(
         for name, net in model_set.networks.items():
             if not net.loaded:
                 err.write(f"note: {name}: {net.problem}; the plugin falls back to heuristics\n")
+            elif net.warning:
+                err.write(f"warning: {name}: {net.warning}\n")
     progress = _Progress(len(audio), quiet=json_out)
     try:
         results = preview_files(audio, model_set, options, on_song=progress.song_done)

@@ -39,8 +39,10 @@ class Network:
     version: str | None = None
     lock_entry: dict[str, Any] | None = None
     source_checkpoint: Any = None
+    feature_recipe: Any = None
     model: Any = None  # a ReferenceModel when loaded
     problem: str | None = None
+    warning: str | None = None
 
     @property
     def loaded(self) -> bool:
@@ -55,6 +57,8 @@ class Network:
             "source_checkpoint": self.source_checkpoint,
             "status": "loaded" if self.loaded else "heuristics",
             "problem": self.problem,
+            "feature_recipe": self.feature_recipe,
+            "warning": self.warning,
         }
 
 
@@ -100,8 +104,23 @@ def _load(name: str, file: str, data: bytes | None, missing: str, **known: Any) 
     block = json.loads(data).get("emotrain")
     if isinstance(block, dict):
         net.source_checkpoint = block.get("source_checkpoint")
+        net.feature_recipe = block.get("feature_recipe")
     net.model = model
+    _check_recipe(net)
     return net
+
+
+def _check_recipe(net: Network) -> None:
+    """A network exported for other audio features still runs in the plugin, on the features the
+    plugin computes today, which is what preview feeds it: worth a warning, not a refusal."""
+    from emotrain.models.registry import AUDIO_FEATURES
+
+    recipe = net.feature_recipe
+    if net.name in (EMOTION, HARMONY) and recipe is not None and recipe != AUDIO_FEATURES:
+        net.warning = (
+            f"exported for the feature recipe {str(recipe)[:120]!r}; the plugin (and this preview) "
+            f"computes {AUDIO_FEATURES!r}"
+        )
 
 
 def _from_folder(folder: Path) -> ModelSet:

@@ -51,3 +51,13 @@ def test_bad_decode_options_and_colliding_names_are_refused(cli, tmp_path) -> No
     assert result.code == 2
     for fragment in ("--decode", "--min-prob", "would both write"):
         assert fragment in result.err
+
+
+def test_models_come_from_one_source(cli, tmp_path) -> None:
+    song = tmp_path / "song.wav"
+    song.write_bytes(b"x")
+    both = cli("preview", song, "--models", tmp_path, "--registry", tmp_path / "reg")
+    assert both.code == 2 and "not both" in both.err
+    assert cli("preview", song).code == 2
+    alias = cli("preview", song, "--models", tmp_path, "--alias", "shipped")
+    assert alias.code == 2 and "--alias" in alias.err

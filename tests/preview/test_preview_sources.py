@@ -73,21 +73,25 @@ def test_missing_or_broken_networks_fall_back_and_the_rest_runs(trained, cli, tm
     folder.mkdir()
     shutil.copy(trained.models / "emotionrecognizer.json", folder)
     (folder / "melodytransformer.json").write_text('{"layers": [')  # cut short by a bad copy
-    groove = json.loads((trained.models / "harmonypredictor.json").read_text())
-    (folder / "groovepredictor.json").write_text(json.dumps(groove))  # the wrong network's file
+    harmony = json.loads((trained.models / "harmonypredictor.json").read_text())
+    (folder / "groovepredictor.json").write_text(json.dumps(harmony))  # the wrong network's file
+    harmony["emotrain"]["feature_recipe"] = "whole-file log-mel of an older emotrain"
+    (folder / "harmonypredictor.json").write_text(json.dumps(harmony))  # runs, with a warning
     result = cli("preview", trained.songs[1], "--models", folder, "-o", tmp_path / "out")
     assert result.code == 0, result.err
     assert "melodytransformer" in result.err and "heuristics" in result.err
     summary = _summary(tmp_path / "out", "q1")
     nets = summary["models"]["networks"]
-    assert nets["emotionrecognizer"]["status"] == "loaded"
-    for name in ("melodytransformer", "harmonypredictor", "dynamicsengine", "groovepredictor"):
+    assert nets["emotionrecognizer"]["status"] == nets["harmonypredictor"]["status"] == "loaded"
+    assert "older emotrain" in nets["harmonypredictor"]["warning"]
+    assert "warning: harmonypredictor" in result.err
+    for name in ("melodytransformer", "dynamicsengine", "groovepredictor"):
         assert nets[name]["status"] == "heuristics" and nets[name]["problem"], name
     assert "does not parse" in nets["melodytransformer"]["problem"]
     assert "the plugin feeds 64" in nets["groovepredictor"]["problem"]
     assert summary["melody"] is None and not (tmp_path / "out" / "q1" / "melody.mid").exists()
     with np.load(tmp_path / "out" / "q1" / "outputs.npz") as npz:
-        assert "emotionrecognizer" in npz.files and "melodytransformer" not in npz.files
+        assert "harmonypredictor" in npz.files and "melodytransformer" not in npz.files
     assert (tmp_path / "out" / "q1" / "emotion.png").is_file()
 
 
