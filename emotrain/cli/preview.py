@@ -40,7 +40,12 @@ def _line(result: Any) -> str:
         from emotrain.preview.decode import note_name
 
         count = melody["notes_written"]
-        span = f" {note_name(melody['lowest'])}-{note_name(melody['highest'])}" if count else ""
+        low, high = melody["lowest"], melody["highest"]
+        span = (
+            ""
+            if not count
+            else f" {note_name(low)}" + (f"-{note_name(high)}" if high != low else "")
+        )
         parts.append(f"{count} note{'' if count == 1 else 's'}{span}")
     return f"{Path(result.audio).name}: " + ", ".join(parts) + f" -> {result.folder}"
 
