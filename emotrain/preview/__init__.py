@@ -79,10 +79,6 @@ def check_options(files: Sequence[Path], options: PreviewOptions) -> list[Path]:
     return folders
 
 
-def _models_summary(models: ModelSet) -> dict[str, Any]:
-    return models.describe()
-
-
 def preview_files(
     files: Sequence[Path],
     models: ModelSet,
@@ -116,7 +112,7 @@ def preview_files(
                 "audio": str(path),
                 "live_set": options.live_set,
                 "position_in_set": i + 1 if options.live_set else None,
-                "models": _models_summary(models),
+                "models": models.describe(),
                 **summary,
             }
             save_summary(folder, summary)
