@@ -51,6 +51,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "emotrain.cli.compare:compare",
         "Compare B against A on the same songs: paired bootstrap, McNemar, Holm; a verdict each.",
     ),
+    "preview": (
+        "emotrain.cli.preview:preview",
+        "Preview what the plugin does with songs: emotion, melody, harmony, dynamics, groove.",
+    ),
     "registry": (
         "emotrain.cli.registry:registry_app",
         "Versions, aliases and shipping of exported models (a local SQLite registry).",
