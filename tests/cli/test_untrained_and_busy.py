@@ -74,7 +74,15 @@ def test_a_run_still_training_is_not_read(cli, tiny_run, tmp_path, finished):
             "add": ("registry", "add", run, "-m", "groove", "--registry", tmp_path / "reg"),
             "add file": ("registry", "add", best, "--registry", tmp_path / "reg2"),
             "export": ("export-rtneural", run, "-m", "groove", "-o", tmp_path / "x"),
-            "evaluate": ("evaluate", "--checkpoint-dir", run, "-m", "groove", "-o", tmp_path / "ev"),
+            "evaluate": (
+                "evaluate",
+                "--checkpoint-dir",
+                run,
+                "-m",
+                "groove",
+                "-o",
+                tmp_path / "ev",
+            ),
         }
         for what, args in commands.items():
             r = cli(*args)
