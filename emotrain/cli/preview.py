@@ -109,8 +109,8 @@ def preview(
         bool,
         typer.Option(
             "--live-set",
-            help="Play the files back to back with one reset, as the plugin runs through a set "
-            "(default: one reset per file).",
+            help="Play the files back to back with one reset, as the plugin runs through a set. "
+            "Default: one reset per file.",
         ),
     ] = False,
     overwrite: Annotated[

@@ -216,7 +216,7 @@ def run_trial(
                 if retry_of is None:
                     raise
                 # a retry whose copied checkpoints do not load here starts over, and says why
-                note = f"retry of trial {retry_of}: its checkpoint is unreadable here ({exc}); restarted from epoch 0"[
+                note = f"retry of trial {retry_of}: restarted from epoch 0; its checkpoint is unreadable here ({exc})"[
                     :500
                 ]
                 storage_call(lambda: trial.set_user_attr("note", note), number, heartbeat)
@@ -255,7 +255,7 @@ def seed_retry(spec: StudySpec, old: int | None, new: int, params: dict[str, Any
     src, dst = trial_dir(spec, int(old or 0)), trial_dir(spec, new)
     if old is None or not _has_run(src, spec.model):
         why = "its folder is not on this machine" if not src.exists() else "it has no checkpoint"
-        return f"retry of trial {old}: {why} ({src}); restarted from epoch 0"
+        return f"retry of trial {old}: restarted from epoch 0; {why} ({src})"
     tmp = dst.with_name(f".{new}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         shutil.copytree(src, tmp, ignore=shutil.ignore_patterns(".emotrain.lock", ".*.tmp"))
@@ -264,7 +264,7 @@ def seed_retry(spec: StudySpec, old: int | None, new: int, params: dict[str, Any
         os.replace(tmp, dst)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        return f"retry of trial {old}: its checkpoints could not be copied ({exc}); restarted from epoch 0"
+        return f"retry of trial {old}: restarted from epoch 0; its checkpoints could not be copied ({exc})"
     write_trial_record(spec, new, params, old)
     return None
 

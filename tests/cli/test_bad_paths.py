@@ -88,7 +88,7 @@ def test_a_read_only_output_is_refused_before_any_work(cli, read_only, tiny_run,
     assert result.err.startswith(
         (
             "error: --output: cannot write into",
-            "error: OUTPUT_DIR:",
+            "error: RUN_DIR:",
             "error: --to: cannot write into",
         )
     ), result.err

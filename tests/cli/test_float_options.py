@@ -17,6 +17,7 @@ REQUIRED = {
     "plot": lambda tmp: [tmp],
     "tune": lambda tmp: ["-m", "groove", "-o", tmp / "study"],
     "compare": lambda tmp: [tmp / "a.pt", tmp / "b.pt"],
+    "preview": lambda tmp: [tmp / "song.wav", "--models", tmp, "-o", tmp / "out"],
 }
 
 

@@ -195,7 +195,7 @@ def test_trained_untrained_and_constant_models_through_the_cli(groove_runs, cli,
             "--require-better",
             *FEW,
         )
-        assert gate.code == 1 and len(gate.err_lines) == 2  # the progress line and the error
+        assert gate.code == 1 and len(gate.err_lines) == 3  # progress, "written to", the error
         assert gate.err_lines[-1] == (
             f"error: --require-better: not better than the baseline: groovepredictor "
             f"({verdicts[kind]})"

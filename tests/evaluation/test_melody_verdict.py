@@ -46,7 +46,9 @@ def melody_runs(tmp_path_factory) -> dict[str, Path]:
 
 
 def _evaluate(cli, run: Path, out: Path, *extra: str):
-    result = cli("evaluate", "-c", run, "-o", out, "--json", "--device", "cpu", *extra)
+    result = cli(
+        "evaluate", "--checkpoint-dir", run, "-o", out, "--json", "--device", "cpu", *extra
+    )
     entry = json.loads((out / "evaluation_results.json").read_text())["models"]["melodytransformer"]
     return result, entry
 

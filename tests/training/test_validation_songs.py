@@ -68,7 +68,9 @@ def test_deam_test_songs_are_held_out_through_train_evaluate_and_toml(cli, tmp_p
     toml = (run / "run_config.toml").read_text()
     assert 'validation_songs = "2001-2002"' in toml and "validation_split" not in toml
 
-    result = cli("evaluate", "-c", run, "-o", run / "eval", "--json", "--device", "cpu")
+    result = cli(
+        "evaluate", "--checkpoint-dir", run, "-o", run / "eval", "--json", "--device", "cpu"
+    )
     assert result.code == 0, result.err
     entry = json.loads(result.out)["models"]["emotionrecognizer"]
     assert entry["headline"]["n_groups"] == 2  # judged on exactly the two fixed songs
