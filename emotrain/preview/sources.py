@@ -124,7 +124,7 @@ def _check_recipe(net: Network) -> None:
 
 
 def _from_folder(folder: Path) -> ModelSet:
-    from emotrain.registry.ship import LOCK_FILE, _read_lock, verify_folder
+    from emotrain.registry.ship import LOCK_FILE, verify_folder
 
     if (folder / LOCK_FILE).exists():
         check = verify_folder(folder)
@@ -133,7 +133,7 @@ def _from_folder(folder: Path) -> ModelSet:
                 f"--models: {folder} does not match its {LOCK_FILE}: {'; '.join(check.problems)} "
                 "(run `emotrain registry verify` and ship the set again)"
             )
-        lock = _read_lock(folder) or {"models": {}}
+        lock = check.lock or {"models": {}}
         kind = "shipped"
     else:
         lock = {"models": {}}

@@ -55,6 +55,7 @@ class VerifyResult:
     folder: Path
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    lock: dict[str, Any] | None = None  # the lock file as read, for callers that load the set
 
     @property
     def ok(self) -> bool:
@@ -344,6 +345,7 @@ def verify_folder(folder: str | Path) -> VerifyResult:
     if lock is None:
         result.problems.append(f"no {LOCK_FILE} in {folder}: it was not shipped by the registry")
         return result
+    result.lock = lock
     listed = set()
     for name, entry in lock["models"].items():
         file = str(entry.get("file", f"{name}.json"))
