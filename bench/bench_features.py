@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emotrain.data.audio import AUDIO_SUFFIXES, audio_duration, load_audio
 from emotrain.data.cache import FeatureCache, default_workers, extract_all
-from emotrain.data.features import log_mel
+from emotrain.plugin.features import log_mel
 
 
 def make_files(folder: Path, n: int, seconds: float, fmt: str) -> list[Path]:

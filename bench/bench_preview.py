@@ -58,9 +58,9 @@ def main() -> None:
         print("note: set OMP_NUM_THREADS=1 to measure on one core, as the target is stated")
 
     from emotrain.data.audio import load_audio
-    from emotrain.data.features import log_mel
+    from emotrain.plugin.chain import Chain
+    from emotrain.plugin.features import log_mel
     from emotrain.preview import PreviewOptions, preview_files
-    from emotrain.preview.chain import Chain
     from emotrain.preview.sources import resolve
 
     with tempfile.TemporaryDirectory() as tmp:

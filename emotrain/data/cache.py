@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from emotrain.data.audio import AudioReadError, load_audio
-from emotrain.data.features import DEFAULT_PARAMS, MelParams, log_mel
 from emotrain.io import atomic_write_bytes, sha256_file
+from emotrain.plugin.features import DEFAULT_PARAMS, MelParams, log_mel
 
 ProgressFn = Callable[[str, int, int], None]
 PROGRESS_LABEL = "extracting audio features"

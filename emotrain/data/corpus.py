@@ -29,13 +29,10 @@ from emotrain.data.detect import (
     detect_format,
     folder_kinds,
 )
-from emotrain.data.features import DEFAULT_PARAMS, log_mel
 from emotrain.data.labels import (
-    EMBEDDING_DIM,
     AudioItem,
     MidiItem,
     column,
-    emotion_embedding,
     frame_labels,
     read_table,
 )
@@ -43,6 +40,8 @@ from emotrain.data.midi import MidiReadError, piano_roll
 from emotrain.errors import ConfigError, DataError
 from emotrain.models.registry import MODEL_NAMES
 from emotrain.models.spec import ModelSpec
+from emotrain.plugin.embedding import EMBEDDING_DIM, emotion_embedding
+from emotrain.plugin.features import DEFAULT_PARAMS, log_mel
 
 _FIXED = {"deam": (AUDIO_MODEL,), "pmemo": (AUDIO_MODEL,), "emopia": (MIDI_MODEL,)}
 _SHOW_SKIPS = 3

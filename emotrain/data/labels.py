@@ -23,8 +23,6 @@ import numpy as np
 
 from emotrain.errors import DataError
 
-EMBEDDING_DIM = 64
-
 
 @dataclass(frozen=True)
 class StaticLabel:
@@ -61,15 +59,6 @@ class MidiItem:
     path: Path
     valence: float
     arousal: float
-
-
-def emotion_embedding(va: np.ndarray) -> np.ndarray:
-    """(..., 2) valence/arousal -> (..., 64) float32: 32 copies of valence, then 32 of arousal."""
-    va = np.clip(np.asarray(va, dtype=np.float32), -1.0, 1.0)
-    half = EMBEDDING_DIM // 2
-    return np.concatenate(
-        [np.repeat(va[..., :1], half, axis=-1), np.repeat(va[..., 1:2], half, axis=-1)], axis=-1
-    )
 
 
 def frame_labels(label: Label, n_frames: int, frame_rate: float) -> tuple[np.ndarray, np.ndarray]:

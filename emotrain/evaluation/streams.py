@@ -50,7 +50,7 @@ def song_order(song: str) -> tuple:
 
 def streams_from_sequences(inputs: Any, targets: Any, groups: list[str], unit: str) -> Streams:
     """Each sequence its own stream (synthetic items); all frames labelled."""
-    from emotrain.data.features import DEFAULT_PARAMS
+    from emotrain.plugin.features import DEFAULT_PARAMS
 
     x = inputs.detach().cpu().numpy().astype(np.float32)
     y = targets.detach().cpu().numpy().astype(np.float32)
@@ -85,8 +85,9 @@ def _audio_items(data_cfg: Any) -> tuple[Path, list[Any]]:
 def streams_from_corpus(data_cfg: Any, songs: list[str], output_dir: Path | None) -> Streams:
     """The evaluated songs of an audio corpus, whole: features from the same cache as training."""
     from emotrain.data.cache import FeatureCache, extract_all, resolve_cache_dir
-    from emotrain.data.features import DEFAULT_PARAMS
-    from emotrain.data.labels import emotion_embedding, frame_labels
+    from emotrain.data.labels import frame_labels
+    from emotrain.plugin.embedding import emotion_embedding
+    from emotrain.plugin.features import DEFAULT_PARAMS
 
     wanted = set(songs)
     root, items = _audio_items(data_cfg)

@@ -90,7 +90,8 @@ def preview_files(
     one for the whole list with `live_set`."""
     from emotrain.data.audio import AudioReadError, load_audio
     from emotrain.io import check_folder_writable
-    from emotrain.preview.chain import Chain, step_seconds
+    from emotrain.plugin.chain import Chain
+    from emotrain.plugin.timing import step_seconds
     from emotrain.preview.outputs import save_summary, write_song
 
     folders = check_options(files, options)

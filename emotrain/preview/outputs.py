@@ -13,15 +13,10 @@ from typing import Any
 import numpy as np
 
 from emotrain.io import atomic_write_bytes, atomic_write_json, atomic_write_text
-from emotrain.preview.chain import (
-    EMOTION,
-    HOP,
-    MELODY,
-    SAMPLE_RATE,
-    SongOutputs,
-    quadrants,
-    valence_arousal,
-)
+from emotrain.plugin.chain import SongOutputs
+from emotrain.plugin.embedding import quadrants, valence_arousal
+from emotrain.plugin.timing import HOP, SAMPLE_RATE
+from emotrain.plugin.wiring import EMOTION, MELODY
 from emotrain.preview.decode import midi_bytes, notes_of, step_pitches
 from emotrain.preview.plots import emotion_figure, melody_figure
 

@@ -15,18 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.errors import ConfigError, DataError, ExportError
-
-EMOTION, MELODY, HARMONY, DYNAMICS, GROOVE = (
-    "emotionrecognizer",
-    "melodytransformer",
-    "harmonypredictor",
-    "dynamicsengine",
-    "groovepredictor",
-)
-NAMES = (EMOTION, MELODY, HARMONY, DYNAMICS, GROOVE)
-#: (inputs, outputs) the plugin feeds and reads; a file of another shape is one it cannot use.
-SHAPES = {EMOTION: (128, 64), MELODY: (64, 128), HARMONY: (128, 64), DYNAMICS: (32, 16),
-          GROOVE: (64, 32)}  # fmt: skip
+from emotrain.plugin.wiring import EMOTION, HARMONY, NAMES, SHAPES
 
 
 @dataclass

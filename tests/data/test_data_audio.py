@@ -13,7 +13,7 @@ from corpora import song_audio, write_audio
 from emotrain.data import cache as cache_mod
 from emotrain.data.audio import AudioReadError, load_audio
 from emotrain.data.cache import FeatureCache, extract_all, resolve_cache_dir, user_cache_dir
-from emotrain.data.features import log_mel
+from emotrain.plugin.features import log_mel
 
 
 @pytest.mark.parametrize(

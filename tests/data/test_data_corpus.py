@@ -24,13 +24,13 @@ from emotrain.data.audio import load_audio
 from emotrain.data.base import DataReport
 from emotrain.data.corpus import load_corpus, supported_models
 from emotrain.data.deam import plan as deam_plan
-from emotrain.data.features import DEFAULT_PARAMS, log_mel
-from emotrain.data.labels import emotion_embedding
 from emotrain.data.midi import piano_roll
 from emotrain.data.pmemo import plan as pmemo_plan
 from emotrain.data.split import split_by_group
 from emotrain.errors import ConfigError, DataError
 from emotrain.models import MODEL_NAMES, get_spec
+from emotrain.plugin.embedding import emotion_embedding
+from emotrain.plugin.features import DEFAULT_PARAMS, log_mel
 
 EMOTION, MELODY = get_spec("emotion"), get_spec("melody")
 #: The start of a macOS AppleDouble file (magic, version, "Mac OS X" filler), as `._x` holds it.

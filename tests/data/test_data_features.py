@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from parity_signals import parity_signal, parity_stereo_44100
 
 from emotrain.data.audio import load_audio
-from emotrain.data.features import (
+from emotrain.plugin.features import (
     DEFAULT_PARAMS,
     FEATURE_VERSION,
     MelParams,

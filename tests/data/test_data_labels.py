@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from emotrain.data.labels import (
     DynamicLabel,
     StaticLabel,
-    emotion_embedding,
     frame_labels,
     natural_key,
     read_deam_dynamic,
@@ -21,6 +20,7 @@ from emotrain.data.labels import (
     song_id,
 )
 from emotrain.errors import DataError
+from emotrain.plugin.embedding import emotion_embedding
 
 
 def test_deam_static_spaced_headers_and_scale(tmp_path):

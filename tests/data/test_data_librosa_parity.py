@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from emotrain.data.audio import load_audio
-from emotrain.data.features import log_mel
+from emotrain.plugin.features import log_mel
 
 # librosa's audioread fallback imports modules Python 3.13 drops; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

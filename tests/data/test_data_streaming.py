@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emotrain.data.features import DEFAULT_PARAMS, log_mel
-from emotrain.data.streaming import StreamingLogMel
+from emotrain.plugin.features import DEFAULT_PARAMS, log_mel
+from emotrain.plugin.streaming import StreamingLogMel
 
 SR = DEFAULT_PARAMS.sample_rate
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "plugin-contract.md"

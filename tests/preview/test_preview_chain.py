@@ -35,7 +35,7 @@ def test_emotion_curve_is_the_checkpoint_streamed_over_the_same_frames(trained, 
 
     import emotrain
     from emotrain.data.audio import load_audio
-    from emotrain.data.features import log_mel
+    from emotrain.plugin.features import log_mel
 
     model = emotrain.load_model(
         trained.runs["emotion"] / "checkpoints" / "emotionrecognizer_best.pt"
@@ -115,8 +115,8 @@ def test_outputs_hold_every_network_with_time_axes_and_where_it_came_from(
 
 def test_live_set_carries_state_from_song_to_song_and_nothing_else(trained, cli, tmp_path) -> None:
     from emotrain.data.audio import load_audio
-    from emotrain.data.features import log_mel
     from emotrain.export.reference import ReferenceModel
+    from emotrain.plugin.features import log_mel
 
     songs = [trained.songs[3], trained.songs[1]]
     args = ["--models", trained.models, "--decode", "sample", "--seed", "5"]

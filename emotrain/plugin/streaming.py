@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emotrain.data.features import DEFAULT_PARAMS, MelParams, frame_features
+from emotrain.plugin.features import DEFAULT_PARAMS, MelParams, frame_features
 
 
 class StreamingLogMel:

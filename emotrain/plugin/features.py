@@ -12,7 +12,7 @@ Every frame depends on its own n_fft samples alone, and `frame_features` compute
 batch with the same arithmetic whatever the batch holds: numpy's FFT transforms row by row, and the
 mel bands are summed bin by bin with elementwise operations in a fixed order (a BLAS matrix product
 may sum in another order for another number of frames). So the streaming extractor
-(emotrain/data/streaming.py), fed blocks of any size, gives the very bits of `log_mel`.
+(emotrain/plugin/streaming.py), fed blocks of any size, gives the very bits of `log_mel`.
 """
 
 from __future__ import annotations

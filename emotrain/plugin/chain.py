@@ -1,8 +1,8 @@
 """The plugin's chain over one song: frames -> emotion -> harmony, dynamics, groove; melody per step.
 
-Wiring (shared/design/plugin-contract.md): per analysis frame the emotion recognizer runs on the
+Wiring (plugin/wiring.py, docs/plugin-contract.md): per analysis frame the emotion recognizer runs on the
 frame's 128 log-mel bands; harmony on [the 64-d emotion embedding, the frame's first 64 bands];
-dynamics on the embedding's first 32 dimensions; groove on the embedding. Per sixteenth note at the
+dynamics on embedding dimensions 16-47; groove on the embedding. Per sixteenth note at the
 host tempo the melody transformer runs once on the latest embedding: step k of a file starts at
 k * 15 / bpm seconds and reads the last frame whose centre is at or before that time.
 
@@ -13,51 +13,25 @@ then carries on across every `run_song` call unless `reset=True`: a live set is 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from emotrain.preview.sources import DYNAMICS, EMOTION, GROOVE, HARMONY, MELODY, ModelSet
-
-SAMPLE_RATE = 22050
-HOP = 512
-FRAME_RATE = SAMPLE_RATE / HOP
+from emotrain.plugin.timing import SAMPLE_RATE, frame_times, melody_steps
+from emotrain.plugin.wiring import EMOTION, FRAME_HELPERS, MELODY, helper_input
 
 
-def step_seconds(bpm: float) -> float:
-    """One sixteenth note: a quarter note is 60 / bpm seconds."""
-    return 60.0 / bpm / 4.0
+class Runner(Protocol):
+    """An exported network as the plugin runs it: one step per input row, state kept until reset."""
+
+    def run(self, inputs: np.ndarray, *, reset: bool) -> np.ndarray: ...
 
 
-def frame_times(n_frames: int) -> np.ndarray:
-    """Frame i's centre in seconds: the features are centred (librosa's center=True) on sample
-    i * hop, so frame 0 is at 0 s."""
-    return np.arange(n_frames, dtype=np.float64) * HOP / SAMPLE_RATE
-
-
-def melody_steps(n_samples: int, bpm: float) -> tuple[np.ndarray, np.ndarray]:
-    """(step start times, index of the frame each step reads) for a song of n_samples."""
-    duration = n_samples / SAMPLE_RATE
-    dt = step_seconds(bpm)
-    count = max(1, int(np.ceil(duration / dt - 1e-9)))
-    times = np.arange(count, dtype=np.float64) * dt
-    n_frames = 1 + n_samples // HOP
-    # the last frame whose centre is at or before the step (a tiny epsilon keeps exact hits)
-    frames = np.minimum(np.floor(times * FRAME_RATE + 1e-9).astype(np.int64), n_frames - 1)
-    return times, frames
-
-
-def valence_arousal(embedding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The contract's reading: valence = mean of dims 0-31, arousal = mean of dims 32-63."""
-    e = embedding.astype(np.float64)
-    return e[:, :32].mean(axis=1), e[:, 32:64].mean(axis=1)
-
-
-def quadrants(valence: np.ndarray, arousal: np.ndarray) -> np.ndarray:
-    """Russell quadrant per frame: 1 (v+, a+), 2 (v-, a+), 3 (v-, a-), 4 (v+, a-); 0 counts as +."""
-    v, a = valence >= 0, arousal >= 0
-    return np.where(a, np.where(v, 1, 2), np.where(v, 4, 3)).astype(np.int8)
+class LoadedNetwork(Protocol):
+    loaded: bool
+    model: Runner | None
 
 
 @dataclass
@@ -80,7 +54,7 @@ class SongOutputs:
 class Chain:
     """The loaded networks and their state; one object per reset."""
 
-    def __init__(self, models: ModelSet, bpm: float):
+    def __init__(self, models: Mapping[str, LoadedNetwork] | Any, bpm: float):
         self.models = models
         self.bpm = float(bpm)
         self.started = False
@@ -91,7 +65,7 @@ class Chain:
 
     def run_song(self, samples: np.ndarray, *, reset: bool) -> SongOutputs:
         """Run the chain over one song's samples (mono float32 at 22,050 Hz)."""
-        from emotrain.data.features import DEFAULT_PARAMS, log_mel
+        from emotrain.plugin.features import DEFAULT_PARAMS, log_mel
 
         fresh = reset or not self.started
         self.started = True
@@ -109,15 +83,10 @@ class Chain:
             return song
         emb = emotion.run(features, reset=fresh)
         song.outputs[EMOTION] = emb
-        inputs = {
-            HARMONY: lambda: np.concatenate([emb, features[:, :64]], axis=1),
-            DYNAMICS: lambda: emb[:, :32],
-            GROOVE: lambda: emb,
-        }
-        for name, make in inputs.items():
+        for name in FRAME_HELPERS:
             net = self._net(name)
             if net is not None:
-                song.outputs[name] = net.run(make(), reset=fresh)
+                song.outputs[name] = net.run(helper_input(name, emb, features), reset=fresh)
         melody = self._net(MELODY)
         if melody is not None:
             song.outputs[MELODY] = melody.run(emb[step_frame], reset=fresh)
