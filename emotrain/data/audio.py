@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from emotrain.plugin.timing import SAMPLE_RATE
+
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
-TARGET_SR = 22050
+TARGET_SR = SAMPLE_RATE
 
 
 class AudioReadError(Exception):

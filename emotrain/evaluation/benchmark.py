@@ -18,7 +18,8 @@ import math
 
 import numpy as np
 
-from emotrain.evaluation.metrics import _CONSTANT_STD
+from emotrain.evaluation.metrics import CONSTANT_STD
+from emotrain.plugin.embedding import valence_arousal
 
 #: Seconds between annotations in DEAM (and the MediaEval benchmark).
 GRID_STEP = 0.5
@@ -35,7 +36,7 @@ def grid_frames(mask: np.ndarray, frame_rate: float, step: float = GRID_STEP) ->
 
 
 def _constant(x: np.ndarray) -> bool:
-    return float(x.std()) <= _CONSTANT_STD * max(1.0, float(np.abs(x).mean()))
+    return float(x.std()) <= CONSTANT_STD * max(1.0, float(np.abs(x).mean()))
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
@@ -57,8 +58,7 @@ def song_columns(
             continue
         p = np.asarray(out, dtype=np.float64)[grid]
         t = np.asarray(target, dtype=np.float64)[grid]
-        pv, pa = p[:, :32].mean(1), p[:, 32:64].mean(1)
-        tv, ta = t[:, :32].mean(1), t[:, 32:64].mean(1)
+        (pv, pa), (tv, ta) = valence_arousal(p), valence_arousal(t)
         values = (
             math.sqrt(float(((pv - tv) ** 2).mean())),
             math.sqrt(float(((pa - ta) ** 2).mean())),

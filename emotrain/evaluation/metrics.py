@@ -12,6 +12,8 @@ import math
 
 import torch
 
+from emotrain.plugin.embedding import EMBEDDING_DIM, HALF
+
 #: Metrics where smaller is better; every other metric is better when larger.
 LOWER_IS_BETTER = frozenset(
     {"mse", "mae", "bce", "kl", "valence_rmse", "arousal_rmse", "pc_hist_distance",
@@ -19,7 +21,7 @@ LOWER_IS_BETTER = frozenset(
 )  # fmt: skip
 
 #: Std below this (relative to the mean's magnitude) counts as constant: correlation undefined.
-_CONSTANT_STD = 1e-9
+CONSTANT_STD = 1e-9
 
 
 def _f64(x: torch.Tensor) -> torch.Tensor:
@@ -63,7 +65,7 @@ def cosine_similarity(pred: torch.Tensor, target: torch.Tensor, eps: float = 1e-
 
 
 def _is_constant(x: torch.Tensor) -> bool:
-    return float(x.std(unbiased=False)) <= _CONSTANT_STD * max(1.0, float(x.abs().mean()))
+    return float(x.std(unbiased=False)) <= CONSTANT_STD * max(1.0, float(x.abs().mean()))
 
 
 def pearson(x: torch.Tensor, y: torch.Tensor) -> float | None:
@@ -104,9 +106,9 @@ def ccc(pred: torch.Tensor, target: torch.Tensor) -> float | None:
 
 
 def valence_arousal(embedding: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The contract's reading of a 64-d embedding: valence = mean of dims 0-31, arousal of 32-63."""
+    """plugin.embedding.valence_arousal for torch frames (the same slices, from there)."""
     e = _frames(embedding)
-    return e[:, :32].mean(-1), e[:, 32:64].mean(-1)
+    return e[:, :HALF].mean(-1), e[:, HALF:EMBEDDING_DIM].mean(-1)
 
 
 def quadrant(valence: torch.Tensor, arousal: torch.Tensor) -> torch.Tensor:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from emotrain.evaluation.metrics import _CONSTANT_STD, quadrant, valence_arousal
+from emotrain.evaluation.metrics import CONSTANT_STD, quadrant, valence_arousal
 
 Finish = Callable[[np.ndarray], dict[str, float | None]]
 
@@ -75,7 +75,7 @@ def _spread(s: np.ndarray, ss: np.ndarray, n: float, shift: np.ndarray):
     m = s / n
     var = np.maximum(ss / n - m * m, 0.0)
     mean = m + shift
-    constant = np.sqrt(var) <= _CONSTANT_STD * np.maximum(1.0, np.abs(mean))
+    constant = np.sqrt(var) <= CONSTANT_STD * np.maximum(1.0, np.abs(mean))
     return mean, var, constant
 
 

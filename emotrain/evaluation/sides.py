@@ -99,12 +99,13 @@ def _checkpoint_side(label: str, path: Path, batch_size: int, device: str) -> Si
     from emotrain.evaluation.streams import torch_streamer
     from emotrain.io import sha256_file
     from emotrain.models.registry import AUDIO_FEATURES
+    from emotrain.plugin.wiring import AUDIO_READERS
     from emotrain.registry.lineage import _run_dir_of_checkpoint
     from emotrain.training.checkpoint import load_checkpoint_model
 
     ckpt, spec, model = load_checkpoint_model(path)
     model = model.to(device).eval()
-    recipe = AUDIO_FEATURES if spec.name in ("emotionrecognizer", "harmonypredictor") else None
+    recipe = AUDIO_FEATURES if spec.name in AUDIO_READERS else None
     return Side(
         label,
         "checkpoint",

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from emotrain.errors import DataError
+from emotrain.plugin.embedding import emotion_embedding
+from emotrain.plugin.timing import FRAME_RATE
 
 #: (songs, carry) -> outputs per song: carry=False resets before each song, True only once.
 Streamer = Callable[[list[np.ndarray], bool], list[np.ndarray]]
@@ -50,8 +52,6 @@ def song_order(song: str) -> tuple:
 
 def streams_from_sequences(inputs: Any, targets: Any, groups: list[str], unit: str) -> Streams:
     """Each sequence its own stream (synthetic items); all frames labelled."""
-    from emotrain.plugin.features import DEFAULT_PARAMS
-
     x = inputs.detach().cpu().numpy().astype(np.float32)
     y = targets.detach().cpu().numpy().astype(np.float32)
     order = sorted(range(len(groups)), key=lambda i: (song_order(groups[i]), i))
@@ -60,7 +60,7 @@ def streams_from_sequences(inputs: Any, targets: Any, groups: list[str], unit: s
         inputs=[x[i] for i in order],
         targets=[y[i] for i in order],
         masks=[np.ones(x.shape[1], dtype=bool) for _ in order],
-        frame_rate=DEFAULT_PARAMS.frame_rate,
+        frame_rate=FRAME_RATE,
         unit=unit,
         source=f"each of the {len(order)} {unit} streamed whole (synthetic data has no songs)",
     )
@@ -86,7 +86,6 @@ def streams_from_corpus(data_cfg: Any, songs: list[str], output_dir: Path | None
     """The evaluated songs of an audio corpus, whole: features from the same cache as training."""
     from emotrain.data.cache import FeatureCache, extract_all, resolve_cache_dir
     from emotrain.data.labels import frame_labels
-    from emotrain.plugin.embedding import emotion_embedding
     from emotrain.plugin.features import DEFAULT_PARAMS
 
     wanted = set(songs)
@@ -98,7 +97,7 @@ def streams_from_corpus(data_cfg: Any, songs: list[str], output_dir: Path | None
     for item, result in zip(items, results, strict=True):
         if result.features is None:
             continue  # the windowed data skipped it too, and said so in the notes
-        mask, va = frame_labels(item.label, result.features.shape[0], DEFAULT_PARAMS.frame_rate)
+        mask, va = frame_labels(item.label, result.features.shape[0], FRAME_RATE)
         parts = (result.features.astype(np.float32), emotion_embedding(va), mask)
         by_song.setdefault(item.song, []).append(parts)
     order = sorted(by_song, key=song_order)
@@ -110,7 +109,7 @@ def streams_from_corpus(data_cfg: Any, songs: list[str], output_dir: Path | None
         inputs=[j[0] for j in joined],
         targets=[j[1] for j in joined],
         masks=[j[2] for j in joined],
-        frame_rate=DEFAULT_PARAMS.frame_rate,
+        frame_rate=FRAME_RATE,
         unit="songs",
         source=f"{len(order)} songs streamed whole from their first frame (every frame of the "
         "audio; the frames with a label are scored)",

@@ -33,6 +33,7 @@ from emotrain.export.verify import InputStats, TorchReference, random_sequence, 
 from emotrain.export.writer import render
 from emotrain.io import atomic_write_bytes, sha256_file
 from emotrain.models.registry import AUDIO_FEATURES, SPECS
+from emotrain.plugin.wiring import AUDIO_READERS
 
 FORMAT = "emotrain-rtneural"
 FORMAT_VERSION = 1
@@ -40,8 +41,6 @@ TEST_VECTOR_FRAMES = 8
 USAGE = (
     "call reset() once, then forward() once per frame; recurrent and convolution state carries over"
 )
-# The networks whose input contains audio features (plugin-contract.md), so the recipe matters.
-_AUDIO_INPUT = ("emotionrecognizer", "harmonypredictor")
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def _block(name: str, in_features: int, out_features: int, metadata: dict | None
         "emotrain_version": __version__,
         "input": {"size": in_features, "meaning": spec.input_meaning if spec else None},
         "output": {"size": out_features, "meaning": spec.output_meaning if spec else None},
-        "feature_recipe": AUDIO_FEATURES if name in _AUDIO_INPUT else None,
+        "feature_recipe": AUDIO_FEATURES if name in AUDIO_READERS else None,
         "usage": USAGE,
         "source_checkpoint": None,
         "data_fingerprint": None,

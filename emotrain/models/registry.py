@@ -69,7 +69,7 @@ SPECS: tuple[ModelSpec, ...] = (
         metric="mae",
         higher_is_better=False,
         parameters=13_520,
-        input_meaning="the first 32 dimensions of the emotion embedding",
+        input_meaning="emotion embedding dimensions 16-47 (16 of valence, then 16 of arousal)",
         output_meaning="16 expression parameters in [0, 1]",
     ),
     ModelSpec(

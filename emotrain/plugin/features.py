@@ -24,6 +24,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from emotrain.plugin.timing import HOP, SAMPLE_RATE
+
 #: Bump when the computation changes in a way the parameters below do not capture: old cache
 #: entries then stop matching instead of silently feeding stale features.
 #: 2: the top_db floor is taken per frame, not per file.
@@ -32,9 +34,9 @@ FEATURE_VERSION = 2
 
 @dataclass(frozen=True)
 class MelParams:
-    sample_rate: int = 22050
+    sample_rate: int = SAMPLE_RATE
     n_fft: int = 2048
-    hop_length: int = 512
+    hop_length: int = HOP
     n_mels: int = 128
     fmin: float = 0.0
     fmax: float | None = None  # None: sample_rate / 2

@@ -21,6 +21,8 @@ NAMES = (EMOTION, MELODY, HARMONY, DYNAMICS, GROOVE)
 #: (inputs, outputs) the plugin feeds and reads; a file of another shape is one it cannot use.
 SHAPES = {EMOTION: (128, 64), MELODY: (64, 128), HARMONY: (128, 64), DYNAMICS: (32, 16),
           GROOVE: (64, 32)}  # fmt: skip
+#: The networks whose input holds audio bands, so the feature recipe is part of what they mean.
+AUDIO_READERS = (EMOTION, HARMONY)
 #: The networks fed once per analysis frame from the recognizer's embedding.
 FRAME_HELPERS = (HARMONY, DYNAMICS, GROOVE)
 #: The audio bands harmony reads after the embedding.

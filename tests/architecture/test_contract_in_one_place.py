@@ -1,0 +1,44 @@
+"""The plugin contract has one home (emotrain/plugin); the rest of the code agrees with it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emotrain.models.registry import SPECS
+from emotrain.plugin import embedding, timing, wiring
+from emotrain.plugin.features import DEFAULT_PARAMS
+
+
+def test_the_specs_have_the_shapes_the_plugin_feeds_and_reads():
+    assert tuple(s.name for s in SPECS) == wiring.NAMES
+    for spec in SPECS:
+        assert (spec.in_features, spec.out_features) == wiring.SHAPES[spec.name]
+
+
+def test_each_helper_input_has_the_width_its_network_takes():
+    rng = np.random.default_rng(0)
+    emb = rng.uniform(-1, 1, (3, embedding.EMBEDDING_DIM)).astype(np.float32)
+    bands = rng.normal(size=(3, 128)).astype(np.float32)
+    for name in wiring.FRAME_HELPERS:
+        assert wiring.helper_input(name, emb, bands).shape == (3, wiring.SHAPES[name][0])
+
+
+def test_the_feature_defaults_are_the_plugin_clock():
+    assert DEFAULT_PARAMS.sample_rate == timing.SAMPLE_RATE
+    assert DEFAULT_PARAMS.hop_length == timing.HOP
+    assert DEFAULT_PARAMS.frame_rate == timing.FRAME_RATE
+
+
+def test_torch_and_numpy_read_an_embedding_alike():
+    import torch
+
+    from emotrain.evaluation.metrics import quadrant, valence_arousal
+
+    rng = np.random.default_rng(1)
+    va = rng.uniform(-1, 1, (50, 2))
+    emb = embedding.emotion_embedding(va) + rng.normal(0, 0.1, (50, 64)).astype(np.float32)
+    v_np, a_np = embedding.valence_arousal(emb)
+    v_t, a_t = valence_arousal(torch.from_numpy(emb))
+    np.testing.assert_allclose(v_t.numpy(), v_np, rtol=1e-12)
+    np.testing.assert_allclose(a_t.numpy(), a_np, rtol=1e-12)
+    assert (quadrant(v_t, a_t).numpy() == embedding.quadrants(v_np, a_np)).all()
