@@ -55,8 +55,8 @@ def export_cost(summary: dict) -> float:
     the best trial (timed on a copy, so the study is untouched)."""
     import shutil
 
+    from emotrain.pipeline import resume
     from emotrain.training.progress import Reporter
-    from emotrain.training.resume import resume
 
     src = Path(summary["directory"]) / "trials" / str(summary["best"]["number"])
     copy = src.with_name("export-cost")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain._version import __version__
+from emotrain.tolerance import DEFAULT_TOLERANCE
 
 __all__ = [
     "__version__",
@@ -28,7 +29,7 @@ def train(
     output: str = "trained_models",
     overwrite: bool = False,
     quiet: bool = True,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     **options: Any,
 ) -> list[Any]:
     """Run what `emotrain train` runs. `options` are TrainingConfig/DataConfig field names
@@ -40,8 +41,8 @@ def train(
     from emotrain.config import DataConfig, RunConfig, TrainingConfig
     from emotrain.errors import ConfigError
     from emotrain.models.registry import resolve_models
+    from emotrain.pipeline import train as _train
     from emotrain.training.progress import make_reporter
-    from emotrain.training.trainer import train as _train
 
     data_keys = {f.name for f in fields(DataConfig)}
     train_keys = {f.name for f in fields(TrainingConfig)}
@@ -121,7 +122,7 @@ def load_model(checkpoint_path: Any, *, device: str = "cpu") -> Any:
 
 
 def resume(*args: Any, **kwargs: Any) -> Any:
-    from emotrain.training.resume import resume as _resume
+    from emotrain.pipeline import resume as _resume
 
     return _resume(*args, **kwargs)
 

@@ -32,7 +32,7 @@ TOP_LEVEL = ("models",)
 NOT_WRITTEN = ("output",)
 
 
-def _toml_module() -> Any:
+def toml_module() -> Any:
     if sys.version_info >= (3, 11):
         import tomllib
 
@@ -66,7 +66,7 @@ def _check_value(where: str, dc: type, key: str, value: Any) -> str | None:
 
 def parse_config_text(text: str, source: str) -> dict[str, Any]:
     """TOML text -> {"models": ..., "data": {...}, "training": {...}} with every key checked."""
-    toml = _toml_module()
+    toml = toml_module()
     try:
         raw = toml.loads(text)
     except toml.TOMLDecodeError as exc:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # pragma: no cover - platforms without directory fds
@@ -77,7 +77,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         if isinstance(exc, OSError) and not exc.filename:  # say which file could not be written
             raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 

@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from emotrain.cli.options import DEFAULT_TOLERANCE, ModelOpt, ToleranceOpt
+from emotrain.cli.options import ModelOpt, ToleranceOpt
 from emotrain.errors import ConfigError
+from emotrain.tolerance import DEFAULT_TOLERANCE
 
 SourceArg = Annotated[
     Path,

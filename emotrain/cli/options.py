@@ -24,8 +24,6 @@ from emotrain.config import DATA_FORMATS, DEVICES, DataConfig, RunConfig, Traini
 
 _T = TrainingConfig()
 _D = DataConfig()
-#: The export check's float32 tolerance (as `training.trainer.DEFAULT_TOLERANCE`, without torch).
-DEFAULT_TOLERANCE = 1e-5
 
 
 def _words(values: tuple[str, ...]) -> str:

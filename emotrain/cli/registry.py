@@ -12,13 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from emotrain.cli.options import (
-    DEFAULT_TOLERANCE,
     DataFormatOpt,
     JsonOpt,
     ModelOpt,
     ToleranceOpt,
     judge_data,
 )
+from emotrain.tolerance import DEFAULT_TOLERANCE
 
 registry_app = typer.Typer(
     name="registry",

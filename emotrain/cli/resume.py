@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from emotrain.cli.options import (
-    DEFAULT_TOLERANCE,
     DEVICE_CHOICES,
     LoggerOpt,
     MlflowUriOpt,
@@ -18,6 +17,7 @@ from emotrain.cli.options import (
     recorded,
     run_option,
 )
+from emotrain.tolerance import DEFAULT_TOLERANCE
 
 
 def resume(
@@ -71,8 +71,8 @@ def resume(
     """Continue an interrupted run from its checkpoints with the configuration it recorded."""
     from emotrain.cli.options import logger_options
     from emotrain.cli.run_ui import console, print_summary, raise_if_failed, with_interrupt
+    from emotrain.pipeline import resume as run_resume
     from emotrain.training.progress import make_reporter
-    from emotrain.training.resume import resume as run_resume
 
     overrides = {
         "seed": seed,

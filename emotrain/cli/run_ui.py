@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from emotrain.tolerance import DEFAULT_TOLERANCE
+
 
 def _summary_rows(results: list[Any], stacked: bool) -> list[tuple[str, ...]]:
     sep = "\n  " if stacked else " "  # stacked: each value under its metric name
@@ -125,10 +127,15 @@ def with_interrupt(
 
 
 def run_training(
-    config: Any, *, overwrite: bool, quiet: bool, tolerance: float = 1e-5, loggers: Any = None
+    config: Any,
+    *,
+    overwrite: bool,
+    quiet: bool,
+    tolerance: float = DEFAULT_TOLERANCE,
+    loggers: Any = None,
 ) -> None:
+    from emotrain.pipeline import train
     from emotrain.training.progress import make_reporter
-    from emotrain.training.trainer import train
 
     reporter = make_reporter(quiet)
 

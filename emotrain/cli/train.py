@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from emotrain.cli.options import (
-    DEFAULT_TOLERANCE,
     BatchSizeOpt,
     CacheDirOpt,
     ConfigFileOpt,
@@ -35,6 +34,7 @@ from emotrain.cli.options import (
     run_option,
 )
 from emotrain.config import DataConfig, RunConfig
+from emotrain.tolerance import DEFAULT_TOLERANCE
 
 
 def train(

@@ -210,3 +210,35 @@ def external_config(
     start = base.data if base is not None else DataConfig()
     fmt = external.format if external.format != "auto" or external.path else "synthetic"
     return replace(start, format=fmt, path=external.path, cache_dir=cache_dir)
+
+
+def choose_data(
+    spec: Any,
+    ckpt: dict[str, Any],
+    run_dir: Path | None,
+    external: ExternalData | None,
+    cache_dir: str | None,
+    seed: int | None,
+    output_dir: Path | None,
+) -> EvalData:
+    """The data a checkpoint is judged on: `--data` when given (all of it), else its run's
+    validation split, else (an old script's checkpoint) all of the built-in synthetic data."""
+    config = run_config_of(ckpt, run_dir)
+    if external is not None:
+        chosen = next((s for s in (external.seed, seed) if s is not None), DEFAULT_SEED)
+        cfg = external_config(external, config, cache_dir)
+        where = external.path or f"freshly generated synthetic data (seed {chosen})"
+        why = f"evaluated on all of {where} (--data/--data-format); baseline mean taken from it too"
+        # Another corpus's features are cached beside the report, never in the evaluated run.
+        return all_data(spec, cfg, chosen, output_dir, why)
+    if config is not None:
+        data = run_validation_data(spec, ckpt, config, run_dir, cache_dir=cache_dir)
+        if seed is not None:
+            data.notes.append("--seed ignored: the run's recorded seed rebuilds its own data")
+        return data
+    chosen = DEFAULT_SEED if seed is None else seed
+    why = (
+        "old-pipeline checkpoint (no recorded configuration or split): evaluated on all sequences "
+        f"of the built-in synthetic data (seed {chosen}), baseline mean taken from the same data"
+    )
+    return all_data(spec, DataConfig(), chosen, run_dir, why)

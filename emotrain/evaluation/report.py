@@ -16,64 +16,13 @@ from typing import Any
 from emotrain._version import __version__
 from emotrain.errors import CheckpointError, ConfigError, DataError
 from emotrain.evaluation import REPORT_FILE
-from emotrain.evaluation.data import (
-    DEFAULT_SEED,
-    EvalData,
-    ExternalData,
-    all_data,
-    external_config,
-    run_config_of,
-    run_validation_data,
-)
+from emotrain.evaluation.data import ExternalData, choose_data
 from emotrain.evaluation.discovery import find_checkpoints, locate
+from emotrain.evaluation.predict import predict
 from emotrain.evaluation.verdicts import MIN_RESAMPLES, BootstrapOptions
 from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
 
 ProgressFn = Callable[[str], None]
-
-
-def predict(model: Any, inputs: Any, *, batch_size: int = 256, device: Any = "cpu") -> Any:
-    """Run the network over (N, T, F) sequences in batches, each from a zero recurrent state."""
-    import torch
-
-    outputs = []
-    with torch.no_grad():
-        for start in range(0, inputs.shape[0], batch_size):
-            batch = inputs[start : start + batch_size].to(device)
-            outputs.append(model(batch).to("cpu", torch.float64))
-    return torch.cat(outputs, dim=0)
-
-
-def _choose_data(
-    spec: Any,
-    ckpt: dict[str, Any],
-    run_dir: Path | None,
-    external: ExternalData | None,
-    cache_dir: str | None,
-    seed: int | None,
-    output_dir: Path | None,
-) -> EvalData:
-    from emotrain.config import DataConfig
-
-    config = run_config_of(ckpt, run_dir)
-    if external is not None:
-        chosen = next((s for s in (external.seed, seed) if s is not None), DEFAULT_SEED)
-        cfg = external_config(external, config, cache_dir)
-        where = external.path or f"freshly generated synthetic data (seed {chosen})"
-        why = f"evaluated on all of {where} (--data/--data-format); baseline mean taken from it too"
-        # Another corpus's features are cached beside the report, never in the evaluated run.
-        return all_data(spec, cfg, chosen, output_dir, why)
-    if config is not None:
-        data = run_validation_data(spec, ckpt, config, run_dir, cache_dir=cache_dir)
-        if seed is not None:
-            data.notes.append("--seed ignored: the run's recorded seed rebuilds its own data")
-        return data
-    chosen = DEFAULT_SEED if seed is None else seed
-    why = (
-        "old-pipeline checkpoint (no recorded configuration or split): evaluated on all sequences "
-        f"of the built-in synthetic data (seed {chosen}), baseline mean taken from the same data"
-    )
-    return all_data(spec, DataConfig(), chosen, run_dir, why)
 
 
 def evaluate_checkpoint(
@@ -109,7 +58,7 @@ def evaluate_checkpoint(
     model = model.to(device).eval()
     is_ours = ckpt.get("format") == "emotrain-checkpoint"
 
-    data = _choose_data(spec, ckpt, run_dir, external, cache_dir, seed, output_dir)
+    data = choose_data(spec, ckpt, run_dir, external, cache_dir, seed, output_dir)
     pred = predict(model, data.inputs, batch_size=batch_size, device=device)
     if not bool(torch.isfinite(pred).all()):
         raise CheckpointError(
@@ -149,7 +98,7 @@ def evaluate_export(
 ) -> dict[str, Any]:
     """An exported JSON file or a registry version judged as a checkpoint is, through the reference
     interpreter (the file that ships): on its run's validation split when its run can be found
-    (beside the file, or the version's lineage), else as `_choose_data` decides."""
+    (beside the file, or the version's lineage), else as `choose_data` decides."""
     import torch
 
     from emotrain.evaluation.judge import judge
@@ -159,7 +108,7 @@ def evaluate_export(
 
     side = resolve_side(text, registry=registry)
     spec = get_spec(side.name)
-    data = _choose_data(spec, side.ckpt, side.run_dir, external, cache_dir, seed, output_dir)
+    data = choose_data(spec, side.ckpt, side.run_dir, external, cache_dir, seed, output_dir)
     pred = side.predict(data.inputs)
     if not bool(torch.isfinite(pred).all()):
         raise CheckpointError(f"cannot evaluate {side.label}: its predictions are not finite")

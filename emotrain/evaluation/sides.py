@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from emotrain.errors import ConfigError, DataError
-from emotrain.evaluation.data import EvalData, ExternalData, run_config_of
+from emotrain.evaluation.data import EvalData, ExternalData, choose_data, run_config_of
 
 #: The bootstrap resamples songs; with fewer than this there is nothing to resample.
 MIN_SONGS = 5
@@ -95,12 +95,12 @@ def _run_context(side: Side, config: dict | None, run_dir: str | None, split: st
 
 
 def _checkpoint_side(label: str, path: Path, batch_size: int, device: str) -> Side:
-    from emotrain.evaluation.report import predict
+    from emotrain.evaluation.predict import predict
     from emotrain.evaluation.streams import torch_streamer
     from emotrain.io import sha256_file
     from emotrain.models.registry import AUDIO_FEATURES
     from emotrain.plugin.wiring import AUDIO_READERS
-    from emotrain.registry.lineage import _run_dir_of_checkpoint
+    from emotrain.runs.paths import run_dir_of_checkpoint
     from emotrain.training.checkpoint import load_checkpoint_model
 
     ckpt, spec, model = load_checkpoint_model(path)
@@ -114,7 +114,7 @@ def _checkpoint_side(label: str, path: Path, batch_size: int, device: str) -> Si
         recipe,
         sha256_file(path),
         ckpt,
-        _run_dir_of_checkpoint(path),
+        run_dir_of_checkpoint(path),
         torch_streamer(model, device),
     )
 
@@ -186,7 +186,6 @@ def shared_data(
     output_dir: Path | None,
 ) -> EvalData:
     """The songs both sides are judged on: `--data`, else the validation split of their run."""
-    from emotrain.evaluation.report import _choose_data
     from emotrain.models.registry import get_spec
 
     spec = get_spec(a.name)
@@ -210,7 +209,7 @@ def shared_data(
             )
         if config_a is None and config_b is not None:
             a, b = b, a  # take the split of the side that has one
-    chosen = _choose_data(spec, a.ckpt, a.run_dir, external, cache_dir, seed, output_dir)
+    chosen = choose_data(spec, a.ckpt, a.run_dir, external, cache_dir, seed, output_dir)
     songs = len(set(chosen.groups))
     if songs < MIN_SONGS:
         raise DataError(

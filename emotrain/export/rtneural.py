@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from emotrain._version import __version__
-from emotrain.errors import ConfigError, ExportError
+from emotrain.errors import ExportError
 from emotrain.export.fold import folded_layers, input_statistics
 from emotrain.export.layouts import LayerList, layer_entries, parameters_of
 from emotrain.export.verify import InputStats, TorchReference, random_sequence, verify_export
@@ -34,6 +34,7 @@ from emotrain.export.writer import render
 from emotrain.io import atomic_write_bytes, sha256_file
 from emotrain.models.registry import AUDIO_FEATURES, SPECS
 from emotrain.plugin.wiring import AUDIO_READERS
+from emotrain.tolerance import DEFAULT_TOLERANCE, check_tolerance
 
 FORMAT = "emotrain-rtneural"
 FORMAT_VERSION = 1
@@ -55,14 +56,6 @@ class ExportResult:
     unchanged: bool = False  # the file already held exactly these bytes
     source: Path | None = None
     note: str = ""
-
-
-def _check_tolerance(tolerance: float) -> float:
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
-        raise ConfigError(f"tolerance: must be a number > 0, got {tolerance!r}")
-    if not (math.isfinite(tolerance) and tolerance > 0):
-        raise ConfigError(f"tolerance: must be a finite number > 0, got {tolerance}")
-    return float(tolerance)
 
 
 def _jsonable(value: Any, where: str) -> Any:
@@ -145,7 +138,7 @@ def _export(
     layout_reference: TorchReference | None = None,
     test_inputs: np.ndarray | None = None,
 ) -> ExportResult:
-    tolerance = _check_tolerance(tolerance)
+    tolerance = check_tolerance(tolerance, "tolerance")
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give the path of the .json file to write")
@@ -240,7 +233,7 @@ def export_layers(
     name: str | None = None,
     metadata: dict | None = None,
     verify: bool = True,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     seed: int = 0,
     overwrite: bool = True,
 ) -> ExportResult:
@@ -271,7 +264,7 @@ def export_model(
     *,
     metadata: dict | None = None,
     verify: bool = True,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     seed: int = 0,
     overwrite: bool = True,
     source: Path | None = None,
@@ -361,7 +354,7 @@ def export_checkpoint(
     output_dir: Path,
     *,
     verify: bool = True,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     overwrite: bool = False,
     seed: int = 0,
     note: str = "",

@@ -25,6 +25,7 @@ from torch import nn
 from emotrain.errors import ExportError
 from emotrain.export.layouts import LayerList
 from emotrain.export.reference import ReferenceModel, load_document
+from emotrain.tolerance import DEFAULT_TOLERANCE
 
 DEFAULT_STEPS = 64
 
@@ -242,7 +243,7 @@ def measure(
     text: str | bytes | dict,
     reference: Callable[[np.ndarray, Any], np.ndarray],
     *,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     seed: int = 0,
     steps: int = DEFAULT_STEPS,
     input_stats: InputStats = None,
@@ -288,7 +289,7 @@ def verify_export(
     text: str | bytes | dict,
     reference: Callable[[np.ndarray, Any], np.ndarray],
     *,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     seed: int = 0,
     steps: int = DEFAULT_STEPS,
     name: str = "export",

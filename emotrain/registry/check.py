@@ -13,9 +13,12 @@ from typing import Any
 import numpy as np
 
 from emotrain.errors import ConfigError, ExportError
+from emotrain.tolerance import DEFAULT_TOLERANCE
 
 
-def check_export(data: bytes, where: str, *, tolerance: float = 1e-5) -> dict[str, Any]:
+def check_export(
+    data: bytes, where: str, *, tolerance: float = DEFAULT_TOLERANCE
+) -> dict[str, Any]:
     """Refuse (ExportError) an exported file that is not a verified emotrain export of a plugin
     network; return its verification figures, with the replay of its test vectors added."""
     from emotrain.export.reference import ReferenceModel, load_document

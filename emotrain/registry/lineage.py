@@ -27,6 +27,8 @@ from emotrain.io import sha256_file
 from emotrain.registry.check import check_export
 from emotrain.registry.records import check_parent_count
 from emotrain.registry.store import Registry, Version, canonical_name, now, sha256_bytes, who
+from emotrain.runs.paths import run_dir_of_checkpoint
+from emotrain.tolerance import DEFAULT_TOLERANCE
 
 TUNE_TRIAL_FILE = "tune_trial.json"
 _TUNE_KEYS = ("study_name", "storage", "trial_number", "params", "study_dir")
@@ -140,15 +142,6 @@ def _old_metrics(ckpt: dict[str, Any]) -> dict[str, Any] | None:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             out[key] = float(value)
     return out or None
-
-
-def _run_dir_of_checkpoint(path: Path) -> Path | None:
-    parent = path.parent
-    if parent.name == "checkpoints" and (
-        (parent.parent / "run_config.json").is_file() or (parent.parent / "splits").is_dir()
-    ):
-        return parent.parent
-    return None
 
 
 def build_lineage(
@@ -295,7 +288,7 @@ def collect(
     source: str | Path,
     *,
     models: Any = None,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     allow_untrained: bool = False,
 ) -> list[Candidate]:
     """The files `registry add SOURCE` registers: one per model of a run folder, else one.
@@ -327,7 +320,7 @@ def collect(
         name = model_of_file_name(source.name)
         check_not_training(source, [name] if name else [])
         candidate = _from_checkpoint(
-            source, _run_dir_of_checkpoint(source), "checkpoint", source, tolerance,
+            source, run_dir_of_checkpoint(source), "checkpoint", source, tolerance,
             allow_untrained,
         )  # fmt: skip
     if wanted and candidate.name not in wanted:
@@ -373,7 +366,7 @@ def register(
     *,
     models: Any = None,
     parent: str | None = None,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     candidates: list[Candidate] | None = None,
 ) -> list[tuple[Version, bool]]:
     """`registry add`: every model of `source` as a version, (version, newly added) each.

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.errors import ConfigError, DataError
-from emotrain.io import _fsync_dir, atomic_write_bytes, check_folder_writable, sha256_file
+from emotrain.io import atomic_write_bytes, check_folder_writable, fsync_dir, sha256_file
 from emotrain.registry.store import Registry, now, sha256_bytes, who
 
 LOCK_FILE = "models.lock.json"
@@ -130,7 +130,7 @@ def _swap(new: Path, target: Path) -> None:
         os.rename(target, aside)
         os.rename(new, target)
         shutil.rmtree(aside, ignore_errors=True)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def _write_member(path: Path, data: bytes) -> None:
@@ -298,7 +298,7 @@ def ship(
             _write_member(new / f"{name}.json", everything[name][1])
         text = json.dumps(lock, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
         atomic_write_bytes(new / LOCK_FILE, text.encode("utf-8"))
-        _fsync_dir(new)
+        fsync_dir(new)
         try:
             _swap(new, target)
         except OSError as exc:

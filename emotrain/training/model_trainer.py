@@ -25,6 +25,7 @@ from emotrain.data.split import Split
 from emotrain.errors import DataError
 from emotrain.models.normalization import CHECKPOINT_KEY, feature_statistics
 from emotrain.models.spec import ModelSpec
+from emotrain.runs.paths import RunPaths
 from emotrain.training.checkpoint import (
     FORMAT,
     FORMAT_VERSION,
@@ -38,7 +39,6 @@ from emotrain.training.early_stopping import EarlyStopping
 from emotrain.training.loggers.base import LoggerSet
 from emotrain.training.metrics import TrainingMetrics
 from emotrain.training.objectives import MetricAccumulator, loss_from_logits
-from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 from emotrain.training.rng import rng_state, set_rng_state
 from emotrain.training.writer import BackgroundWriter

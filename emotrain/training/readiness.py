@@ -75,7 +75,7 @@ def training_holder(run_dir: str | Path) -> str | None:
         try:
             run_lock.fcntl.flock(fd, run_lock.fcntl.LOCK_SH | run_lock.fcntl.LOCK_NB)
         except BlockingIOError:
-            return run_lock._holder(path)
+            return run_lock.lock_holder(path)
         with contextlib.suppress(OSError):
             run_lock.fcntl.flock(fd, run_lock.fcntl.LOCK_UN)
         return None

@@ -14,8 +14,9 @@ from typing import Any
 
 from emotrain.errors import DataError, RunInterrupted
 from emotrain.io import remove_stale_temp_files
+from emotrain.runs.paths import RunPaths
+from emotrain.tolerance import DEFAULT_TOLERANCE
 from emotrain.training.checkpoint import save_checkpoint
-from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 from emotrain.training.resume_plan import (
     ENDED_EARLY,
@@ -46,7 +47,12 @@ class ResumeOutcome:
 
 
 def _finish_only(
-    plan: ResumePlan, paths: RunPaths, reporter: Reporter, tolerance: float, loggers: Any
+    plan: ResumePlan,
+    paths: RunPaths,
+    reporter: Reporter,
+    tolerance: float,
+    loggers: Any,
+    exporter: Any = None,
 ) -> Any:
     """Export and plot a model whose training ended (or whose plan was shortened to what is done)."""
     from emotrain.training.metrics import TrainingMetrics
@@ -74,7 +80,8 @@ def _finish_only(
         epochs_run=int(ckpt.get("epoch", 0) or 0),
         stop_reason=history.stop_reason if history else None,
     )
-    finish_model(result, paths, history.to_dict() if history else {}, reporter, tolerance=tolerance)
+    rows = history.to_dict() if history else {}
+    finish_model(result, paths, rows, reporter, tolerance=tolerance, exporter=exporter)
     if loggers:
         loggers.on_model_start(plan.name, plan.config.to_dict(), history.rows if history else [])
         loggers.on_model_end(plan.name, result.status, tracked_files(result, paths))
@@ -91,14 +98,16 @@ def resume(
     overrides: dict[str, Any] | None = None,
     reporter: Reporter | None = None,
     stop_event: threading.Event | None = None,
-    tolerance: float = 1e-5,
+    tolerance: float = DEFAULT_TOLERANCE,
     on_epoch: Any = None,
     finish: bool = True,
     loggers: Any = None,
+    exporter: Any = None,
 ) -> ResumeOutcome:
-    """What `emotrain resume` runs: finish every model of the run in `output`; `tolerance` is the
-    export check's, as for `train`. `finish=False`: no export or plots (a tuning trial)."""
-    from emotrain.training.trainer import check_tolerance
+    """Finish every model of the run in `output`; `tolerance` is the export check's, as for
+    `train`. `finish=False`: no export or plots (a tuning trial). `exporter`: as for `train`
+    (emotrain.pipeline.resume, what `emotrain resume` runs, passes the RTNeural one)."""
+    from emotrain.training.preflight import check_tolerance
 
     check_tolerance(tolerance)
     reporter = reporter or Reporter()
@@ -107,7 +116,7 @@ def resume(
         return _resume_locked(
             output, models=models, epochs=epochs, source=source, device=device,
             overrides=overrides, reporter=reporter, stop_event=stop_event, tolerance=tolerance, on_epoch=on_epoch, finish=finish,
-            loggers=loggers,
+            loggers=loggers, exporter=exporter,
         )  # fmt: skip
 
 
@@ -136,9 +145,11 @@ def _resume_locked(
     on_epoch: Any,
     finish: bool = True,
     loggers: Any = None,
+    exporter: Any = None,
 ) -> ResumeOutcome:
     from emotrain.training.device import resolve_device
-    from emotrain.training.loggers.base import LoggerSet, open_loggers, resolve_options
+    from emotrain.training.loggers.base import LoggerSet, resolve_options
+    from emotrain.training.loggers.trackers import open_loggers
     from emotrain.training.trainer import (
         PreparedModel,
         check_cache_dir,
@@ -190,7 +201,8 @@ def _resume_locked(
         for plan in plans:
             if plan.action == "finish":
                 if finish:
-                    results.append(_finish_only(plan, paths, reporter, tolerance, trackers))
+                    done = _finish_only(plan, paths, reporter, tolerance, trackers, exporter)
+                    results.append(done)
                 continue
             dev, data = prepared[plan.name]
             results += run_models(
@@ -206,6 +218,7 @@ def _resume_locked(
                 on_epoch=on_epoch,
                 finish=finish,
                 loggers=trackers,
+                exporter=exporter,
             )
     finally:
         trackers.close()

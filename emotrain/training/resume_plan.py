@@ -16,8 +16,8 @@ from typing import Any
 from emotrain.config import RunConfig
 from emotrain.errors import CheckpointError, ConfigError
 from emotrain.models.registry import MODEL_NAMES, resolve_models
+from emotrain.runs.paths import RunPaths
 from emotrain.training.checkpoint import load_checkpoint, spec_for_checkpoint
-from emotrain.training.paths import RunPaths
 from emotrain.training.resume_settings import adjust, apply_overrides, check_locked
 
 FINAL_STATUSES = ("finished", "early_stopped", "diverged", "pruned")

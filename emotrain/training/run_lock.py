@@ -45,7 +45,7 @@ def _try_lock(fd: int) -> bool:
     return True  # pragma: no cover - no OS lock here: go on unlocked rather than refuse to run
 
 
-def _holder(path: Path) -> str:
+def lock_holder(path: Path) -> str:
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
         return f"pid {int(info['pid'])} on {info.get('host') or 'this machine'}"
@@ -73,7 +73,7 @@ def run_folder_lock(root: str | os.PathLike[str]) -> Iterator[Path]:
         if not _try_lock(fd):
             os.close(fd)
             raise TrainingError(
-                f"{folder} is in use by another emotrain command ({_holder(path)}); wait for it "
+                f"{folder} is in use by another emotrain command ({lock_holder(path)}); wait for it "
                 "to finish, or stop it first"
             )
         # The previous holder may have removed the file between our open and our lock: then we

@@ -7,92 +7,42 @@ device, the data, and whether the output folder already holds a run of these mod
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from emotrain.config import RunConfig, model_seed
 from emotrain.configfile import write_run_config_toml
 from emotrain.data.base import SequenceData
-from emotrain.data.split import make_split, validation_groups, write_manifest
+from emotrain.data.split import write_manifest
 from emotrain.errors import (
     CheckpointError,
-    ConfigError,
     ExportError,
     RunInterrupted,
-    TrainingError,
 )
-from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
+from emotrain.io import atomic_write_json, check_folder_writable
 from emotrain.models.registry import get_spec
+from emotrain.runs.paths import RunPaths
+from emotrain.tolerance import DEFAULT_TOLERANCE
 from emotrain.training.loggers.base import LoggerOptions, LoggerSet
 from emotrain.training.model_trainer import EpochCallback, ModelResult, ModelTrainer
-from emotrain.training.paths import RunPaths
+from emotrain.training.preflight import (
+    PreparedModel,
+    check_cache_dir,
+    check_models_fit_data,
+    check_output,
+    check_tolerance,
+    check_validation_songs,
+    new_split,
+)
 from emotrain.training.progress import Reporter
 from emotrain.training.run_lock import run_folder_lock
 
-#: The export check's float32 tolerance (relative to the output scale), as `export-rtneural`'s.
-DEFAULT_TOLERANCE = 1e-5
-
-
-@dataclass
-class PreparedModel:
-    name: str
-    data: SequenceData
-
-
-def check_tolerance(tolerance: float) -> float:
-    """--tolerance is checked with the rest of the command line, before any training."""
-    import math
-
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
-        raise ConfigError(f"--tolerance: must be a number > 0, got {tolerance!r}")
-    if not (math.isfinite(tolerance) and tolerance > 0):
-        raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
-    return float(tolerance)
-
-
-def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
-    root = Path(config.output)
-    check_folder_can_be_made(root)
-    paths = RunPaths(root)
-    for folder in (paths.checkpoints_dir, paths.history_dir, paths.plots_dir, paths.splits_dir):
-        if folder.exists() and not folder.is_dir():
-            raise ConfigError(f"--output: {folder} is a file, but the run needs a folder there")
-    existing = [name for name in config.models if paths.has_run(name)]
-    if existing and not overwrite:
-        raise TrainingError(
-            f"{root} already holds {', '.join(existing)} (a run or an exported model); continue "
-            f"a run with `emotrain resume {root}`, or replace it with --overwrite"
-        )
-    return paths
-
-
-def check_models_fit_data(config: RunConfig) -> None:
-    from emotrain.data.corpus import possible_models, resolve, supported_models
-
-    if config.data.kind == "synthetic":
-        return
-    _, detection = resolve(config.data)
-    never = [m for m in config.models if m not in possible_models(detection.format)]
-    if never:  # said before the corpus's own files are judged (an empty labels.csv, say)
-        can = possible_models(detection.format)
-        raise ConfigError(
-            f"--model: the {detection.format} corpus at {config.data.path} can train only "
-            f"{' or '.join(can)}{' (by its files)' if len(can) > 1 else ''}, not {', '.join(never)}"
-        )
-    fit = supported_models(config.data)
-    wrong = [m for m in config.models if m not in fit]
-    if wrong:
-        raise ConfigError(
-            f"--model: the {detection.format} corpus at {config.data.path} can train only "
-            f"{', '.join(fit) or 'nothing'}, not {', '.join(wrong)}"
-        )
-
-
-def check_cache_dir(config: RunConfig) -> None:
-    """A --cache-dir that is a file would only fail deep inside feature extraction."""
-    if config.data.cache_dir is not None:
-        check_folder_can_be_made(Path(config.data.cache_dir), "--cache-dir")
+#: (best checkpoint, run folder, tolerance) -> (the file written, its float32 error or None),
+#: raising ExportError when the file does not reproduce the checkpoint. Training calls it at a
+#: model's end and knows no exporter itself: `emotrain.pipeline` passes the RTNeural one in, so
+#: training stays below export/ (docs/architecture.md).
+Exporter = Callable[[Path, Path, float], tuple[Path, "float | None"]]
 
 
 def load_model_data(name: str, config: RunConfig, reporter: Reporter) -> SequenceData:
@@ -119,44 +69,6 @@ def load_model_data(name: str, config: RunConfig, reporter: Reporter) -> Sequenc
     return data
 
 
-def _data_source(config: RunConfig, data: SequenceData) -> str:
-    if config.data.kind == "synthetic":
-        return f"the synthetic data (--samples {config.data.samples})"
-    return f"the {data.report.source}"
-
-
-def new_split(config: RunConfig, item: PreparedModel):
-    """A model's split in a new run: `--validation-songs` when given, else the seeded fraction."""
-    return make_split(
-        item.data.groups,
-        validation_split=config.data.validation_split,
-        validation_songs=config.data.validation_songs,
-        seed=model_seed(config.training.seed, item.name),
-        synthetic=config.data.kind == "synthetic",
-        source=_data_source(config, item.data),
-    )
-
-
-def check_validation_songs(config: RunConfig, prepared: list[PreparedModel] | None = None) -> None:
-    """Every `--validation-songs` id must name a song of the data: a ConfigError (exit 2) naming
-    the ones that do not, before anything is written. Without `prepared` the corpus's ids are read
-    from its file names and labels, before any audio is decoded; with it, from the loaded data
-    (a song whose files were all skipped is then missing too)."""
-    if not config.data.validation_songs:
-        return
-    if prepared is not None:
-        for item in prepared:
-            new_split(config, item)
-        return
-    if config.data.kind == "synthetic":
-        return  # checked by config.validate(): the ids are indices 0..samples-1
-    from emotrain.data.corpus import song_ids
-
-    for name in config.models:
-        groups, source = song_ids(name, config.data)
-        validation_groups(groups, config.data.validation_songs, synthetic=False, source=source)
-
-
 def prepare_data(config: RunConfig, reporter: Reporter) -> list[PreparedModel]:
     return [PreparedModel(name, load_model_data(name, config, reporter)) for name in config.models]
 
@@ -168,16 +80,16 @@ def finish_model(
     reporter: Reporter,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
+    exporter: Exporter | None = None,
 ) -> None:
-    """The end of a model's run, from its files alone: export `best.pt` (verified, through the same
-    exporter and the same verification sequence as `emotrain export-rtneural`, so both give the
-    same figure) and draw the curves, recording both in `result`. Working from files lets `resume`
-    redo it for a run killed between its last checkpoint and its export.
+    """The end of a model's run, from its files alone: export `best.pt` through `exporter` (the
+    pipeline's is `emotrain export-rtneural`'s, verified on the same sequence, so both give the
+    same figure; None: no export) and draw the curves, recording both in `result`. Working from
+    files lets `resume` redo it for a run killed between its last checkpoint and its export.
 
     An export that fails verification does not end the run: the model's status becomes
     `export_failed` with the reason, no JSON of it is left, and the other models still train.
     """
-    from emotrain.export.rtneural import export_checkpoint
     from emotrain.plotting import plot_history
 
     name = result.name
@@ -186,17 +98,19 @@ def finish_model(
         "history": paths.history_json(name),
     }
     best = paths.checkpoint(name, "best")
-    if best.exists():
+    if best.exists() and exporter is not None:
         files["best"] = best
         try:
-            exported = export_checkpoint(best, paths.root, overwrite=True, tolerance=tolerance)
+            exported, error = exporter(best, paths.root, tolerance)
         except ExportError as exc:
             paths.export(name).unlink(missing_ok=True)  # an older export would pass for this one
             result.status, result.export_failure = "export_failed", str(exc)
             reporter.warn(f"[{name}] export failed; its checkpoints are kept: {exc}")
         else:
-            files["export"] = exported.path
-            result.export_error = exported.max_abs_error
+            files["export"] = exported
+            result.export_error = error
+    elif best.exists():
+        files["best"] = best
     else:
         reporter.message(f"[{name}] no epoch completed a finite validation; nothing exported")
     for p in plot_history(history, paths.plots_dir):
@@ -211,10 +125,12 @@ def _finish(
     reporter: Reporter,
     tolerance: float,
     finish: bool = True,
+    exporter: Exporter | None = None,
 ) -> None:
     trainer.stopper.restore(trainer.model)  # the trainer ends holding the best weights
     if finish:
-        finish_model(result, paths, trainer.history.to_dict(), reporter, tolerance=tolerance)
+        history = trainer.history.to_dict()
+        finish_model(result, paths, history, reporter, tolerance=tolerance, exporter=exporter)
     else:  # a tuning trial: export and plots only when someone needs them (see finish_model)
         result.files = {"latest": paths.checkpoint(result.name, "latest"),
                         "history": paths.history_json(result.name)}  # fmt: skip
@@ -247,6 +163,7 @@ def run_models(
     on_epoch: EpochCallback | None = None,
     finish: bool = True,
     loggers: LoggerSet | None = None,
+    exporter: Exporter | None = None,
 ) -> list[ModelResult]:
     """Train each prepared model; `checkpoints` maps names to a state to continue from (resume).
 
@@ -317,7 +234,7 @@ def run_models(
             from emotrain.training.model_trainer import Interrupted
 
             raise Interrupted
-        _finish(trainer, result, paths, reporter, tolerance, finish)
+        _finish(trainer, result, paths, reporter, tolerance, finish, exporter)
         if loggers:
             loggers.on_model_end(item.name, result.status, tracked_files(result, paths))
         results.append(result)
@@ -351,15 +268,19 @@ def train(
     prepared: list[PreparedModel] | None = None,
     finish: bool = True,
     loggers: LoggerOptions | None = None,
+    exporter: Exporter | None = None,
 ) -> list[ModelResult]:
     """Train `config.models` into `config.output`; what `emotrain train` runs. `tolerance` is the
     export check's (see docs/export.md).
 
     `prepared`: data already loaded for exactly this configuration (a tuning worker trains many
     trials on the same tensors instead of loading them per trial). `loggers`: experiment trackers
-    beside the history (docs/train.md, "Experiment trackers")."""
+    beside the history (docs/train.md, "Experiment trackers"). `exporter`: how a model's best
+    checkpoint becomes the plugin's file (emotrain.pipeline.train passes the RTNeural exporter;
+    None: checkpoints, history and plots only)."""
     from emotrain.training.device import resolve_device
-    from emotrain.training.loggers.base import open_loggers, resolve_options
+    from emotrain.training.loggers.base import resolve_options
+    from emotrain.training.loggers.trackers import open_loggers
 
     reporter = reporter or Reporter()
     config.validate()
@@ -406,6 +327,7 @@ def train(
                 on_epoch=on_epoch,
                 finish=finish,
                 loggers=trackers,
+                exporter=exporter,
             )
         finally:
             trackers.close()

@@ -22,7 +22,7 @@ from typing import Any
 
 from emotrain.config import RunConfig
 from emotrain.io import atomic_write_json
-from emotrain.training.paths import RunPaths
+from emotrain.runs.paths import RunPaths
 from emotrain.training.progress import Reporter
 from emotrain.tuning.space import apply_params
 from emotrain.tuning.study import StudySpec
@@ -195,7 +195,8 @@ def run_trial(
     loggers = trial_loggers(spec, number)  # None without --logger
 
     def fresh(note: str | None) -> None:
-        from emotrain.training.trainer import PreparedModel, train
+        from emotrain.pipeline import train
+        from emotrain.training.preflight import PreparedModel
 
         config = trial_config(spec, params, number).validate()
         data = memo.get(spec.model, config, reporter)
@@ -207,7 +208,7 @@ def run_trial(
     try:
         if resume and _has_run(folder, spec.model):
             from emotrain.errors import CheckpointError
-            from emotrain.training.resume import resume as resume_run
+            from emotrain.pipeline import resume as resume_run
 
             try:
                 resume_run(folder, reporter=reporter, stop_event=stop_event, on_epoch=hook,
@@ -272,7 +273,7 @@ def seed_retry(spec: StudySpec, old: int | None, new: int, params: dict[str, Any
 def ensure_export(spec: StudySpec, number: int) -> None:
     """Write the verified export and the plots of trial `number` if it has none yet: what
     `emotrain resume` does for a run whose training ended before its export."""
-    from emotrain.training.resume import resume as resume_run
+    from emotrain.pipeline import resume as resume_run
 
     folder = trial_dir(spec, number)
     if RunPaths(folder).export(spec.model).exists() or not _has_run(folder, spec.model):

@@ -70,7 +70,7 @@ def write_best(spec: StudySpec, trial: Any) -> dict[str, str]:
     """best_config.toml (usable with `emotrain train --config`) and best/<model>.json."""
     from emotrain.config import RunConfig
     from emotrain.configfile import config_to_toml
-    from emotrain.training.paths import RunPaths
+    from emotrain.runs.paths import RunPaths
 
     folder = RunPaths(trial_dir(spec, trial.number))
     config = RunConfig.from_dict(json.loads(folder.run_config.read_text(encoding="utf-8")))

@@ -193,10 +193,10 @@ def _job_or_unreachable(spec: StudySpec, storage: Any, owner: dict[str, Any]) ->
             if time.monotonic() < give_up:
                 time.sleep(POLL_S)
                 continue
-            from emotrain.tuning.study import _detail, _redacted
+            from emotrain.tuning.study import redacted_url, storage_error_detail
 
             raise StorageError(
-                f"--storage: lost {_redacted(spec.storage)} ({_detail(exc)}); the trials of "
+                f"--storage: lost {redacted_url(spec.storage)} ({storage_error_detail(exc)}); the trials of "
                 "other workers go on, run the same command to rejoin the study"
             ) from None
 

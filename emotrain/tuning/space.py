@@ -169,9 +169,9 @@ def parse_space(raw: dict[str, Any], model: str, source: str = "--space") -> dic
 def read_space(path: Path | None, model: str) -> dict[str, Param]:
     if path is None:
         return default_space(model)
-    from emotrain.configfile import _toml_module
+    from emotrain.configfile import toml_module
 
-    toml = _toml_module()
+    toml = toml_module()
     try:
         raw = toml.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -138,17 +138,17 @@ def open_storage(spec: StudySpec) -> Any:
         return open_rdb(spec.storage)
     except Exception as exc:
         raise StorageError(
-            f"--storage: cannot open {_redacted(spec.storage)} ({_detail(exc)})"
+            f"--storage: cannot open {redacted_url(spec.storage)} ({storage_error_detail(exc)})"
         ) from None
 
 
-def _detail(exc: BaseException) -> str:
+def storage_error_detail(exc: BaseException) -> str:
     """The driver's own reason (connection refused, no such database), not SQLAlchemy's wrapping."""
     text = str(getattr(exc, "orig", None) or exc)
     return " ".join(text.split("(Background on this error")[0].split())[:200]
 
 
-def _redacted(url: str) -> str:
+def redacted_url(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
@@ -200,7 +200,7 @@ def create_or_load(spec: StudySpec, storage: Any) -> Any:
         raise
     except Exception as exc:  # the server went away between opening and here
         raise StorageError(
-            f"--storage: cannot use {_redacted(spec.storage)} ({_detail(exc)})"
+            f"--storage: cannot use {redacted_url(spec.storage)} ({storage_error_detail(exc)})"
         ) from None
 
 

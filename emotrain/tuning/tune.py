@@ -66,7 +66,7 @@ def build_spec(
 ) -> StudySpec:
     """Validate everything a study needs; reads files only."""
     from emotrain.models.registry import resolve_models
-    from emotrain.training.trainer import check_models_fit_data, check_validation_songs
+    from emotrain.training.preflight import check_models_fit_data, check_validation_songs
     from emotrain.tuning.space import read_space, space_to_dict
 
     if model is None:

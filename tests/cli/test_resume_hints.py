@@ -10,7 +10,7 @@ import pytest
 
 from emotrain.config import DataConfig, RunConfig, TrainingConfig
 from emotrain.configfile import write_run_config_toml
-from emotrain.training.paths import RunPaths
+from emotrain.runs.paths import RunPaths
 from emotrain.training.resume_plan import train_command
 
 #: A configuration whose run takes a second or two, with values that differ from the defaults.

@@ -21,8 +21,8 @@ from emotrain.data.split import split_by_group
 from emotrain.data.synthetic import make_synthetic
 from emotrain.models import get_spec
 from emotrain.models.normalization import feature_statistics
+from emotrain.runs.paths import RunPaths
 from emotrain.training.model_trainer import ModelTrainer
-from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 
 EMOTION = get_spec("emotion")

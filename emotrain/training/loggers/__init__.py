@@ -6,10 +6,10 @@ from emotrain.training.loggers.base import (
     LoggerOptions,
     LoggerSet,
     check_installed,
-    open_loggers,
     parse_loggers,
     resolve_options,
 )
+from emotrain.training.loggers.trackers import open_loggers
 
 __all__ = [
     "LOGGERS",

@@ -186,24 +186,3 @@ class LoggerSet:
 
     def close(self) -> None:
         self._call("close")
-
-
-def open_loggers(options: LoggerOptions, root: Path, warn: Any, *, resuming: bool) -> LoggerSet:
-    """The trackers of `options` (already resolved) writing for the run folder `root`; the choice
-    is recorded in the folder so `resume` continues with the same ones (and, for MLflow, the same
-    runs: `resuming` continues a model's recorded run, otherwise each model gets a new one)."""
-    record = read_record(root)
-    if options.names or record:
-        record["loggers"] = list(options.names or ())
-        write_record(root, record)
-    loggers: list[Logger] = []
-    for name in options.names or ():
-        if name == "tensorboard":
-            from emotrain.training.loggers.tensorboard import TensorBoardLogger
-
-            loggers.append(TensorBoardLogger(root))
-        elif name == "mlflow":
-            from emotrain.training.loggers.mlflow import MlflowLogger
-
-            loggers.append(MlflowLogger(root, options, resuming=resuming))
-    return LoggerSet(loggers, warn)

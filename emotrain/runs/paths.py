@@ -1,4 +1,6 @@
-"""Where a run's files live: the one place that knows the output layout."""
+"""Where a run's files live: the one place that knows the output layout.
+
+No emotrain imports: training, export, evaluation, registry and preview all stand on it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,10 @@ from pathlib import Path
 
 RUN_CONFIG = "run_config.json"
 RUN_CONFIG_TOML = "run_config.toml"
+CHECKPOINTS = "checkpoints"
+HISTORY = "history"
+PLOTS = "plots"
+SPLITS = "splits"
 
 
 @dataclass(frozen=True)
@@ -15,19 +21,19 @@ class RunPaths:
 
     @property
     def checkpoints_dir(self) -> Path:
-        return self.root / "checkpoints"
+        return self.root / CHECKPOINTS
 
     @property
     def history_dir(self) -> Path:
-        return self.root / "history"
+        return self.root / HISTORY
 
     @property
     def plots_dir(self) -> Path:
-        return self.root / "plots"
+        return self.root / PLOTS
 
     @property
     def splits_dir(self) -> Path:
-        return self.root / "splits"
+        return self.root / SPLITS
 
     @property
     def run_config(self) -> Path:
@@ -71,3 +77,13 @@ class RunPaths:
         """Anything of this model's that training would replace: a run, or just its export
         (an output folder may be a plugin's models folder)."""
         return any(p.exists() for p in self.model_files(name))
+
+
+def run_dir_of_checkpoint(path: Path) -> Path | None:
+    """The run folder of a checkpoint in `<run>/checkpoints/`, when that folder is a run's (it has
+    `run_config.json` or `splits/`); None for a checkpoint lying anywhere else."""
+    parent = path.parent
+    run = RunPaths(parent.parent)
+    if parent.name == CHECKPOINTS and (run.run_config.is_file() or run.splits_dir.is_dir()):
+        return parent.parent
+    return None
