@@ -145,7 +145,10 @@ def remove_stale_temp_files(root: Path) -> int:
 
     Only for a run folder no other process is writing into (resume runs one at a time)."""
     removed = 0
-    for folder in (root, root / "checkpoints", root / "history", root / "splits", root / "plots"):
+    from emotrain.runs.paths import RunPaths
+
+    run = RunPaths(root)
+    for folder in (root, run.checkpoints_dir, run.history_dir, run.splits_dir, run.plots_dir):
         if folder.is_dir():
             for p in folder.glob(".*.tmp"):
                 p.unlink(missing_ok=True)

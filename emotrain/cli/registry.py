@@ -110,7 +110,8 @@ def add(
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
     from emotrain.registry import registry_dir
-    from emotrain.registry.lineage import collect, register
+    from emotrain.registry.add import register
+    from emotrain.registry.candidates import collect
     from emotrain.registry.records import check_parent_count, check_parent_ref
     from emotrain.registry.store import DB_FILE
 

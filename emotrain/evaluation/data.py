@@ -18,6 +18,7 @@ import torch
 from emotrain.config import DataConfig, RunConfig, model_seed
 from emotrain.errors import ConfigError, DataError
 from emotrain.models.spec import ModelSpec
+from emotrain.runs.paths import RunPaths
 
 DEFAULT_SEED = 42
 
@@ -58,8 +59,8 @@ def run_config_of(ckpt: dict[str, Any], run_dir: Path | None) -> RunConfig | Non
     recorded = ckpt.get("config")
     if isinstance(recorded, dict) and recorded:
         return RunConfig.from_dict(recorded)
-    if run_dir is not None and (run_dir / "run_config.json").is_file():
-        path = run_dir / "run_config.json"
+    if run_dir is not None and RunPaths(run_dir).run_config.is_file():
+        path = RunPaths(run_dir).run_config
         try:
             return RunConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except (json.JSONDecodeError, UnicodeDecodeError, TypeError, AttributeError) as exc:
@@ -70,7 +71,7 @@ def run_config_of(ckpt: dict[str, Any], run_dir: Path | None) -> RunConfig | Non
 def _manifest(ckpt: dict[str, Any], run_dir: Path | None, name: str) -> tuple[Any, str, str]:
     """(manifest, where it came from for the report, its name for an error message)."""
     if run_dir is not None:
-        path = run_dir / "splits" / f"{name}_split.json"
+        path = RunPaths(run_dir).split(name)
         if path.is_file():
             try:
                 manifest = json.loads(path.read_text(encoding="utf-8"))

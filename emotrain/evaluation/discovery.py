@@ -11,6 +11,7 @@ from pathlib import Path
 
 from emotrain.errors import ConfigError, DataError
 from emotrain.models.registry import CHECKPOINT_FILE, MODEL_NAMES, model_of_file_name
+from emotrain.runs.paths import CHECKPOINTS, RunPaths
 
 _FILE = CHECKPOINT_FILE
 _KIND_ORDER = {"best": 0, "latest": 1}
@@ -34,15 +35,11 @@ def locate(checkpoint_dir: str | Path) -> tuple[Path, Path | None]:
         raise ConfigError(f"--checkpoint-dir: {d} does not exist")
     if not d.is_dir():
         raise ConfigError(f"--checkpoint-dir: {d} is not a folder")
-    if (d / "checkpoints").is_dir() and not _candidates(d):
-        return d / "checkpoints", d
-    parent = d.parent
-    if (
-        d.name == "checkpoints"
-        or (parent / "run_config.json").exists()
-        or (parent / "splits").is_dir()
-    ):
-        return d, parent
+    if RunPaths(d).checkpoints_dir.is_dir() and not _candidates(d):
+        return RunPaths(d).checkpoints_dir, d
+    parent = RunPaths(d.parent)
+    if d.name == CHECKPOINTS or parent.run_config.exists() or parent.splits_dir.is_dir():
+        return d, parent.root
     return d, None
 
 

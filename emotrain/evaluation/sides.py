@@ -19,6 +19,7 @@ import torch
 
 from emotrain.errors import ConfigError, DataError
 from emotrain.evaluation.data import EvalData, ExternalData, choose_data, run_config_of
+from emotrain.runs.paths import RunPaths
 
 #: The bootstrap resamples songs; with fewer than this there is nothing to resample.
 MIN_SONGS = 5
@@ -127,7 +128,7 @@ def resolve_side(
     if path.is_file():
         if path.suffix.lower() == ".json":
             side = _export_side(text, "export", path.read_bytes(), str(path))
-            if (path.parent / "run_config.json").is_file():
+            if RunPaths(path.parent).run_config.is_file():
                 _run_context(side, None, str(path.parent), None)
             return side
         return _checkpoint_side(text, path, batch_size, device)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.errors import ConfigError, DataError
+from emotrain.runs.paths import RunPaths
 
 _REQUIRED_ROW_KEYS = ("epoch", "train_loss", "val_loss")
 
@@ -85,16 +86,17 @@ def find_histories(run_dir: str | Path, models: tuple[str, ...] | None = None) -
         raise ConfigError(f"RUN_DIR: {root} does not exist")
     if not root.is_dir():
         raise ConfigError(f"RUN_DIR: {root} is not a folder")
-    folder = root / "history"
+    run = RunPaths(root)
+    folder = run.history_dir
     if models:
-        found = {name: folder / f"{name}_history.json" for name in models}
+        found = {name: run.history_json(name) for name in models}
         for path in found.values():
             if not path.is_file():
                 raise DataError(
                     f"history not found: {path} (emotrain train writes it for each model)"
                 )
         return found
-    found = {n: folder / f"{n}_history.json" for n in MODEL_NAMES}
+    found = {n: run.history_json(n) for n in MODEL_NAMES}
     found = {n: p for n, p in found.items() if p.is_file()}
     if not found:
         raise DataError(

@@ -16,6 +16,7 @@ from typing import Any
 
 from emotrain.errors import ConfigError, DataError, ExportError
 from emotrain.plugin.wiring import EMOTION, HARMONY, NAMES, SHAPES
+from emotrain.runs.paths import RunPaths
 
 
 @dataclass
@@ -126,7 +127,7 @@ def _from_folder(folder: Path) -> ModelSet:
         kind = "shipped"
     else:
         lock = {"models": {}}
-        kind = "run" if (folder / "run_config.json").is_file() else "folder"
+        kind = "run" if RunPaths(folder).run_config.is_file() else "folder"
     models = ModelSet(kind, str(folder))
     for name in NAMES:
         entry = lock["models"].get(name)

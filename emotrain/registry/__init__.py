@@ -2,7 +2,8 @@
 
 Local-first, no server: one SQLite file (`registry.db`, WAL mode, one transaction per change) and
 content-addressed, immutable `objects/<sha256>.json` files. `store.py` is the database, `lineage.py`
-what a version records about its origin, `ship.py` the locked set a plugin's models folder holds.
+what a version records about its origin, `candidates.py` what `registry add` reads (run folders,
+checkpoints, exports), `add.py` how candidates become versions with a parent, `ship.py` the locked set a plugin's models folder holds.
 Importing this package does not import torch.
 """
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.errors import CheckpointError, TrainingError
+from emotrain.runs.paths import CHECKPOINTS, RunPaths
 
 UNTRAINED_OPTION = "--allow-untrained"
 
@@ -51,9 +52,9 @@ def run_dir_of(path: str | Path) -> Path | None:
     p = Path(path)
     if p.is_file():
         p = p.parent
-    if p.name == "checkpoints":
+    if p.name == CHECKPOINTS:
         return p.parent
-    return p if (p / "checkpoints").is_dir() else None
+    return p if RunPaths(p).checkpoints_dir.is_dir() else None
 
 
 def training_holder(run_dir: str | Path) -> str | None:
@@ -87,7 +88,7 @@ def _finished(run_dir: Path, name: str) -> bool:
     """The model's own training ended (its last checkpoint says so), while the run goes on."""
     from emotrain.training.checkpoint import load_checkpoint
 
-    latest = run_dir / "checkpoints" / f"{name}_latest.pt"
+    latest = RunPaths(run_dir).checkpoint(name, "latest")
     try:
         return bool(load_checkpoint(latest).get("finished"))
     except CheckpointError:

@@ -17,6 +17,7 @@ from typing import Any
 from emotrain.config import RunConfig
 from emotrain.errors import ConfigError, RunInterrupted, TrainingError
 from emotrain.io import atomic_write_json, check_folder_writable
+from emotrain.runs.paths import RunPaths
 from emotrain.tuning.study import (
     JOURNAL,
     PRUNERS,
@@ -176,7 +177,7 @@ def tune(
     best = report.best_trial(study)
     from emotrain.tuning.objective import ensure_export, trial_dir
 
-    if best is not None and (trial_dir(spec, best.number) / "run_config.json").exists():
+    if best is not None and RunPaths(trial_dir(spec, best.number)).run_config.exists():
         ensure_export(spec, best.number)  # trials write none; the best one's is best/
         out["files"] = report.write_best(spec, best)
     elif best is not None:  # a folder per machine: the machine that ran it writes best/
