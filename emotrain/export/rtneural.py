@@ -15,33 +15,42 @@ calls), `export_layers` (an explicit `(module, activation)` list) and `export_ch
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from emotrain._version import __version__
 from emotrain.errors import ExportError
+from emotrain.export.block import (
+    FORMAT,
+    FORMAT_VERSION,
+    USAGE,
+    checkpoint_metadata,
+    emotrain_block,
+)
 from emotrain.export.fold import folded_layers, input_statistics
 from emotrain.export.layouts import LayerList, layer_entries, parameters_of
 from emotrain.export.verify import InputStats, TorchReference, random_sequence, verify_export
 from emotrain.export.writer import render
-from emotrain.io import atomic_write_bytes, sha256_file
-from emotrain.models.registry import AUDIO_FEATURES, SPECS
-from emotrain.plugin.wiring import AUDIO_READERS
+from emotrain.io import atomic_write_bytes
 from emotrain.tolerance import DEFAULT_TOLERANCE, check_tolerance
 
-FORMAT = "emotrain-rtneural"
-FORMAT_VERSION = 1
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "TEST_VECTOR_FRAMES",
+    "USAGE",
+    "ExportResult",
+    "checkpoint_metadata",
+    "export_checkpoint",
+    "export_layers",
+    "export_model",
+]
+
 TEST_VECTOR_FRAMES = 8
-USAGE = (
-    "call reset() once, then forward() once per frame; recurrent and convolution state carries over"
-)
 
 
 @dataclass(frozen=True)
@@ -56,50 +65,6 @@ class ExportResult:
     unchanged: bool = False  # the file already held exactly these bytes
     source: Path | None = None
     note: str = ""
-
-
-def _jsonable(value: Any, where: str) -> Any:
-    """Metadata as plain JSON values; a non-finite number (e.g. a diverged metric) becomes null."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.generic):
-        return _jsonable(value.item(), where)
-    if isinstance(value, torch.Tensor):
-        if value.numel() > 10_000:
-            raise ExportError(f"metadata {where}: a tensor of {value.numel()} values is too big")
-        return _jsonable(value.detach().cpu().tolist(), where)
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    raise ExportError(f"metadata {where}: cannot store a {type(value).__name__} in JSON")
-
-
-def _spec(name: str):
-    return next((s for s in SPECS if s.name == name), None)
-
-
-def _block(name: str, in_features: int, out_features: int, metadata: dict | None) -> dict:
-    spec = _spec(name)
-    block: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "model": name,
-        "emotrain_version": __version__,
-        "input": {"size": in_features, "meaning": spec.input_meaning if spec else None},
-        "output": {"size": out_features, "meaning": spec.output_meaning if spec else None},
-        "feature_recipe": AUDIO_FEATURES if name in AUDIO_READERS else None,
-        "usage": USAGE,
-        "source_checkpoint": None,
-        "data_fingerprint": None,
-        "val_metrics": None,
-    }
-    block.update(_jsonable(dict(metadata or {}), "emotrain"))
-    return block
 
 
 def _compose(block: dict, in_features: int, layers_text: str) -> str:
@@ -158,7 +123,7 @@ def _export(
         )
     if not np.isfinite(outputs).all():
         raise ExportError(f"{name}: PyTorch's own outputs are not finite; nothing to export")
-    block = _block(name, in_features, out_features, metadata)
+    block = emotrain_block(name, in_features, out_features, metadata)
     block["verification"] = None
     block["test_vectors"] = {
         "about": "inputs are consecutive frames after reset(); outputs are PyTorch's for them",
@@ -319,34 +284,6 @@ def export_model(
         layout_reference=None if stats is None else TorchReference(layers=pairs),
         test_inputs=test_inputs,
     )
-
-
-def checkpoint_metadata(ckpt: dict[str, Any], path: Path) -> dict[str, Any]:
-    """The provenance part of the "emotrain" block, from a loaded checkpoint and its file."""
-    from emotrain.training.checkpoint import FORMAT as CKPT_FORMAT
-
-    ours = ckpt.get("format") == CKPT_FORMAT
-    return {
-        "source_checkpoint": {
-            "file": Path(path).name,
-            "sha256": sha256_file(path),
-            "written_by": "emotrain" if ours else "original training scripts",
-            "emotrain_version": ckpt.get("emotrain_version"),
-            "epoch": ckpt.get("epoch"),
-        },
-        "best_epoch": ckpt.get("best_epoch"),
-        "training_data": ckpt.get("data_description"),
-        "data_fingerprint": ckpt.get("data_fingerprint"),
-        "val_metrics": _val_metrics(ckpt),
-    }
-
-
-def _val_metrics(ckpt: dict[str, Any]) -> dict[str, Any] | None:
-    metrics = ckpt.get("val_metrics")
-    if not isinstance(metrics, dict):
-        return None
-    loss = ckpt.get("best_val_loss")
-    return {"val_loss": loss, **metrics} if isinstance(loss, (int, float)) else dict(metrics)
 
 
 def export_checkpoint(
