@@ -56,8 +56,8 @@ def _run_checkpoints(folder: Path, models: list[str] | None) -> list[tuple[Path,
     """(checkpoint, note) for each selected model of a folder, best first, else latest; the same
     search `evaluate` does, so the old scripts' file names are found too."""
     from emotrain.errors import DataError
-    from emotrain.evaluation.discovery import find_checkpoints, locate
     from emotrain.models.registry import resolve_models
+    from emotrain.runs.discovery import find_checkpoints, locate
 
     ckpt_dir, _ = locate(folder)
     try:

@@ -11,11 +11,11 @@ dropped. Every sequence is tagged with its song, so the split never separates on
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from emotrain.config import DataConfig
 from emotrain.data import deam, emopia, folder, pmemo
 from emotrain.data.audio import AUDIO_SUFFIXES, AudioReadError, load_audio
 from emotrain.data.base import DataReport, SequenceData
@@ -42,6 +42,9 @@ from emotrain.models.registry import MODEL_NAMES
 from emotrain.models.spec import ModelSpec
 from emotrain.plugin.embedding import EMBEDDING_DIM, emotion_embedding
 from emotrain.plugin.features import DEFAULT_PARAMS, log_mel
+
+if TYPE_CHECKING:  # a type only: config.py validates with data/, not the reverse
+    from emotrain.config import DataConfig
 
 _FIXED = {"deam": (AUDIO_MODEL,), "pmemo": (AUDIO_MODEL,), "emopia": (MIDI_MODEL,)}
 _SHOW_SKIPS = 3

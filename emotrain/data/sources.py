@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from emotrain.config import DataConfig
 from emotrain.data.base import SequenceData
 from emotrain.models.spec import ModelSpec
+
+if TYPE_CHECKING:  # a type only: config.py validates with data/, not the reverse
+    from emotrain.config import DataConfig
 
 #: Optional progress callback for slow sources: (description, done, total).
 ProgressFn = Callable[[str, int, int], None]

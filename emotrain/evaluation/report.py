@@ -17,10 +17,10 @@ from emotrain._version import __version__
 from emotrain.errors import CheckpointError, ConfigError, DataError
 from emotrain.evaluation import REPORT_FILE
 from emotrain.evaluation.data import ExternalData, choose_data
-from emotrain.evaluation.discovery import find_checkpoints, locate
 from emotrain.evaluation.predict import predict
 from emotrain.evaluation.verdicts import MIN_RESAMPLES, BootstrapOptions
 from emotrain.io import atomic_write_json, check_folder_can_be_made, check_folder_writable
+from emotrain.runs.discovery import find_checkpoints, locate
 
 ProgressFn = Callable[[str], None]
 
