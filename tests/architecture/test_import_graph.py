@@ -184,3 +184,54 @@ def test_plugin_imports_only_itself_and_no_torch(graph):
 def test_the_cycle_finder_finds_a_planted_circle():
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(edges) == [["a", "b", "c"]]
+
+
+# ---- the map in docs/architecture.md ------------------------------------------------------------
+
+DOC = ROOT.parent / "docs" / "architecture.md"
+
+
+def _layers_in_doc() -> dict[str, int]:
+    """`emotrain.<top>` -> layer, from the first fenced block after "## The map"."""
+    text = DOC.read_text(encoding="utf-8")
+    block = text[text.index("## The map") :].split("```")[1]
+    layers: dict[str, int] = {}
+    for line in block.splitlines():
+        parts = line.split()
+        if len(parts) < 2 or not parts[0].isdigit():
+            continue
+        name = parts[1].rstrip("/").removesuffix(".py")
+        layers["emotrain" if name == "__init__" else f"emotrain.{name}"] = int(parts[0])
+    return layers
+
+
+def _top(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_the_map_names_every_package_and_module_once():
+    layers = _layers_in_doc()
+    tops = {_top(m) for m in _modules()}
+    assert set(layers) == tops
+
+
+def test_no_package_imports_a_layer_above_it(graph):
+    edges, _ = graph
+    layers = _layers_in_doc()
+    upward = sorted(
+        {
+            (_top(m), layers[_top(m)], _top(t), layers[_top(t)])
+            for m, ts in edges.items()
+            for t in ts
+            if layers[_top(t)] > layers[_top(m)]
+        }
+    )
+    assert upward == []
+
+
+def test_no_circle_between_packages(graph):
+    edges, _ = graph
+    packages: dict[str, set[str]] = {}
+    for m, ts in edges.items():
+        packages.setdefault(_top(m), set()).update(_top(t) for t in ts if _top(t) != _top(m))
+    assert _cycles(packages) == []
