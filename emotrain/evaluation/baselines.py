@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+from emotrain.models.registry import get_spec
+
 
 def mean_target(targets: torch.Tensor) -> torch.Tensor:
     """Per-dimension mean over every frame of (N, T, F) or (frames, F) targets, as float64."""
@@ -32,7 +34,7 @@ def note_base_rates(targets: torch.Tensor) -> torch.Tensor:
 
 def baseline_constant(model: str, targets: torch.Tensor) -> torch.Tensor:
     """The constant a model's baseline predicts, learnt from `targets` (the training split)."""
-    if model == "melodytransformer":
+    if get_spec(model).baseline == "note_rates":
         return note_base_rates(targets)
     return mean_target(targets)
 
@@ -42,15 +44,6 @@ def constant_prediction(mean: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return mean.to(torch.float64).expand(like.shape)
 
 
-_WHAT = {
-    "emotionrecognizer": "mean emotion embedding",
-    "melodytransformer": "note distribution (each note's activity rate, add-half smoothed)",
-    "harmonypredictor": "mean chord distribution",
-    "dynamicsengine": "mean expression vector",
-    "groovepredictor": "mean groove vector",
-}
-
-
 def describe(model: str, source: str) -> str:
     """One line for the report: what the baseline predicts and where its mean comes from."""
-    return f"constant {_WHAT.get(model, 'mean target')} of {source}"
+    return f"constant {get_spec(model).baseline_meaning} of {source}"

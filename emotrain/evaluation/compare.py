@@ -31,10 +31,9 @@ from emotrain._version import __version__
 from emotrain.errors import ConfigError
 from emotrain.evaluation import metrics as M
 from emotrain.evaluation.sides import check_pair, resolve_side, shared_data
+from emotrain.models.registry import get_spec
 
 COMPARISON_FILE = "comparison.json"
-#: Compared on streamed songs (the headline) as well as on windows.
-STREAMED_MODEL = "emotionrecognizer"
 PLOT_FILE = "comparison_intervals.png"
 MIN_RESAMPLES = 2000
 ALPHA = 0.05
@@ -335,7 +334,7 @@ def compare(
     )  # fmt: skip
     modes = None
     n_frames = int(chosen.inputs.shape[0] * chosen.inputs.shape[1])
-    if side_a.name == STREAMED_MODEL and side_a.streamer and side_b.streamer:
+    if get_spec(side_a.name).streamed and side_a.streamer and side_b.streamer:
         # What ships: songs streamed whole (the verdict) and a live set; not the windows, whose
         # thousands of resampled figures would double the wait for a figure that does not ship.
         modes = streamed_stats(side_a, side_b, chosen, margin_table, n_resamples, bootstrap_seed)

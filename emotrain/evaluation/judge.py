@@ -11,9 +11,6 @@ from typing import Any
 from emotrain.evaluation.data import EvalData
 from emotrain.evaluation.streams import Streamer
 
-#: The network judged on streamed songs (its headline); the others on their windows.
-STREAMED_MODEL = "emotionrecognizer"
-
 
 def _melody_notes(pred: Any, data: EvalData) -> list[str]:
     from emotrain.evaluation import metrics
@@ -58,7 +55,7 @@ def judge(
         "bootstrap": verdicts.bootstrap_description(results, data.group_unit),
     }
     out: dict[str, Any] = {"headline_mode": "windowed"}
-    if spec.name == STREAMED_MODEL and streamer is not None:
+    if spec.streamed and streamer is not None:
         from emotrain.evaluation import streamed
         from emotrain.evaluation.streams import streams_for
 

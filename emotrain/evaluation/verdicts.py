@@ -23,14 +23,6 @@ if TYPE_CHECKING:  # the CLI imports this module's defaults, so torch and numpy 
 BETTER = "better"
 NOT_DISTINGUISHABLE = "not distinguishable"
 
-#: The figure each model is judged by in the report, where it differs from training's metric: the
-#: field's figure for emotion recognition (DEAM/PMEmo) is the mean of valence and arousal CCC. The
-#: melody transformer is judged by a proper scoring rule, its mean binary cross-entropy over notes
-#: and steps: the next note is not a function of the emotion, only its distribution is, so no note
-#: need pass note_f1's 0.5 threshold (note_f1 read 0 for model and baseline alike on a corpus whose
-#: quadrants differ in scale and register, while bce told them apart).
-HEADLINE_METRIC = {"emotionrecognizer": "mean_ccc", "melodytransformer": "bce"}
-
 #: Predictions whose spread is under this share of the targets' spread count as constant.
 MIN_SPREAD = 0.01
 
@@ -47,8 +39,14 @@ class BootstrapOptions:
 
 
 def headline_metric(spec: Any) -> tuple[str, bool]:
-    """(metric, higher is better) the report judges this model by."""
-    metric = HEADLINE_METRIC.get(spec.name, spec.metric)
+    """(metric, higher is better) the report judges this model by: its spec's `judged_by` where
+    that differs from training's metric. The field's figure for emotion recognition (DEAM/PMEmo) is
+    the mean of valence and arousal CCC. The melody transformer is judged by a proper scoring rule,
+    its mean binary cross-entropy over notes and steps: the next note is not a function of the
+    emotion, only its distribution is, so no note need pass note_f1's 0.5 threshold (note_f1 read 0
+    for model and baseline alike on a corpus whose quadrants differ in scale and register, while
+    bce told them apart)."""
+    metric = spec.headline_metric
     return metric, _higher_is_better(metric)
 
 

@@ -30,6 +30,10 @@ SPECS: tuple[ModelSpec, ...] = (
         parameters=403_264,
         input_meaning=AUDIO_FEATURES,
         output_meaning=EMOTION_EMBEDDING,
+        # the field's figure for DEAM/PMEmo: the mean of valence and arousal CCC
+        judged_by="mean_ccc",
+        streamed=True,
+        baseline_meaning="mean emotion embedding",
     ),
     ModelSpec(
         name="melodytransformer",
@@ -47,6 +51,11 @@ SPECS: tuple[ModelSpec, ...] = (
         parameters=641_664,
         input_meaning=EMOTION_EMBEDDING,
         output_meaning="probability of each MIDI note 0-127 being active at the current step",
+        # a proper scoring rule: the next note is not a function of the emotion, only its
+        # distribution is (see evaluation/verdicts.py)
+        judged_by="bce",
+        baseline="note_rates",
+        baseline_meaning="note distribution (each note's activity rate, add-half smoothed)",
     ),
     ModelSpec(
         name="harmonypredictor",
@@ -59,6 +68,7 @@ SPECS: tuple[ModelSpec, ...] = (
         parameters=74_176,
         input_meaning="the 64-d emotion embedding followed by the first 64 audio features",
         output_meaning="probability distribution over 64 chords",
+        baseline_meaning="mean chord distribution",
     ),
     ModelSpec(
         name="dynamicsengine",
@@ -71,6 +81,7 @@ SPECS: tuple[ModelSpec, ...] = (
         parameters=13_520,
         input_meaning="emotion embedding dimensions 16-47 (16 of valence, then 16 of arousal)",
         output_meaning="16 expression parameters in [0, 1]",
+        baseline_meaning="mean expression vector",
     ),
     ModelSpec(
         name="groovepredictor",
@@ -83,6 +94,7 @@ SPECS: tuple[ModelSpec, ...] = (
         parameters=18_656,
         input_meaning=EMOTION_EMBEDDING,
         output_meaning="32 groove parameters in [-1, 1]",
+        baseline_meaning="mean groove vector",
     ),
 )
 

@@ -19,6 +19,15 @@ class ModelSpec:
     parameters: int  # the contract's count; a test checks the built model against it
     input_meaning: str
     output_meaning: str
+    # How evaluation judges it (evaluation/verdicts.py, judge.py, compare.py, baselines.py):
+    judged_by: str | None = None  # the report's headline figure, where not `metric`
+    streamed: bool = False  # judged on whole songs streamed from one reset, as the plugin runs it
+    baseline: str = "mean"  # the constant it must beat: "mean" target or smoothed "note_rates"
+    baseline_meaning: str = "mean target"  # that constant, in the report's words
+
+    @property
+    def headline_metric(self) -> str:
+        return self.judged_by or self.metric
 
     @property
     def in_features(self) -> int:

@@ -42,3 +42,18 @@ def test_torch_and_numpy_read_an_embedding_alike():
     np.testing.assert_allclose(v_t.numpy(), v_np, rtol=1e-12)
     np.testing.assert_allclose(a_t.numpy(), a_np, rtol=1e-12)
     assert (quadrant(v_t, a_t).numpy() == embedding.quadrants(v_np, a_np)).all()
+
+
+def test_each_network_carries_its_judging_rules_on_its_spec():
+    """Evaluation reads the headline figure, streaming and baseline from the spec, not by name."""
+    from emotrain.evaluation.metrics import LOWER_IS_BETTER
+    from emotrain.evaluation.verdicts import headline_metric
+
+    by_name = {s.name: s for s in SPECS}
+    assert [s.name for s in SPECS if s.streamed] == [wiring.EMOTION]
+    assert headline_metric(by_name[wiring.EMOTION]) == ("mean_ccc", True)
+    assert headline_metric(by_name[wiring.MELODY]) == ("bce", False)
+    for spec in SPECS:
+        metric, higher = headline_metric(spec)
+        assert higher == (metric not in LOWER_IS_BETTER)
+        assert spec.baseline in ("mean", "note_rates") and spec.baseline_meaning
