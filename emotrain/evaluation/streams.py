@@ -133,14 +133,8 @@ def torch_streamer(model: Any, device: Any = "cpu") -> Streamer:
     import torch
     from torch import nn
 
-    acts: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-        "tanh": torch.tanh,
-        "relu": torch.relu,
-        "sigmoid": torch.sigmoid,
-        "softmax": lambda t: torch.softmax(t, dim=-1),
-        "elu": nn.functional.elu,
-        "": lambda t: t,
-    }
+    from emotrain.models.network import ACTIVATIONS as acts
+
     layers = list(model.rtneural_layers())
 
     def block(x: torch.Tensor, state: list[Any]) -> torch.Tensor:

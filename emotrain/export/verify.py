@@ -25,6 +25,7 @@ from torch import nn
 from emotrain.errors import ExportError
 from emotrain.export.layouts import LayerList
 from emotrain.export.reference import ReferenceModel, load_document
+from emotrain.models.network import ACTIVATIONS
 from emotrain.tolerance import DEFAULT_TOLERANCE
 
 DEFAULT_STEPS = 64
@@ -46,20 +47,10 @@ def _apply(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return module(x)
 
 
-_ACT: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "": lambda x: x,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "sigmoid": torch.sigmoid,
-    "softmax": lambda x: torch.softmax(x, dim=-1),
-    "elu": F.elu,
-}
-
-
 def forward_layers(layers: LayerList, x: torch.Tensor) -> torch.Tensor:
     """PyTorch over an export-order layer list: each module, then its activation."""
     for module, act in layers:
-        x = _ACT[act](_apply(module, x))
+        x = ACTIVATIONS[act](_apply(module, x))
     return x
 
 

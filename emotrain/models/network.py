@@ -7,6 +7,7 @@ layer list so that loading rebuilds the very architecture that was trained.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -14,6 +15,17 @@ from torch import nn
 
 from emotrain.models.layers import Dense, LayerSpec, layer_to_dict
 from emotrain.models.normalization import InputNormalization
+
+#: RTNeural's activations as PyTorch functions, by the name a layer and the exported file carry:
+#: the one table behind training's losses, evaluation's streams and export's verification.
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "": lambda x: x,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "softmax": lambda x: torch.softmax(x, dim=-1),
+    "elu": nn.functional.elu,
+}
 
 
 def _activation(name: str) -> nn.Module:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from emotrain.models.network import ACTIVATIONS
 from emotrain.models.spec import ModelSpec
 
 
@@ -29,17 +30,7 @@ def loss_from_logits(spec: ModelSpec, logits: torch.Tensor, target: torch.Tensor
 
 
 def _apply(activation: str, x: torch.Tensor) -> torch.Tensor:
-    if activation == "tanh":
-        return torch.tanh(x)
-    if activation == "sigmoid":
-        return torch.sigmoid(x)
-    if activation == "relu":
-        return torch.relu(x)
-    if activation == "softmax":
-        return torch.softmax(x, dim=-1)
-    if activation == "elu":
-        return F.elu(x)
-    return x
+    return ACTIVATIONS.get(activation, ACTIVATIONS[""])(x)
 
 
 class MetricAccumulator:
