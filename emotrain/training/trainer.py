@@ -98,8 +98,11 @@ def finish_model(
         "history": paths.history_json(name),
     }
     best = paths.checkpoint(name, "best")
-    if best.exists() and exporter is not None:
+    if not best.exists():
+        reporter.message(f"[{name}] no epoch completed a finite validation; nothing exported")
+    else:
         files["best"] = best
+    if best.exists() and exporter is not None:
         try:
             exported, error = exporter(best, paths.root, tolerance)
         except ExportError as exc:
@@ -109,10 +112,6 @@ def finish_model(
         else:
             files["export"] = exported
             result.export_error = error
-    elif best.exists():
-        files["best"] = best
-    else:
-        reporter.message(f"[{name}] no epoch completed a finite validation; nothing exported")
     for p in plot_history(history, paths.plots_dir):
         files[p.stem.rsplit("_", 1)[-1] + "_plot"] = p
     result.files = files
