@@ -2,8 +2,9 @@
 
 For each seed of --seeds, the studies share the sampler seed, space, data and epochs; only the
 pruner differs (none, then each of --pruners). Printed per seed and pruner: the wall and CPU time,
-their ratio pruned / unpruned, the epochs trained (and their ratio: the figure a busy machine
-cannot disturb) and the best value found. The summary says, per pruner, the median ratios over the
+their ratio pruned / unpruned, the epochs trained, the estimated ratio (those epochs and trials at
+the unpruned study's cost per epoch and per trial: the figure a busy machine cannot disturb) and
+the best value found. The summary says, per pruner, the median ratios over the
 seeds and whether its best values equal the unpruned ones: the mean best within the seed-to-seed
 spread (max - min) of the unpruned bests. Last, the fixed cost per trial (docs/tune.md).
 Run: python bench/bench_tune.py [--trials 20] [--epochs 12] [--samples 256] [--seeds 7,8,9]
@@ -102,7 +103,7 @@ def main() -> None:
         run(Path(tmp), "warmup", argparse.Namespace(**{**vars(args), "trials": 1}), seeds[0])
         print(f"{args.model}: {args.trials} trials x {args.epochs} epochs, {args.samples} samples")
         print(f"{'seed':>4} {'pruner':>9} {'wall s':>7} {'ratio':>5} {'CPU s':>6} {'ratio':>5} "
-              f"{'epochs':>6} {'ratio':>5} {'best':>8} {'pruned':>6}")  # fmt: skip
+              f"{'epochs':>6} {'est.':>5} {'best':>8} {'pruned':>6}")  # fmt: skip
         for seed in seeds:
             for pruner in pruners:
                 results[pruner][seed] = run(Path(tmp), pruner, args, seed)
@@ -113,10 +114,19 @@ def main() -> None:
               f"{outside:.3f} s fixed cost")  # fmt: skip
 
 
+def estimate(s: dict, s0: dict) -> float:
+    """The wall ratio a quiet machine would show: this study's epochs and trials priced at the
+    unpruned study's own cost per epoch and fixed cost per trial (load cannot move it)."""
+    outside, inside = fixed_cost(s0)
+    per_epoch = inside * len(s0["trials"]) / epochs(s0)
+    cost = epochs(s) * per_epoch + len(s["trials"]) * outside
+    return cost / (epochs(s0) * per_epoch + len(s0["trials"]) * outside)
+
+
 def row(seed: int, pruner: str, result: tuple[float, dict], base: tuple[float, dict]) -> None:
     (t, s), (t0, s0) = result, base
     print(f"{seed:>4} {pruner:>9} {t:7.1f} {t / t0:5.2f} {s['cpu_s']:6.1f} "
-          f"{s['cpu_s'] / s0['cpu_s']:5.2f} {epochs(s):6d} {epochs(s) / epochs(s0):5.2f} "
+          f"{s['cpu_s'] / s0['cpu_s']:5.2f} {epochs(s):6d} {estimate(s, s0):5.2f} "
           f"{s['best']['value']:8.5f} {s['counts']['pruned']:6d}", flush=True)  # fmt: skip
 
 
@@ -132,12 +142,12 @@ def summary(results: dict, seeds: list[int]) -> None:
             continue
         wall = statistics.median(runs[s][0] / none[s][0] for s in seeds)
         cpu = statistics.median(runs[s][1]["cpu_s"] / none[s][1]["cpu_s"] for s in seeds)
-        ep = statistics.median(epochs(runs[s][1]) / epochs(none[s][1]) for s in seeds)
+        est = statistics.median(estimate(runs[s][1], none[s][1]) for s in seeds)
         mean = statistics.mean(runs[s][1]["best"]["value"] for s in seeds)
         gap = mean - statistics.mean(bests0)
         verdict = "equal" if abs(gap) <= spread else "NOT equal"
         print(
-            f"{pruner:>9}: median ratio wall {wall:.2f} CPU {cpu:.2f} epochs {ep:.2f}; "
+            f"{pruner:>9}: median ratio wall {wall:.2f} CPU {cpu:.2f} estimated {est:.2f}; "
             f"best {mean:.5f} mean ({gap:+.5f}: {verdict})"
         )
 

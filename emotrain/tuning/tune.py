@@ -18,6 +18,7 @@ from emotrain.config import RunConfig
 from emotrain.errors import ConfigError, RunInterrupted, TrainingError
 from emotrain.io import atomic_write_json, check_folder_writable
 from emotrain.tuning.study import (
+    DEFAULT_PRUNER,
     JOURNAL,
     PRUNERS,
     STUDY_JSON,
@@ -60,7 +61,7 @@ def build_spec(
     storage: str | None = None,
     study_name: str | None = None,
     workers: int = 1,
-    pruner: str = "median",
+    pruner: str = DEFAULT_PRUNER,
     timeout: float | None = None,
     metric: str = "val_loss",
 ) -> StudySpec:
