@@ -8,11 +8,10 @@ Slaney area normalisation (the HTK scale differs by tens of dB), then
 that frame's loudest band minus 80 dB. A plugin computing one frame at a time cannot know the
 loudest bin of a whole file, so a whole-file floor would train the network on inputs it never sees.
 
-Precision follows librosa's own: the FFT in float64 (a float32 FFT is off by up to 1e-3 dB in the
-bands near a pure tone's 80 dB floor), the power and the mel sums in float32, as librosa computes
-them from its complex64 spectrogram, and the dB in float64 (float32's log10 is an ulp off at the
--100 dB floor). numpy's FFT, not torch's: torch's (MKL) is ~10% faster on one thread but stalls in
-thread barriers on a busy machine, and this package stays numpy-only.
+Everything runs in float64 and is rounded to float32 at the end. float32 would not be faster here
+(numpy's float64 FFT is most of the time, and a float32 FFT is off by up to 1e-3 dB in the bands
+near a pure tone's 80 dB floor); torch's FFT (MKL) is faster on one thread but stalls in thread
+barriers on a busy machine, and this package stays numpy-only.
 
 Every frame depends on its own n_fft samples alone, and `frame_features` computes each row of a
 batch with the same arithmetic whatever the batch holds: numpy's FFT transforms row by row
@@ -35,8 +34,7 @@ import numpy as np
 #: Bump when the computation changes in a way the parameters below do not capture: old cache
 #: entries then stop matching instead of silently feeding stale features.
 #: 2: the top_db floor is taken per frame, not per file.
-#: 3: power and mel sums in float32 (as librosa), not float64.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ class _BandSums:
     first: tuple[int, ...]
     start: tuple[int, ...]  # len(first) + 1 row offsets into bins/weights
     bins: np.ndarray  # (sum of the steps' band counts,) bin indices
-    weights: np.ndarray  # (same, 1) float32 weights, 0 past the band
+    weights: np.ndarray  # (same, 1) weights, 0 past the band
 
 
 @lru_cache(maxsize=8)
@@ -155,7 +153,7 @@ def _band_sums(params: MelParams) -> _BandSums:
         weights.append(fb[np.arange(b0, n_mels), index] * inside)
     all_bins = np.concatenate(bins) if bins else np.zeros(0, dtype=np.intp)
     all_weights = np.concatenate(weights) if weights else np.zeros(0)
-    return _BandSums(tuple(first), tuple(start), all_bins, all_weights.astype(np.float32)[:, None])
+    return _BandSums(tuple(first), tuple(start), all_bins, all_weights[:, None])
 
 
 @lru_cache(maxsize=8)
@@ -188,21 +186,19 @@ def frame_features(
     if k == 0:
         return out
     windowed = np.multiply(frames, hann_window(params.n_fft), dtype=np.float64)
-    spec = np.fft.rfft(windowed, axis=1).view(np.float64).reshape(k, n_bins, 2)
-    np.square(spec, out=spec)
-    power = np.empty((k, n_bins), dtype=np.float32)  # summed in float64, rounded once
+    spec = np.fft.rfft(windowed, axis=1)
     if params.power == 2.0:
-        np.add(spec[..., 0], spec[..., 1], out=power)
+        parts = np.square(spec.view(np.float64).reshape(k, n_bins, 2))
+        power = np.add(parts[..., 0], parts[..., 1])
     else:
-        power[...] = np.add(spec[..., 0], spec[..., 1]) ** (params.power / 2.0)
+        power = np.abs(spec) ** params.power
     sums = _band_sums(params)
     terms = np.take(power.T, sums.bins, axis=0)  # (all steps' bands, k): whole rows below
     terms *= sums.weights
-    mel = np.zeros((params.n_mels, k), dtype=np.float32)
+    mel = np.zeros((params.n_mels, k), dtype=np.float64)
     for j, b0 in enumerate(sums.first):
         mel[b0:] += terms[sums.start[j] : sums.start[j + 1]]
-    # The dB in float64 (float32's log10 is off by an ulp at the -100 dB floor itself).
-    db = np.maximum(mel, params.amin, dtype=np.float64)
+    db = np.maximum(mel, params.amin, out=mel)
     np.log10(db, out=db)
     db *= 10.0
     db -= 10.0 * np.log10(max(params.amin, abs(params.ref)))
