@@ -108,14 +108,14 @@ def versus_librosa(files: list[Path], rounds: int, label: str) -> float | None:
         best = t[np.argmin(t.sum(axis=2), axis=0), np.arange(len(files))]  # (files, 2)
         decode_ms, features_ms = best.mean(axis=0) * 1000
         print(
-            f"  {name:<9} per file (best of {rounds}): decode {decode_ms:6.1f} ms + "
+            f"  {name:<9} (best of {rounds}) decode {decode_ms:6.1f} ms + "
             f"features {features_ms:6.1f} ms = {decode_ms + features_ms:6.1f} ms"
         )
     per_round = times["librosa"].sum(axis=(1, 2)) / times["emotrain"].sum(axis=(1, 2))
     ratio = float(np.median(per_round))
     print(
-        f"  {label}: x{ratio:.2f} librosa's speed, median of {rounds} rounds "
-        f"(rounds {per_round.min():.2f}-{per_round.max():.2f}; goal x1.5)"
+        f"  {label}: x{ratio:.2f} librosa, median of {rounds} rounds "
+        f"({per_round.min():.2f}-{per_round.max():.2f}; goal x1.5)"
     )
     return ratio
 

@@ -136,7 +136,8 @@ def summary(results: dict, seeds: list[int]) -> None:
     none = results["none"]
     bests0 = [none[seed][1]["best"]["value"] for seed in seeds]
     spread = max(bests0) - min(bests0)
-    print(f"unpruned best {statistics.mean(bests0):.5f} mean, spread {spread:.5f} over seeds")
+    print(f"unpruned best {statistics.mean(bests0):.5f} (mean), spread {spread:.5f} over seeds")
+    print("median ratios over the seeds; best: the mean over the seeds")
     for pruner, runs in results.items():
         if pruner == "none":
             continue
@@ -147,8 +148,8 @@ def summary(results: dict, seeds: list[int]) -> None:
         gap = mean - statistics.mean(bests0)
         verdict = "equal" if abs(gap) <= spread else "NOT equal"
         print(
-            f"{pruner:>9}: median ratio wall {wall:.2f} CPU {cpu:.2f} estimated {est:.2f}; "
-            f"best {mean:.5f} mean ({gap:+.5f}: {verdict})"
+            f"{pruner:>9}: ratio wall {wall:.2f} CPU {cpu:.2f} est. {est:.2f}; "
+            f"best {mean:.5f} ({gap:+.5f}, {verdict})"
         )
 
 
