@@ -8,18 +8,17 @@ Slaney area normalisation (the HTK scale differs by tens of dB), then
 that frame's loudest band minus 80 dB. A plugin computing one frame at a time cannot know the
 loudest bin of a whole file, so a whole-file floor would train the network on inputs it never sees.
 
-Everything runs in float64 and is rounded to float32 at the end. float32 would not be faster here
-(numpy's float64 FFT is most of the time, and a float32 FFT is off by up to 1e-3 dB in the bands
-near a pure tone's 80 dB floor); torch's FFT (MKL) is faster on one thread but stalls in thread
-barriers on a busy machine, and this package stays numpy-only.
+Everything runs in float64 and is rounded to float32 at the end. float32 steps measured no faster
+(numpy's float64 FFT is most of the time), and a float32 FFT is off by up to 1e-3 dB in the bands
+near a pure tone's 80 dB floor. torch's FFT (MKL) measured no faster over the whole computation on
+one thread and stalls in thread barriers on a busy machine; this package stays numpy-only.
 
 Every frame depends on its own n_fft samples alone, and `frame_features` computes each row of a
 batch with the same arithmetic whatever the batch holds: numpy's FFT transforms row by row
 (checked for many batch sizes in tests/data/test_data_features.py), and everything after it is
-elementwise numpy, the mel bands summed bin by bin in a fixed
-order (a BLAS matrix product may sum in another order for another number of frames). So the
-streaming extractor (emotrain/plugin/streaming.py), fed blocks of any size, gives the very bits of
-`log_mel`.
+elementwise numpy, the mel bands summed bin by bin in a fixed order (a BLAS matrix product may sum
+in another order for another number of frames). So the streaming extractor
+(emotrain/plugin/streaming.py), fed blocks of any size, gives the very bits of `log_mel`.
 """
 
 from __future__ import annotations
