@@ -34,11 +34,12 @@ from emotrain.data.cache import FeatureCache, default_workers, extract_all
 from emotrain.plugin.features import log_mel
 
 
-def make_files(folder: Path, n: int, seconds: float, fmt: str) -> list[Path]:
-    """Stereo 44.1 kHz music-like signals (chords plus noise), like DEAM's MP3 excerpts."""
+def make_files(folder: Path, n: int, seconds: float, fmt: str, *, channels: int = 2) -> list[Path]:
+    """44.1 kHz music-like signals (chords plus noise): stereo like DEAM's MP3 excerpts, or mono."""
     import soundfile as sf
 
     sr = 44100
+    folder.mkdir(parents=True, exist_ok=True)
     t = np.arange(int(sr * seconds)) / sr
     files = []
     for i in range(n):
@@ -47,7 +48,8 @@ def make_files(folder: Path, n: int, seconds: float, fmt: str) -> list[Path]:
         y = sum(np.sin(2 * np.pi * root * k * t) / k for k in (1, 2, 3, 5)) * 0.15
         y = y + 0.02 * rng.standard_normal(t.shape[0])
         path = folder / f"{i}.{fmt}"
-        sf.write(path, np.stack([y, 0.8 * y], axis=1).astype(np.float32), sr)
+        data = np.stack([y, 0.8 * y], axis=1) if channels == 2 else y[:, None]
+        sf.write(path, data.astype(np.float32), sr)
         files.append(path)
     return files
 
@@ -69,13 +71,15 @@ def report(label: str, n: int, audio_s: float, elapsed: float) -> None:
     )
 
 
-def versus_librosa(files: list[Path], rounds: int) -> None:
-    """Per-file wall time of both pipelines, interleaved so a busy machine slows both alike."""
+def versus_librosa(files: list[Path], rounds: int, label: str) -> float | None:
+    """Per-file wall time of both pipelines, interleaved so a busy machine slows both alike, on
+    one thread each (BLAS, OpenMP and torch limited to 1): the ratio of their totals per round,
+    the median over the rounds, and the best time of each file over the rounds."""
     try:
         import librosa
     except ImportError:
         print("vs librosa: skipped (pip install librosa, or the dev extra)")
-        return
+        return None
 
     def ours(path: Path) -> tuple[float, float]:
         start = time.perf_counter()
@@ -92,30 +96,60 @@ def versus_librosa(files: list[Path], rounds: int) -> None:
         return decoded - start, time.perf_counter() - decoded
 
     ours(files[0]), theirs(files[0])  # imports, plans and caches out of the timing
-    inf = (float("inf"), float("inf"))
-    best = {"emotrain": [inf] * len(files), "librosa": [inf] * len(files)}
-    for _ in range(rounds):
+    times = {
+        "emotrain": np.zeros((rounds, len(files), 2)),
+        "librosa": np.zeros((rounds, len(files), 2)),
+    }
+    for r in range(rounds):
         for i, path in enumerate(files):
             for name, fn in (("emotrain", ours), ("librosa", theirs)):
-                best[name][i] = min(best[name][i], fn(path), key=sum)
-    total = {name: np.sum(times, axis=0) * 1000 / len(files) for name, times in best.items()}
-    for name, (decode_ms, features_ms) in total.items():
+                times[name][r, i] = fn(path)
+    for name, t in times.items():
+        best = t[np.argmin(t.sum(axis=2), axis=0), np.arange(len(files))]  # (files, 2)
+        decode_ms, features_ms = best.mean(axis=0) * 1000
         print(
-            f"{name:<9} per file (best of {rounds}, 1 thread): decode {decode_ms:6.1f} ms + "
+            f"  {name:<9} (best of {rounds}) decode {decode_ms:6.1f} ms + "
             f"features {features_ms:6.1f} ms = {decode_ms + features_ms:6.1f} ms"
         )
-    ratio = total["librosa"].sum() / total["emotrain"].sum()
-    print(f"emotrain runs at x{ratio:.2f} librosa's speed (goal: x1.5)")
+    per_round = times["librosa"].sum(axis=(1, 2)) / times["emotrain"].sum(axis=(1, 2))
+    ratio = float(np.median(per_round))
+    print(
+        f"  {label}: x{ratio:.2f} librosa, median of {rounds} rounds "
+        f"({per_round.min():.2f}-{per_round.max():.2f}; goal x1.5)"
+    )
+    return ratio
+
+
+def one_thread():
+    """BLAS, OpenMP and torch on one thread for the comparison: librosa's matrix product and our
+    FFT then compete on equal terms, and a busy machine cannot stall either in a thread barrier."""
+    import contextlib
+
+    import torch
+
+    stack = contextlib.ExitStack()
+    try:
+        from threadpoolctl import threadpool_limits
+
+        stack.enter_context(threadpool_limits(1))
+    except ImportError:
+        pass
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    stack.callback(torch.set_num_threads, before)
+    return stack
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=45.0)
+    parser.add_argument("--mono-seconds", type=float, default=20.0, help="0: no mono shape")
     parser.add_argument("--format", default="mp3", choices=[s.lstrip(".") for s in AUDIO_SUFFIXES])
     parser.add_argument("--workers", type=int, default=0, help="0: the default (min(8, CPUs))")
     parser.add_argument("--audio-dir", type=Path, help="benchmark these files instead")
-    parser.add_argument("--rounds", type=int, default=3, help="passes of the librosa comparison")
+    parser.add_argument("--rounds", type=int, default=5, help="passes of the librosa comparison")
+    parser.add_argument("--librosa-only", action="store_true", help="skip the cold/cached runs")
     args = parser.parse_args()
     workers = args.workers or default_workers()
 
@@ -124,20 +158,32 @@ def main() -> None:
             files = sorted(
                 p for p in args.audio_dir.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES
             )
+            shapes = {f"{args.audio_dir.name}": files}
         else:
-            files = make_files(Path(tmp), args.files, args.seconds, args.format)
+            files = make_files(Path(tmp) / "stereo", args.files, args.seconds, args.format)
+            shapes = {f"stereo {args.seconds:g} s": files}
+            if args.mono_seconds > 0:
+                shapes[f"mono {args.mono_seconds:g} s"] = make_files(
+                    Path(tmp) / "mono", args.files, args.mono_seconds, args.format, channels=1
+                )
         audio_s = sum(audio_duration(p) for p in files)
-        print(
-            f"{len(files)} files, {audio_s / 60:.1f} min of audio; {workers} worker thread(s) "
-            f"on {os.cpu_count()} CPUs"
-        )
-        cache = FeatureCache(Path(tmp) / "cache")
-        report("cold (decode + features)", len(files), audio_s, run(files, cache, workers))
-        report("cached (hash + load)", len(files), audio_s, run(files, cache, workers))
-        if workers > 1:
-            serial = FeatureCache(Path(tmp) / "cache-serial")
-            report("cold, 1 worker", len(files), audio_s, run(files, serial, 1))
-        versus_librosa(files, args.rounds)
+        if not args.librosa_only:
+            print(
+                f"{len(files)} files, {audio_s / 60:.1f} min of audio; {workers} worker "
+                f"thread(s) on {os.cpu_count()} CPUs"
+            )
+            cache = FeatureCache(Path(tmp) / "cache")
+            report("cold (decode + features)", len(files), audio_s, run(files, cache, workers))
+            report("cached (hash + load)", len(files), audio_s, run(files, cache, workers))
+            if workers > 1:
+                serial = FeatureCache(Path(tmp) / "cache-serial")
+                report("cold, 1 worker", len(files), audio_s, run(files, serial, 1))
+        ratios = {}
+        with one_thread():
+            for label, paths in shapes.items():
+                print(f"vs librosa, {len(paths)} {args.format} files, {label} at 44.1 kHz:")
+                ratios[label] = versus_librosa(paths, args.rounds, label)
+        print("  ".join(f"{k}: x{v:.2f}" for k, v in ratios.items() if v is not None))
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def tune(
     storage: str | None = None,
     study_name: str | None = None,
     workers: int = 1,
-    pruner: str = "median",
+    pruner: str = "halving",
     metric: str = "val_loss",
     timeout: float | None = None,
     **options: Any,

@@ -71,9 +71,11 @@ def tune(
     pruner: Annotated[
         str,
         typer.Option(
-            "--pruner", metavar="NAME", help="median, hyperband or none (per-epoch pruning)."
+            "--pruner",
+            metavar="NAME",
+            help="halving, median, hyperband or none (per-epoch pruning).",
         ),
-    ] = "median",
+    ] = "halving",
     metric: Annotated[
         str,
         typer.Option(

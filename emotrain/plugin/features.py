@@ -8,10 +8,16 @@ Slaney area normalisation (the HTK scale differs by tens of dB), then
 that frame's loudest band minus 80 dB. A plugin computing one frame at a time cannot know the
 loudest bin of a whole file, so a whole-file floor would train the network on inputs it never sees.
 
+Everything runs in float64 and is rounded to float32 at the end. float32 steps measured no faster
+(numpy's float64 FFT is most of the time), and a float32 FFT is off by up to 1e-3 dB in the bands
+near a pure tone's 80 dB floor. torch's FFT (MKL) measured no faster over the whole computation on
+one thread and stalls in thread barriers on a busy machine; this package stays numpy-only.
+
 Every frame depends on its own n_fft samples alone, and `frame_features` computes each row of a
-batch with the same arithmetic whatever the batch holds: numpy's FFT transforms row by row, and the
-mel bands are summed bin by bin with elementwise operations in a fixed order (a BLAS matrix product
-may sum in another order for another number of frames). So the streaming extractor
+batch with the same arithmetic whatever the batch holds: numpy's FFT transforms row by row
+(checked for many batch sizes in tests/data/test_data_features.py), and everything after it is
+elementwise numpy, the mel bands summed bin by bin in a fixed order (a BLAS matrix product may sum
+in another order for another number of frames). So the streaming extractor
 (emotrain/plugin/streaming.py), fed blocks of any size, gives the very bits of `log_mel`.
 """
 
@@ -117,11 +123,15 @@ class _BandSums:
     """The filterbank as a fixed order of elementwise steps: step j adds, to every band from
     `first[j]` on, its weight on bin `lowest bin of the band + j`. Bands are a few bins wide at the
     bottom and ~50 at the top, so this touches ~2,000 weights per frame where a dense product
-    touches 131,000, and each band's sum runs in the same order for any number of frames."""
+    touches 131,000, and each band's sum runs in the same order for any number of frames.
+
+    All steps' bins are gathered and weighted at once (`bins`, `weights`: the steps one after
+    another); step j's terms are then rows `start[j]:start[j + 1]` of that product."""
 
     first: tuple[int, ...]
-    bins: tuple[np.ndarray, ...]  # per step: (bands from first[j],) bin indices
-    weights: tuple[np.ndarray, ...]  # per step: (bands from first[j], 1) weights, 0 past the band
+    start: tuple[int, ...]  # len(first) + 1 row offsets into bins/weights
+    bins: np.ndarray  # (sum of the steps' band counts,) bin indices
+    weights: np.ndarray  # (same, 1) weights, 0 past the band
 
 
 @lru_cache(maxsize=8)
@@ -133,15 +143,18 @@ def _band_sums(params: MelParams) -> _BandSums:
     hi = np.where(nonzero.any(axis=1), n_bins - nonzero[:, ::-1].argmax(axis=1), 0)
     # Widths made non-decreasing so the bands still summing at step j are a suffix (a slice).
     reach = np.maximum.accumulate(hi - lo)
-    first, bins, weights = [], [], []
+    first, start, bins, weights = [], [0], [], []
     for j in range(int(reach.max(initial=0))):
         b0 = int(np.argmax(reach > j))
         index = np.minimum(lo[b0:] + j, n_bins - 1)
         inside = (lo[b0:] + j) < hi[b0:]
         first.append(b0)
+        start.append(start[-1] + index.shape[0])
         bins.append(index)
-        weights.append((fb[np.arange(b0, n_mels), index] * inside)[:, None])
-    return _BandSums(tuple(first), tuple(bins), tuple(weights))
+        weights.append(fb[np.arange(b0, n_mels), index] * inside)
+    all_bins = np.concatenate(bins) if bins else np.zeros(0, dtype=np.intp)
+    all_weights = np.concatenate(weights) if weights else np.zeros(0)
+    return _BandSums(tuple(first), tuple(start), all_bins, all_weights[:, None])
 
 
 @lru_cache(maxsize=8)
@@ -152,35 +165,48 @@ def hann_window(n_fft: int) -> np.ndarray:
     return window
 
 
-def frame_features(frames: np.ndarray, params: MelParams = DEFAULT_PARAMS) -> np.ndarray:
+def frame_features(
+    frames: np.ndarray, params: MelParams = DEFAULT_PARAMS, *, out: np.ndarray | None = None
+) -> np.ndarray:
     """(k, n_mels) float32 dB of k frames of n_fft raw samples each (rows of `frames`).
 
     The one per-frame computation, shared by `log_mel` and the streaming extractor: window, real
     FFT, power, Slaney mel, `10 log10(max(amin, mel)) - 10 log10(max(amin, ref))`, then the floor
-    at the frame's own maximum minus top_db. float64 throughout, rounded to float32 at the end.
+    at the frame's own maximum minus top_db. `frames` may be a strided view (float32 or float64):
+    the window is applied while copying it into the FFT's float64 input, the one copy of the
+    samples. With `out`, the dB are written there instead of a new array.
     """
-    frames = np.asarray(frames, dtype=np.float64)
+    frames = np.asarray(frames)
     if frames.ndim != 2 or frames.shape[1] != params.n_fft:
         raise ValueError(f"frames must be (k, {params.n_fft}), got {frames.shape}")
-    spec = np.fft.rfft(frames * hann_window(params.n_fft), axis=1)
+    if frames.dtype not in (np.float32, np.float64):
+        frames = frames.astype(np.float64)
+    k, n_bins = frames.shape[0], params.n_fft // 2 + 1
+    if out is None:
+        out = np.empty((k, params.n_mels), dtype=np.float32)
+    if k == 0:
+        return out
+    windowed = np.multiply(frames, hann_window(params.n_fft), dtype=np.float64)
+    spec = np.fft.rfft(windowed, axis=1)
     if params.power == 2.0:
-        power = np.square(spec.real) + np.square(spec.imag)
+        parts = np.square(spec.view(np.float64).reshape(k, n_bins, 2))
+        power = np.add(parts[..., 0], parts[..., 1])
     else:
         power = np.abs(spec) ** params.power
-    power = np.ascontiguousarray(power.T)  # (bins, k): each step below gathers whole rows
     sums = _band_sums(params)
-    mel = np.zeros((params.n_mels, frames.shape[0]), dtype=np.float64)
-    scratch = np.empty_like(mel)
-    for b0, index, weight in zip(sums.first, sums.bins, sums.weights, strict=True):
-        terms = scratch[: params.n_mels - b0]
-        np.take(power, index, axis=0, out=terms)
-        terms *= weight
-        mel[b0:] += terms
-    db = 10.0 * np.log10(np.maximum(mel, params.amin))
+    terms = np.take(power.T, sums.bins, axis=0)  # (all steps' bands, k): whole rows below
+    terms *= sums.weights
+    mel = np.zeros((params.n_mels, k), dtype=np.float64)
+    for j, b0 in enumerate(sums.first):
+        mel[b0:] += terms[sums.start[j] : sums.start[j + 1]]
+    db = np.maximum(mel, params.amin, out=mel)
+    np.log10(db, out=db)
+    db *= 10.0
     db -= 10.0 * np.log10(max(params.amin, abs(params.ref)))
     if params.top_db is not None:
-        db = np.maximum(db, db.max(axis=0) - params.top_db)
-    return np.ascontiguousarray(db.T, dtype=np.float32)
+        np.maximum(db, db.max(axis=0) - params.top_db, out=db)
+    out[...] = db.T
+    return out
 
 
 def n_frames(n_samples: int, params: MelParams = DEFAULT_PARAMS) -> int:
@@ -200,14 +226,16 @@ def log_mel(
     in blocks of `block_frames` (a few MB at a time, however long the song); any block size gives
     the same bits.
     """
-    y = np.asarray(samples, dtype=np.float64).reshape(-1)
+    y = np.asarray(samples).reshape(-1)
+    if y.dtype not in (np.float32, np.float64):  # float32 stays float32: widened exactly later
+        y = y.astype(np.float64)
     if y.size == 0:
         raise ValueError("no samples")
     n_fft, hop = params.n_fft, params.hop_length
     padded = np.pad(y, n_fft // 2)
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]  # a view, no copy
     out = np.empty((frames.shape[0], params.n_mels), dtype=np.float32)
     step = max(1, int(block_frames))
     for first in range(0, frames.shape[0], step):
-        out[first : first + step] = frame_features(frames[first : first + step], params)
+        frame_features(frames[first : first + step], params, out=out[first : first + step])
     return out

@@ -16,7 +16,8 @@ from typing import Any
 
 from emotrain.errors import ConfigError, EmotrainError, StorageError
 
-PRUNERS = ("median", "hyperband", "none")
+PRUNERS = ("halving", "median", "hyperband", "none")
+DEFAULT_PRUNER = "halving"
 STUDY_JSON = "study.json"
 JOURNAL = "study.journal"
 
@@ -168,6 +169,12 @@ def sampler_for(spec: StudySpec, next_number: int) -> Any:
 def pruner_for(spec: StudySpec) -> Any:
     import optuna
 
+    if spec.pruner == "halving":
+        # Successive halving from the first epoch: a trial goes on past epochs 1, 3 and 9 only
+        # while it is in the best third of the trials that reached that epoch (docs/tune.md).
+        return optuna.pruners.SuccessiveHalvingPruner(
+            min_resource=1, reduction_factor=3, min_early_stopping_rate=0
+        )
     if spec.pruner == "median":
         # A few trials must finish before a median means anything; the first epochs are noisy.
         return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)

@@ -19,6 +19,7 @@ from emotrain.errors import ConfigError, RunInterrupted, TrainingError
 from emotrain.io import atomic_write_json, check_folder_writable
 from emotrain.runs.paths import RunPaths
 from emotrain.tuning.study import (
+    DEFAULT_PRUNER,
     JOURNAL,
     PRUNERS,
     STUDY_JSON,
@@ -61,7 +62,7 @@ def build_spec(
     storage: str | None = None,
     study_name: str | None = None,
     workers: int = 1,
-    pruner: str = "median",
+    pruner: str = DEFAULT_PRUNER,
     timeout: float | None = None,
     metric: str = "val_loss",
 ) -> StudySpec:

@@ -126,3 +126,24 @@ def test_any_block_of_frames_gives_the_same_bits(n, block):
     y = np.random.default_rng(n).standard_normal(n).astype(np.float32)
     whole = log_mel(y, block_frames=1_000_000)
     np.testing.assert_array_equal(log_mel(y, block_frames=block), whole)
+
+
+def test_every_row_is_the_same_bits_whatever_the_batch():
+    """The streaming extractor's guarantee rests on this: the FFT and the mel sums give
+    a frame the same bits in a batch of any size, at any position, as float32 or float64 input."""
+    rng = np.random.default_rng(5)
+    n = np.arange(2048)
+    tones = [np.sin(2 * np.pi * f * n / 22050) for f in (93.0, 440.0, 9301.0)]
+    frames = rng.standard_normal((300, 2048)) * rng.uniform(1e-4, 3.0, (300, 1))
+    frames[::7] = 0.5 * tones[0] + 1e-3 * frames[::7]
+    frames[1::7] = tones[1] + tones[2]
+    frames[2::11] = 0.0
+    frames = frames.astype(np.float32)
+    single = np.concatenate([frame_features(frames[i : i + 1]) for i in range(300)])
+    sizes = [*range(1, 70), 127, 128, 129, 255, 256, 257, 297]
+    for k in sizes:
+        for start in (0, 3):
+            batch = frames[start : start + k]
+            np.testing.assert_array_equal(frame_features(batch), single[start : start + k])
+    np.testing.assert_array_equal(frame_features(frames.astype(np.float64)), single)
+    assert frame_features(frames[:0]).shape == (0, 128)

@@ -190,3 +190,22 @@ def test_piped_output_is_one_plain_line_per_trial_and_json_is_parseable(tmp_path
     summary = json.loads(proc.stdout)
     assert summary["counts"]["complete"] == 2 and summary["best"]["number"] in (0, 1)
     assert [row["number"] for row in summary["trials"]] == [0, 1]
+
+
+def test_the_default_pruner_halves_from_the_first_epoch(cli, tmp_path):
+    """Known answer: with seed 2 trials 0-3 draw lr 0.03 and trial 4 draws 1e-5, which has not
+    learned after one epoch: successive halving (the default) stops it there, after its first
+    epoch (the median pruner waits out a warm-up epoch); with --pruner none it runs to the end."""
+    space = write_space(tmp_path)
+    common = [*TUNE, "--epochs", "3", "--seed", "2", "--trials", "5", "--space", space]
+    result = cli("tune", *common, "--output", tmp_path / "halving")
+    assert result.code == 0, result.err
+    assert json.loads((tmp_path / "halving" / "study.json").read_text())["pruner"] == "halving"
+    table = rows(tmp_path / "halving")
+    assert table[4]["state"] == "PRUNED" and float(table[4]["params_learning_rate"]) == 1e-5
+    h = history(tmp_path / "halving" / "trials" / "4")
+    assert h["stopped_epoch"] == len(h["epochs"]) == 1 and "halving pruner" in h["stop_reason"]
+    best = min((r for r in table if r["state"] == "COMPLETE"), key=lambda r: float(r["value"]))
+    assert float(best["params_learning_rate"]) == 0.03
+    assert cli("tune", *common, "--pruner", "none", "--output", tmp_path / "none").code == 0
+    assert rows(tmp_path / "none")[4]["state"] == "COMPLETE"
