@@ -56,6 +56,8 @@ class ExportResult:
     unchanged: bool = False  # the file already held exactly these bytes
     source: Path | None = None
     note: str = ""
+    report: dict | None = None  # the "export" block: cost and denormal audit (export/cost.py)
+    companions: tuple[Path, ...] = ()  # <name>.h and <name>.golden/ files written beside it
 
 
 def _check_tolerance(tolerance: float) -> float:
@@ -145,7 +147,13 @@ def _export(
     input_stats: InputStats = None,
     layout_reference: TorchReference | None = None,
     test_inputs: np.ndarray | None = None,
+    companions: bool = False,
+    cpp_weights: bool = False,
+    bpm: float = 120.0,
 ) -> ExportResult:
+    from emotrain.export.cost import export_report
+    from emotrain.export.lint import lint_document
+
     tolerance = _check_tolerance(tolerance)
     path = Path(path)
     if path.is_dir():
@@ -167,6 +175,9 @@ def _export(
     if not np.isfinite(outputs).all():
         raise ExportError(f"{name}: PyTorch's own outputs are not finite; nothing to export")
     block = _block(name, in_features, out_features, metadata)
+    plain = {"in_shape": [None, in_features], "layers": entries}
+    lint_document(plain, name)  # both RTNeural loaders must take it exactly as written
+    block["export"] = export_report(plain, name, bpm)
     block["verification"] = None
     block["test_vectors"] = {
         "about": "inputs are consecutive frames after reset(); outputs are PyTorch's for them",
@@ -206,6 +217,11 @@ def _export(
         )
     if not unchanged:
         atomic_write_bytes(path, data)
+    written = ()
+    if companions:
+        from emotrain.export.companions import write_companions
+
+        written = tuple(write_companions(path, data, name, cpp_weights=cpp_weights))
     return ExportResult(
         path=path,
         name=name,
@@ -217,6 +233,8 @@ def _export(
         unchanged=unchanged,
         source=source,
         note=note,
+        report=block["export"],
+        companions=written,
     )
 
 
@@ -278,6 +296,7 @@ def export_model(
     source: Path | None = None,
     note: str = "",
     test_inputs: np.ndarray | None = None,
+    **cpp: Any,
 ) -> ExportResult:
     """Export a model through its declared `rtneural_layers()`, verified against its own forward().
 
@@ -285,7 +304,9 @@ def export_model(
     does). A model with an input standardization (`model.normalization`) is exported with it folded
     into the first dense layer, so the file takes the same raw features as `model`; the random
     verification frames are drawn on those features' scale. `test_inputs` (consecutive real frames)
-    become the embedded test vectors. `metadata` is merged into the "emotrain" block. Raises
+    become the embedded test vectors. `metadata` is merged into the "emotrain" block. `cpp`:
+    `companions=True` writes <name>.h and <name>.golden/ beside the file, `cpp_weights=True` puts
+    the weights in the header, `bpm` sets the melody's rate in the cost report. Raises
     ExportError, writing nothing, when the model cannot be exported or the file does not compute
     what the model computes.
     """
@@ -326,6 +347,7 @@ def export_model(
         input_stats=None if stats is None else (stats[0].numpy(), stats[1].numpy()),
         layout_reference=None if stats is None else TorchReference(layers=pairs),
         test_inputs=test_inputs,
+        **cpp,
     )
 
 
@@ -367,6 +389,7 @@ def export_checkpoint(
     seed: int = 0,
     note: str = "",
     allow_untrained: bool = False,
+    **cpp: Any,
 ) -> ExportResult:
     """Export a checkpoint (emotrain's or the original scripts') to `output_dir/<name>.json`.
 
@@ -401,4 +424,5 @@ def export_checkpoint(
         source=path,
         note=note,
         test_inputs=test_inputs,
+        **cpp,
     )
