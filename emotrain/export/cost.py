@@ -65,8 +65,9 @@ def layer_costs(document: dict) -> list[dict[str, Any]]:
             nonlinear = 5 * h if layer.kind == "LSTMLayerT" else 3 * h
             rows.append(_row(layer.kind, macs, stored + extra, stored, state, nonlinear))
         elif layer.kind == "Conv1DT":
-            i, o, k, d = layer.args
-            rows.append(_row(layer.kind, i * o * k, stored, stored, (k - 1) * d * i, 0))
+            i, o, k, d, *groups = layer.args
+            macs = k * (i // (groups[0] if groups else 1)) * o
+            rows.append(_row(layer.kind, macs, stored, stored, (k - 1) * d * i, 0))
         else:  # PReLU, BatchNorm: one multiply-add per value
             n = int(layer.args[0])
             rows.append(_row(layer.kind, n, stored, stored, 0, 0))

@@ -183,12 +183,16 @@ def _conv1d(entry: dict, i: int, where: str, width: int, size: int, out: list) -
     kernel = _size(entry.get("kernel_size"), f"{where} kernel_size")
     dilation = _size(entry.get("dilation"), f"{where} dilation")
     groups = entry.get("groups", 1)
-    if groups != 1:
-        raise ExportError(f"{where}: groups={groups!r}; the generated type supports groups 1 only")
+    if not isinstance(groups, int) or groups < 1 or width % groups or size % groups:
+        raise ExportError(
+            f"{where}: groups={groups!r} must be a positive integer dividing both the {width} "
+            f"inputs and the {size} outputs (Conv1DT's static_assert)"
+        )
     w = _weights(entry, 2, where)
-    _shape(w[0], (kernel, width, size), f"{where} kernel")
+    _shape(w[0], (kernel, width // groups, size), f"{where} kernel")
     _shape(w[1], (size,), f"{where} bias")
-    out.append(CppLayer("Conv1DT", (width, size, kernel, dilation), i))
+    args = (width, size, kernel, dilation) + ((groups,) if groups != 1 else ())
+    out.append(CppLayer("Conv1DT", args, i))
     return size
 
 
@@ -206,6 +210,22 @@ def _check_contract(name: str, in_size: int, out_size: int) -> None:
             f"{name}: the file computes {in_size} -> {out_size}, the plugin feeds and reads "
             f"{want[0]} -> {want[1]}"
         )
+
+
+def plain_document(in_features: int, entries: list[dict]) -> dict:
+    """`{"in_shape", "layers"}` with every numpy array as nested lists: the document as the JSON
+    parser will read it back, without rendering and parsing megabytes of text."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return {"in_shape": [None, in_features], "layers": plain(entries)}
 
 
 def lint_document(document: dict, name: str | None = None) -> list[CppLayer]:

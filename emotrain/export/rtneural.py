@@ -152,7 +152,7 @@ def _export(
     bpm: float = 120.0,
 ) -> ExportResult:
     from emotrain.export.cost import export_report
-    from emotrain.export.lint import lint_document
+    from emotrain.export.lint import lint_document, plain_document
 
     tolerance = _check_tolerance(tolerance)
     path = Path(path)
@@ -175,7 +175,7 @@ def _export(
     if not np.isfinite(outputs).all():
         raise ExportError(f"{name}: PyTorch's own outputs are not finite; nothing to export")
     block = _block(name, in_features, out_features, metadata)
-    plain = {"in_shape": [None, in_features], "layers": entries}
+    plain = plain_document(in_features, entries)
     lint_document(plain, name)  # both RTNeural loaders must take it exactly as written
     block["export"] = export_report(plain, name, bpm)
     block["verification"] = None
