@@ -62,7 +62,7 @@ def _cpp_floats(values: np.ndarray) -> list[str]:
 
 def _array(name: str, values: np.ndarray, shape_note: str) -> str:
     texts = _cpp_floats(values)
-    rows = [", ".join(texts[i : i + 8]) for i in range(0, len(texts), 8)]
+    rows = [", ".join(texts[i : i + 5]) for i in range(0, len(texts), 5)]
     body = ",\n    ".join(rows)
     return (
         f"// {shape_note}\n"
