@@ -251,7 +251,7 @@ def ship(
     Files of the folder that no previous `models.lock.json` lists are the user's: a model file
     this ship would replace is refused by name unless `replace_unlisted`; anything else is kept.
     """
-    from emotrain.export.companions import companion_files, companion_roots
+    from emotrain.export.companions import companion_files
     from emotrain.models.registry import MODEL_NAMES, resolve_models
 
     # The real folder: a symlinked models folder keeps its link, and `--to .` has a name.
@@ -299,9 +299,10 @@ def ship(
     new.mkdir()
     try:
         # Every file this ship does not write stays, the user's unlisted model files included.
-        skip = {f"{n}.json" for n in entries} | {LOCK_FILE}
-        skip.update(root for n in entries for root in companion_roots(n))
-        _carry_over(target, new, skip)
+        # (a <name>.golden/ folder is carried over too, so files the user put in it stay; the
+        # companions themselves are then written over their old copies)
+        _carry_over(target, new, {f"{n}.json" for n in entries} | {f"{n}.h" for n in entries}
+                    | {LOCK_FILE})  # fmt: skip
         for name in entries:
             _write_member(new / f"{name}.json", everything[name][1])
             for rel, content in extra[name].items():
