@@ -107,7 +107,9 @@ def test_cost_matches_hand_counts(exported, name):
     rate = 8.0 if name == "melodytransformer" else 22050 / 512
     assert block["cost"]["calls_per_second"] == pytest.approx(rate, abs=1e-4)
     assert block["cost"]["multiply_adds_per_second"] == pytest.approx(macs * rate, abs=1)
-    assert block["denormals"]["streams"]["silence"]["calls"] == 2048
+    streams = block["denormals"]["streams"]
+    assert sorted(streams) == ["decaying", "pause after sound", "silence"]
+    assert all(v["calls"] == 1024 for v in streams.values())
 
 
 def test_melody_rate_follows_the_tempo(exported):

@@ -151,18 +151,18 @@ def _lstm_doc(forget_bias: float) -> dict:
 
 
 def test_denormal_audit_catches_a_stalled_decaying_lstm():
-    audit = denormal_audit(_lstm_doc(0.0), "net", calls=2048)  # the cell halves every call
-    assert audit["subnormals_found"]
-    decay = audit["streams"]["decaying"]
-    assert decay["subnormal_layer_outputs"] > 0 and "flush-to-zero" in audit["advice"]
+    audit = denormal_audit(_lstm_doc(0.0), "net")  # the cell halves every call once input stops
+    assert audit["subnormals_found"] and "flush-to-zero" in audit["advice"]
+    pause = audit["streams"]["pause after sound"]  # the live set's case: sound, then a pause
+    assert pause["subnormal_inputs"] == 0 and pause["subnormal_layer_outputs"] > 0
+    assert audit["streams"]["decaying"]["subnormal_layer_outputs"] > 0
     assert audit["streams"]["silence"]["subnormal_layer_outputs"] == 0  # zeros stay zeros
 
 
 def test_denormal_audit_finds_none_in_a_normal_network():
     doc = _lstm_doc(0.0)
-    doc["layers"][0]["weights"][2] = [0.5, 0.0, 0.0, 10.0]  # input gate bias: state stays normal
-    doc["layers"][0]["weights"][0] = [[0.0, 0.0, 10.0, 0.0]]
-    doc["layers"][0]["weights"][2][2] = 0.3  # the cell input never fades to zero
-    audit = denormal_audit(doc, "net", calls=2048)
+    doc["layers"][0]["weights"][2] = [0.5, 0.0, 0.3, 10.0]  # the cell input never fades to zero
+    audit = denormal_audit(doc, "net")
     assert not audit["subnormals_found"], audit
     assert "none" in audit["advice"]
+    assert audit["streams"]["decaying"]["subnormal_inputs"] > 0  # the fade itself went subnormal
