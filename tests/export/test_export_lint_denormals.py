@@ -166,3 +166,40 @@ def test_denormal_audit_finds_none_in_a_normal_network():
     assert not audit["subnormals_found"], audit
     assert "none" in audit["advice"]
     assert audit["streams"]["decaying"]["subnormal_inputs"] > 0  # the fade itself went subnormal
+
+
+# ---- the command ---------------------------------------------------------------------------------
+
+
+def test_command_writes_header_golden_and_cost(cli, tmp_path):
+    from tests.export.cpp_exports import VALIDATION_FRAMES
+    from tests.export.test_export_cli import _emotrain_checkpoint
+
+    frames = torch.from_numpy(VALIDATION_FRAMES)
+    emotion = _emotrain_checkpoint(tmp_path / "run" / "emotionrecognizer_best.pt", "emotion",
+                                   validation_frames=frames)  # fmt: skip
+    result = cli("export-rtneural", emotion, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert "401,408 multiply-adds, 403,264 parameters, 1,024 bytes of state" in result.out
+    assert "43.07 calls/s (frames, 22050/512 Hz)" in result.out
+    ours = [
+        ln
+        for ln in result.out.splitlines()
+        if any(w in ln for w in ("per call", "calls/s", "denormals", "C++"))
+    ]
+    assert len(ours) == 4 and all(len(line) <= 80 for line in ours)
+    meta = json.loads((tmp_path / "out" / "emotionrecognizer.golden" / "golden.json").read_text())
+    assert meta["inputs_from"].startswith("real validation frames")
+    assert "static constexpr" not in (tmp_path / "out" / "emotionrecognizer.h").read_text()
+
+    groove = _emotrain_checkpoint(tmp_path / "small" / "groovepredictor_best.pt", "groove")
+    _emotrain_checkpoint(tmp_path / "small" / "dynamicsengine_best.pt", "dynamics")
+    weights = cli("export-rtneural", groove, "-o", tmp_path / "out", "--cpp-weights")
+    assert weights.code == 0, weights.err
+    assert "inline void loadWeights" in (tmp_path / "out" / "groovepredictor.h").read_text()
+    table = cli("export-rtneural", tmp_path / "small", "-o", tmp_path / "out", "--tempo", "90")
+    assert table.code == 0 and "network" in table.out and "denormals" in table.out
+
+    bad = cli("export-rtneural", groove, "-o", tmp_path / "x", "--tempo", "10")
+    assert bad.code == 2 and "--tempo" in bad.err and len(bad.err_lines) == 1
+    assert not (tmp_path / "x").exists()
