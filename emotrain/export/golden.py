@@ -13,8 +13,9 @@ Everything is derived from the JSON's bytes (its sha256 seeds the random parts),
 always gets the same bundle, whoever writes it (export or `registry ship`).
 
 Expected outputs are the reference interpreter's float64 run of the file's float32 weights; the
-tolerance is 10x the largest difference its float32 run shows on this very stream (never below
-1e-6), i.e. room for another float32 implementation's rounding and nothing more.
+tolerance is 10x the largest difference its float32 run shows on this very stream, and never below
+1e-5 (export's default tolerance): room for another float32 implementation's rounding (RTNeural's
+Eigen activations are not numpy's) and nothing more.
 """
 
 from __future__ import annotations
@@ -133,8 +134,10 @@ def _csv64(values: np.ndarray) -> bytes:
 
 
 def _tolerance(err32: float) -> float:
-    """10x the float32 rounding seen, rounded up to 1 or 5 times a power of ten; at least 1e-6."""
-    want = max(1e-6, 10.0 * err32)
+    """10x the float32 rounding seen, rounded up to 1, 2 or 5 times a power of ten; at least 1e-5
+    (export's own default tolerance: RTNeural's Eigen activations differ from numpy's by a few
+    ulp, and errors on raw dB inputs reach a few 1e-6 in a correct build)."""
+    want = max(1e-5, 10.0 * err32)
     power = 10.0 ** np.floor(np.log10(want))
     for step in (1.0, 2.0, 5.0, 10.0):
         if step * power >= want:
@@ -169,7 +172,7 @@ def golden_bundle(data: bytes, name: str) -> dict[str, bytes]:
         "tolerance": _tolerance(err32),
         "tolerance_rule": "max abs difference per value; 10x the reference interpreter's own "
         "float32 rounding on this stream (measured "
-        f"{err32:.2e}), at least 1e-6",
+        f"{err32:.2e}), at least 1e-5",
         "how": "call reset() once, then forward() on each row of input.csv in order; row t of "
         "output.csv is getOutputs() after that call. CSV as RTNeural's tests: one frame per row, "
         "comma-separated, no header",

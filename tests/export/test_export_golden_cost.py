@@ -35,7 +35,7 @@ def test_golden_bundle_reproduces_within_its_tolerance(exported, spec):
     inputs, outputs, meta = _bundle(folder, spec.name)
     assert inputs.shape == (meta["rows"], spec.in_features) and meta["rows"] >= 256
     assert outputs.shape == (meta["rows"], spec.out_features)
-    assert 1e-6 <= meta["tolerance"] <= 1e-4
+    assert 1e-5 <= meta["tolerance"] <= 1e-4
     model = ReferenceModel(folder / f"{spec.name}.json", np.float32)
     got = model.run(inputs.astype(np.float32)).astype(np.float64)  # reset(), then one per row
     assert np.abs(got - outputs).max() <= meta["tolerance"]
@@ -59,7 +59,7 @@ def test_golden_catches_a_changed_weight_and_a_reset_mid_stream(exported):
     second = model.run(inputs[again:].astype(np.float32))  # reset() between: state lost
     reset_mid = np.concatenate([first, second])
     assert np.abs(reset_mid[:again] - outputs[:again]).max() <= meta["tolerance"]
-    assert np.abs(reset_mid - outputs).max() > 100 * meta["tolerance"]
+    assert np.abs(reset_mid - outputs).max() > 10 * meta["tolerance"]
 
 
 def test_golden_streams_follow_the_plugin(exported):
