@@ -61,7 +61,7 @@ def layer_costs(document: dict) -> list[dict[str, Any]]:
             i, h = layer.args
             gates = 4 if layer.kind == "LSTMLayerT" else 3
             extra = gates * h if layer.kind == "LSTMLayerT" else 0  # PyTorch's second bias
-            macs = gates * h * (i + h) + (h if layer.kind == "GRULayerT" else 0)
+            macs = gates * h * (i + h)
             state = 2 * h if layer.kind == "LSTMLayerT" else h
             nonlinear = 5 * h if layer.kind == "LSTMLayerT" else 3 * h
             rows.append(_row(layer.kind, macs, stored + extra, stored, state, nonlinear))

@@ -114,6 +114,38 @@ def test_cpp_weights_equal_the_json_weights_bit_for_bit(exported):
     assert "static constexpr float" not in (folder / "groovepredictor.h").read_text()
 
 
+def test_every_layer_kind_gets_its_template(tmp_path):
+    """conv1d, gru, prelu, batchnorm and a standalone activation: the slots ModelT expects."""
+    import torch
+    from torch import nn
+
+    from emotrain.export.companions import companion_files
+    from emotrain.export.rtneural import export_layers
+
+    torch.manual_seed(0)
+    layers = [
+        (nn.Conv1d(3, 6, 3, dilation=2), "relu"),
+        (nn.GRU(6, 5, batch_first=True), ""),
+        (nn.PReLU(5), ""),
+        (nn.BatchNorm1d(5).eval(), "elu"),
+        (nn.Linear(5, 4), "softmax"),
+    ]
+    result = export_layers(layers, 3, tmp_path / "net.json")  # fmt: skip
+    text = companion_files((tmp_path / "net.json").read_bytes(), "net")["net.h"].decode()
+    assert "RTNeural::BatchNorm1DT<float, 5, true>" in text  # a bool, not an int
+    text = text.replace("5, true>", "5, 1>")
+    assert parse_alias(text) == (3, 4, [
+        ("Conv1DT", (3, 6, 3, 2)), ("ReLuActivationT", (6,)), ("GRULayerT", (6, 5)),
+        ("PReLUActivationT", (5,)), ("BatchNorm1DT", (5, 1)), ("ELuActivationT", (5,)),
+        ("DenseT", (5, 4)), ("SoftmaxActivationT", (4,)),
+    ])  # fmt: skip
+    per = result.report["cost"]["per_call"]
+    # conv 3*3*6, GRU 3*5*(6+5), prelu 5, batchnorm 5, dense 5*4; state: conv (3-1)*2*3, GRU 5
+    assert per["multiply_adds"] == 54 + 165 + 5 + 5 + 20 and per["state_values"] == 12 + 5
+    # + 10: batchnorm's running mean and variance, buffers in PyTorch, weights in the file
+    assert per["parameters"] == sum(p.numel() for m, _ in layers for p in m.parameters()) + 10
+
+
 #: Just enough of RTNeural's compile-time API (names and setter signatures as in its sources) for
 #: the generated headers to compile: the project cannot fetch RTNeural itself.
 STUB = """
