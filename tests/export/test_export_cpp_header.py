@@ -14,16 +14,14 @@ import pytest
 
 from emotrain.models.layers import Dense
 from emotrain.models.registry import SPECS
-from tests.export.cpp_exports import export_all
 
 ACT = {"tanh": "TanhActivationT", "relu": "ReLuActivationT", "sigmoid": "SigmoidActivationT",
        "softmax": "SoftmaxActivationT", "elu": "ELuActivationT"}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cpp")
-    return folder, export_all(folder, cpp_weights=("dynamicsengine",))
+@pytest.fixture
+def exported(five_exports):
+    return five_exports
 
 
 def parse_alias(text: str) -> tuple[int, int, list[tuple[str, tuple[int, ...]]]]:

@@ -14,13 +14,12 @@ from emotrain.export.golden import read_csv
 from emotrain.export.reference import ReferenceModel
 from emotrain.models.registry import SPECS
 from emotrain.plugin.features import log_mel
-from tests.export.cpp_exports import VALIDATION_FRAMES, export_all
+from tests.export.cpp_exports import VALIDATION_FRAMES
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("golden")
-    return folder, export_all(folder)
+@pytest.fixture
+def exported(five_exports):
+    return five_exports
 
 
 def _bundle(folder, name):
