@@ -30,17 +30,23 @@ def companion_roots(stem: str) -> tuple[str, str]:
     return f"{stem}.h", folder_name(stem)
 
 
-def write_companions(
-    json_path: Path, data: bytes, name: str, *, cpp_weights: bool = False
-) -> list[Path]:
-    """Write the companions beside `json_path` (each atomically; files already equal untouched)."""
-    json_path = Path(json_path)
+def write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write companions (relative path -> bytes) into `folder`, each atomically; a file that
+    already holds those bytes is left untouched."""
     written = []
-    files = companion_files(data, name, json_path.stem, cpp_weights=cpp_weights)
     for rel, content in files.items():
-        path = json_path.parent / rel
+        path = Path(folder) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if not (path.is_file() and path.read_bytes() == content):
             atomic_write_bytes(path, content)
         written.append(path)
     return written
+
+
+def write_companions(
+    json_path: Path, data: bytes, name: str, *, cpp_weights: bool = False
+) -> list[Path]:
+    """Write the companions beside `json_path`."""
+    json_path = Path(json_path)
+    files = companion_files(data, name, json_path.stem, cpp_weights=cpp_weights)
+    return write_files(json_path.parent, files)

@@ -151,6 +151,7 @@ def _export(
     cpp_weights: bool = False,
     bpm: float = 120.0,
 ) -> ExportResult:
+    from emotrain.export.companions import companion_files, write_files
     from emotrain.export.cost import export_report
     from emotrain.export.lint import lint_document, plain_document
 
@@ -204,6 +205,8 @@ def _export(
         block["verification"] = check.to_dict()
         text = _compose(block, in_features, layers_text)
     data = text.encode("utf-8")
+    # the C++ companions are made before anything is written: a refusal writes nothing
+    extra = companion_files(data, name, path.stem, cpp_weights=cpp_weights) if companions else {}
     unchanged = path.is_file() and path.read_bytes() == data
     if (
         path.exists()
@@ -217,11 +220,7 @@ def _export(
         )
     if not unchanged:
         atomic_write_bytes(path, data)
-    written = ()
-    if companions:
-        from emotrain.export.companions import write_companions
-
-        written = tuple(write_companions(path, data, name, cpp_weights=cpp_weights))
+    written = tuple(write_files(path.parent, extra))
     return ExportResult(
         path=path,
         name=name,
@@ -262,6 +261,7 @@ def export_layers(
     tolerance: float = 1e-5,
     seed: int = 0,
     overwrite: bool = True,
+    **cpp: Any,
 ) -> ExportResult:
     """Export an explicit export order: `(module, activation)` pairs run one after another.
 
@@ -281,6 +281,7 @@ def export_layers(
         tolerance=tolerance,
         seed=seed,
         overwrite=overwrite,
+        **cpp,
     )
 
 

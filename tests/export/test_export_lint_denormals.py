@@ -203,3 +203,10 @@ def test_command_writes_header_golden_and_cost(cli, tmp_path):
     bad = cli("export-rtneural", groove, "-o", tmp_path / "x", "--tempo", "10")
     assert bad.code == 2 and "--tempo" in bad.err and len(bad.err_lines) == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_cpp_weights_for_a_layer_without_arrays_is_refused_before_writing(tmp_path):
+    layers = [(nn.Conv1d(3, 4, 2), ""), (nn.Linear(4, 2), "")]
+    with pytest.raises(ExportError, match="--cpp-weights: layers\\[0\\] is a Conv1DT"):
+        export_layers(layers, 3, tmp_path / "net.json", companions=True, cpp_weights=True)
+    assert list(tmp_path.iterdir()) == []
