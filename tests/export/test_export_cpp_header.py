@@ -76,6 +76,47 @@ def test_alias_matches_the_json_and_the_contract_layer_by_layer(exported, spec):
     assert all(len(line) <= 100 for line in text.splitlines())
 
 
+def model_t_parse_json(doc: dict, n_in: int, layers: list) -> list[str]:
+    """ModelT::parseJson's walk (RTNeural's ModelT.h, modelt_detail::parseJson and loadLayer),
+    emulated: each template slot reads the JSON entry at the stream index; an activation slot
+    must find its activation there and advances; a dense slot advances only when its entry has
+    no activation (the next slot, the activation, reads the same entry); an LSTM slot always
+    advances. Returns the debug lines RTNeural would print where it gives up; [] = all loaded."""
+    names = {v: k for k, v in ACT.items()}
+    problems, idx = [], 0
+    if doc["in_shape"][-1] != n_in:
+        return ["Incorrect input size!"]
+    for kind, args in layers:
+        if idx >= len(doc["layers"]):
+            problems.append("Too many layers!")
+            break
+        entry = doc["layers"][idx]
+        dims, act = entry["shape"][-1], entry.get("activation", "")
+        if kind in names:
+            if act != names[kind] or dims != args[0]:
+                problems.append(f"slot {kind}: wrong activation at layers[{idx}]")
+            idx += 1
+            continue
+        want = {"DenseT": ("dense", "time-distributed-dense"), "LSTMLayerT": ("lstm",)}[kind]
+        if entry["type"] not in want or dims != args[-1]:
+            problems.append(f"slot {kind}: wrong layer type or size at layers[{idx}]")
+        if kind == "LSTMLayerT" or not act:
+            idx += 1
+    if idx != len(doc["layers"]):
+        problems.append(f"{len(doc['layers']) - idx} JSON entries never read")
+    return problems
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_model_t_loads_every_slot_of_the_generated_alias(exported, spec):
+    folder, _ = exported
+    doc = json.loads((folder / f"{spec.name}.json").read_text())
+    n_in, _, layers = parse_alias((folder / f"{spec.name}.h").read_text())
+    assert model_t_parse_json(doc, n_in, layers) == []
+    # the emulation is not blind: a hand-written type without the first activation fails
+    assert model_t_parse_json(doc, n_in, layers[:1] + layers[2:]) != []
+
+
 def test_melody_header_says_what_feeds_it_and_when(exported):
     folder, _ = exported
     text = (folder / "melodytransformer.h").read_text()
