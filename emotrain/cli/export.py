@@ -50,6 +50,22 @@ OverwriteOpt = Annotated[
         "same network never needs it).",
     ),
 ]
+CppWeightsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--cpp-weights",
+        help="Also put every weight in <name>.h as static constexpr float arrays, with "
+        "loadWeights(model) that fills the RTNeural::ModelT without any file.",
+    ),
+]
+TempoOpt = Annotated[
+    float,
+    typer.Option(
+        "--tempo",
+        metavar="BPM",
+        help="The tempo the cost report assumes for the melody (one call per sixteenth note).",
+    ),
+]
 
 
 def _run_checkpoints(folder: Path, models: list[str] | None) -> list[tuple[Path, str]]:
@@ -86,6 +102,13 @@ def _report(result) -> None:
     )
     if result.note:
         typer.echo(f"  note: {result.note}", err="UNTRAINED" in result.note)
+    if result.report is not None:
+        from emotrain.export.cost import summary_lines
+
+        for line in summary_lines(result.report):
+            typer.echo(line)
+    if result.companions:
+        typer.echo(f"  C++: {result.path.stem}.h, golden bundle {result.path.stem}.golden/")
     if result.max_abs_error is None:
         typer.echo("  not verified (--no-verify)")
     else:
@@ -109,13 +132,19 @@ def export_rtneural(
             help="Export a checkpoint that never finished an epoch (random initial weights).",
         ),
     ] = False,
+    cpp_weights: CppWeightsOpt = False,
+    tempo: TempoOpt = 120.0,
 ) -> None:
     """Export checkpoints as RTNeural JSON (<output>/<name>.json), verified against PyTorch.
 
-    A refused or failing export writes nothing; a run folder stops at the first failure.
+    Beside each file: <name>.h (the RTNeural::ModelT type) and <name>.golden/ (input stream,
+    expected outputs, tolerance). A refused or failing export writes nothing; a run folder stops
+    at the first failure.
     """
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ConfigError(f"--tolerance: must be a finite number > 0, got {tolerance}")
+    if not (math.isfinite(tempo) and 20 <= tempo <= 400):
+        raise ConfigError(f"--tempo: must be between 20 and 400 bpm, got {tempo:g}")
     if not source.exists():
         raise ConfigError(f"SOURCE: no such checkpoint file or run folder: {source}")
     from emotrain.io import check_folder_writable
@@ -134,12 +163,18 @@ def export_rtneural(
         jobs = [(source, "")]
     names = [model_of_file_name(c.name) for c, _ in jobs]
     check_not_training(source, [n for n in names if n])
+    reports = []
     for checkpoint, note in jobs:
         result = export_checkpoint(
             checkpoint, output, verify=verify, tolerance=tolerance, overwrite=overwrite, note=note,
-            allow_untrained=allow_untrained,
+            allow_untrained=allow_untrained, companions=True, cpp_weights=cpp_weights, bpm=tempo,
         )  # fmt: skip
         _report(result)
+        reports.append((result.name, result.report))
+    if len(reports) > 1:
+        from emotrain.export.cost import cost_table
+
+        typer.echo(cost_table(reports))
     tolerance_note = f", tolerance {tolerance:g}" if verify else ""
     typer.echo(f"Exported {len(jobs)} model(s) to {output}{tolerance_note}.")
 

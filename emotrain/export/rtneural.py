@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -65,6 +66,8 @@ class ExportResult:
     unchanged: bool = False  # the file already held exactly these bytes
     source: Path | None = None
     note: str = ""
+    report: dict | None = None  # the "export" block: cost and denormal audit (export/cost.py)
+    companions: tuple[Path, ...] = ()  # <name>.h and <name>.golden/ files written beside it
 
 
 def _compose(block: dict, in_features: int, layers_text: str) -> str:
@@ -102,7 +105,14 @@ def _export(
     input_stats: InputStats = None,
     layout_reference: TorchReference | None = None,
     test_inputs: np.ndarray | None = None,
+    companions: bool = False,
+    cpp_weights: bool = False,
+    bpm: float = 120.0,
 ) -> ExportResult:
+    from emotrain.export.companions import companion_files, write_files
+    from emotrain.export.cost import export_report
+    from emotrain.export.lint import lint_document, plain_document
+
     tolerance = check_tolerance(tolerance, "tolerance")
     path = Path(path)
     if path.is_dir():
@@ -124,6 +134,9 @@ def _export(
     if not np.isfinite(outputs).all():
         raise ExportError(f"{name}: PyTorch's own outputs are not finite; nothing to export")
     block = emotrain_block(name, in_features, out_features, metadata)
+    plain = plain_document(in_features, entries)
+    lint_document(plain, name)  # both RTNeural loaders must take it exactly as written
+    block["export"] = export_report(plain, name, bpm)
     block["verification"] = None
     block["test_vectors"] = {
         "about": "inputs are consecutive frames after reset(); outputs are PyTorch's for them",
@@ -150,6 +163,8 @@ def _export(
         block["verification"] = check.to_dict()
         text = _compose(block, in_features, layers_text)
     data = text.encode("utf-8")
+    # the C++ companions are made before anything is written: a refusal writes nothing
+    extra = companion_files(data, name, path.stem, cpp_weights=cpp_weights) if companions else {}
     unchanged = path.is_file() and path.read_bytes() == data
     if (
         path.exists()
@@ -163,6 +178,7 @@ def _export(
         )
     if not unchanged:
         atomic_write_bytes(path, data)
+    written = tuple(write_files(path.parent, extra))
     return ExportResult(
         path=path,
         name=name,
@@ -174,6 +190,8 @@ def _export(
         unchanged=unchanged,
         source=source,
         note=note,
+        report=block["export"],
+        companions=written,
     )
 
 
@@ -201,6 +219,7 @@ def export_layers(
     tolerance: float = DEFAULT_TOLERANCE,
     seed: int = 0,
     overwrite: bool = True,
+    **cpp: Any,
 ) -> ExportResult:
     """Export an explicit export order: `(module, activation)` pairs run one after another.
 
@@ -220,6 +239,7 @@ def export_layers(
         tolerance=tolerance,
         seed=seed,
         overwrite=overwrite,
+        **cpp,
     )
 
 
@@ -235,6 +255,7 @@ def export_model(
     source: Path | None = None,
     note: str = "",
     test_inputs: np.ndarray | None = None,
+    **cpp: Any,
 ) -> ExportResult:
     """Export a model through its declared `rtneural_layers()`, verified against its own forward().
 
@@ -242,7 +263,9 @@ def export_model(
     does). A model with an input standardization (`model.normalization`) is exported with it folded
     into the first dense layer, so the file takes the same raw features as `model`; the random
     verification frames are drawn on those features' scale. `test_inputs` (consecutive real frames)
-    become the embedded test vectors. `metadata` is merged into the "emotrain" block. Raises
+    become the embedded test vectors. `metadata` is merged into the "emotrain" block. `cpp`:
+    `companions=True` writes <name>.h and <name>.golden/ beside the file, `cpp_weights=True` puts
+    the weights in the header, `bpm` sets the melody's rate in the cost report. Raises
     ExportError, writing nothing, when the model cannot be exported or the file does not compute
     what the model computes.
     """
@@ -283,6 +306,7 @@ def export_model(
         input_stats=None if stats is None else (stats[0].numpy(), stats[1].numpy()),
         layout_reference=None if stats is None else TorchReference(layers=pairs),
         test_inputs=test_inputs,
+        **cpp,
     )
 
 
@@ -296,6 +320,7 @@ def export_checkpoint(
     seed: int = 0,
     note: str = "",
     allow_untrained: bool = False,
+    **cpp: Any,
 ) -> ExportResult:
     """Export a checkpoint (emotrain's or the original scripts') to `output_dir/<name>.json`.
 
@@ -330,4 +355,5 @@ def export_checkpoint(
         source=path,
         note=note,
         test_inputs=test_inputs,
+        **cpp,
     )

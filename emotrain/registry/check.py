@@ -35,6 +35,12 @@ def check_export(
         raise ExportError(
             f"{where}: names model {block['model']!r}, none of the plugin's networks"
         ) from None
+    from emotrain.export.lint import cpp_layers
+
+    try:  # both RTNeural loaders must take it exactly as written
+        cpp_layers(doc, spec.name)
+    except ExportError as exc:
+        raise ExportError(f"{where}: RTNeural lint: {exc}") from None
     model = ReferenceModel(doc, np.float32)
     if model.dropped:
         raise ExportError(f"{where}: RTNeural would silently drop {', '.join(model.dropped)}")

@@ -205,18 +205,21 @@ def _check_recipes(members: dict[str, tuple[str, bytes]]) -> None:
 
 
 def _unlisted(target: Path, lock: dict[str, Any] | None, entries: dict, everything: dict) -> list:
-    """Model files this ship would replace that no previous lock lists: the user's own (a file
-    with the very bytes being shipped loses nothing, so it does not count)."""
-    listed = {
-        str(e.get("file", f"{n}.json")) for n, e in ((lock or {}).get("models") or {}).items()
-    }
+    """Model files (and C++ companions) this ship would replace that no previous lock lists: the
+    user's own (a file with the very bytes being shipped loses nothing, so it does not count)."""
+    listed = set()
+    for n, e in ((lock or {}).get("models") or {}).items():
+        listed.add(str(e.get("file", f"{n}.json")))
+        listed.update((e.get("companions") or {}).keys())
     found = []
-    for name in entries:
-        path = target / f"{name}.json"
-        if path.name in listed or not path.is_file():
-            continue
-        if sha256_file(path) != sha256_bytes(everything[name][1]):
-            found.append(path.name)
+    for name, entry in entries.items():
+        wanted = {f"{name}.json": entry["sha256"], **entry["companions"]}
+        for rel, sha in wanted.items():
+            path = target / rel
+            if rel in listed or not path.is_file():
+                continue
+            if sha256_file(path) != sha:
+                found.append(rel)
     return found
 
 
@@ -248,6 +251,7 @@ def ship(
     Files of the folder that no previous `models.lock.json` lists are the user's: a model file
     this ship would replace is refused by name unless `replace_unlisted`; anything else is kept.
     """
+    from emotrain.export.companions import companion_files
     from emotrain.models.registry import MODEL_NAMES, resolve_models
 
     # The real folder: a symlinked models folder keeps its link, and `--to .` has a name.
@@ -262,16 +266,18 @@ def ship(
     everything = {**kept, **members}
     _check_recipes(everything)
 
-    entries = {}
+    entries, extra = {}, {}
     for name in MODEL_NAMES:
         if name in everything:
             version, data = everything[name]
+            extra[name] = companion_files(data, name)  # <name>.h, <name>.golden/: from the JSON
             entries[name] = {
                 "file": f"{name}.json",
                 "version": version,
                 "sha256": sha256_bytes(data),
                 "bytes": len(data),
                 "feature_recipe": _recipe(data),
+                "companions": {rel: sha256_bytes(b) for rel, b in extra[name].items()},
             }
     lock = {
         "format": LOCK_FORMAT,
@@ -293,9 +299,15 @@ def ship(
     new.mkdir()
     try:
         # Every file this ship does not write stays, the user's unlisted model files included.
-        _carry_over(target, new, {f"{n}.json" for n in entries} | {LOCK_FILE})
+        # (a <name>.golden/ folder is carried over too, so files the user put in it stay; the
+        # companions themselves are then written over their old copies)
+        _carry_over(target, new, {f"{n}.json" for n in entries} | {f"{n}.h" for n in entries}
+                    | {LOCK_FILE})  # fmt: skip
         for name in entries:
             _write_member(new / f"{name}.json", everything[name][1])
+            for rel, content in extra[name].items():
+                (new / rel).parent.mkdir(parents=True, exist_ok=True)
+                _write_member(new / rel, content)
         text = json.dumps(lock, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
         atomic_write_bytes(new / LOCK_FILE, text.encode("utf-8"))
         fsync_dir(new)
@@ -361,8 +373,23 @@ def verify_folder(folder: str | Path) -> VerifyResult:
                 "changed after shipping"
             )
             continue
-        result.checked.append(f"{file} = {entry.get('version')}")
+        bad = _companion_problems(folder, entry)
+        result.problems.extend(bad)
+        if not bad:
+            result.checked.append(f"{file} = {entry.get('version')}")
     for name in MODEL_NAMES:
         if f"{name}.json" not in listed and (folder / f"{name}.json").exists():
             result.problems.append(f"{name}.json: present but not in the lock")
     return result
+
+
+def _companion_problems(folder: Path, entry: dict[str, Any]) -> list[str]:
+    """The C++ companions a lock lists (header, golden bundle), each checked like the JSON."""
+    problems = []
+    for rel, sha in (entry.get("companions") or {}).items():
+        path = folder / rel
+        if not path.is_file():
+            problems.append(f"{rel}: missing (the lock lists it with {entry.get('version')})")
+        elif sha256_file(path) != sha:
+            problems.append(f"{rel}: SHA-256 differs from the lock's: changed after shipping")
+    return problems

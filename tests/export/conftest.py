@@ -49,3 +49,13 @@ def measure_layers(tmp_path):
         return Measured(path, layers, in_features, steps, seed)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def five_exports(tmp_path_factory):
+    """The five plugin networks exported once for the session, with <name>.h (dynamics with its
+    weights) and <name>.golden/ beside each JSON: (folder, name -> ExportResult)."""
+    from tests.export.cpp_exports import export_all
+
+    folder = tmp_path_factory.mktemp("five")
+    return folder, export_all(folder, cpp_weights=("dynamicsengine",))

@@ -117,7 +117,9 @@ def test_run_folder_uses_best_then_latest_checkpoints(cli, tmp_path):
     assert "Exported 2 model(s)" in result.out
 
     only = cli("export-rtneural", run, "-o", tmp_path / "one", "--model", "dynamics")
-    assert only.code == 0 and sorted(os.listdir(tmp_path / "one")) == ["dynamicsengine.json"]
+    assert only.code == 0 and sorted(os.listdir(tmp_path / "one")) == [
+        "dynamicsengine.golden", "dynamicsengine.h", "dynamicsengine.json",
+    ]  # fmt: skip
 
     missing = cli("export-rtneural", run, "-o", tmp_path / "x", "--model", "melody")
     assert missing.code == 2 and "melodytransformer" in missing.err

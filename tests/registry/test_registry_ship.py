@@ -20,7 +20,10 @@ def _add_and_promote(cli, registry: Path, path: Path, alias: str = "shipped") ->
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file of the set, the C++ companions in <name>.golden/ included."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_ship_writes_a_locked_set_and_verify_checks_it(cli, registry, tmp_path):
