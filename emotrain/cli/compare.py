@@ -10,7 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import CacheDirOpt, DataFormatOpt, DeviceOpt, JsonOpt, judge_data
+from emotrain.cli.options import (
+    DataFormatOpt,
+    DeviceOpt,
+    JsonOpt,
+    JudgeCacheDirOpt,
+    judge_data,
+)
 
 
 def _side(metavar: str, help: str) -> Any:
@@ -96,7 +102,7 @@ def compare(
             "Default: 42.",
         ),
     ] = None,
-    cache_dir: CacheDirOpt = None,
+    cache_dir: JudgeCacheDirOpt = None,
     registry: Annotated[
         Path | None,
         typer.Option(

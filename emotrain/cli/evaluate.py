@@ -12,10 +12,10 @@ from typing import Annotated, Any
 import typer
 
 from emotrain.cli.options import (
-    CacheDirOpt,
     DataFormatOpt,
     DeviceOpt,
     JsonOpt,
+    JudgeCacheDirOpt,
     JudgeDataOpt,
     ModelOpt,
 )
@@ -220,7 +220,7 @@ def evaluate(
     model: ModelOpt = None,
     data: JudgeDataOpt = None,
     data_format: DataFormatOpt = "auto",
-    cache_dir: CacheDirOpt = None,
+    cache_dir: JudgeCacheDirOpt = None,
     seed: Annotated[
         int | None,
         typer.Option(

@@ -19,7 +19,6 @@ AudioArg = Annotated[
         metavar="AUDIO",
         help="Audio files (WAV, FLAC, OGG, MP3), previewed in this order.",
         show_default=False,
-        hidden=True,  # described in the docstring: Typer would print a Python type beside it
     ),
 ]
 
@@ -76,8 +75,8 @@ def preview(
         typer.Option(
             "--alias",
             metavar="NAME",
-            help="With --registry: the alias whose holders to run.",
-            show_default="shipped",
+            help="With --registry: the alias whose holders to run. Default: shipped.",
+            show_default=False,
         ),
     ] = None,
     output: Annotated[
@@ -123,10 +122,6 @@ def preview(
     Runs the exported networks as the plugin wires them and writes, per song,
     <output>/<stem>/: emotion.csv, outputs.npz, emotion.png, melody.png,
     melody.mid and summary.json. Exit 1 when an audio file was skipped.
-
-    \b
-    Arguments:
-      AUDIO...  Audio files (WAV, FLAC, OGG, MP3), previewed in this order.
     """
     import json
     import sys
