@@ -12,11 +12,7 @@ import math
 
 import torch
 
-#: Metrics where smaller is better; every other metric is better when larger.
-LOWER_IS_BETTER = frozenset(
-    {"mse", "mae", "bce", "kl", "valence_rmse", "arousal_rmse", "pc_hist_distance",
-     "pc_hist_distance_total"}
-)  # fmt: skip
+from emotrain.evaluation.directions import LOWER_IS_BETTER
 
 #: Std below this (relative to the mean's magnitude) counts as constant: correlation undefined.
 _CONSTANT_STD = 1e-9
