@@ -138,6 +138,11 @@ def preview(
                 err.write(f"note: {name}: {net.problem}; the plugin falls back to heuristics\n")
             elif net.warning:
                 err.write(f"warning: {name}: {net.warning}\n")
+        if not_run := model_set.not_run():
+            files = ", ".join(model_set.get(name).file for name in not_run)
+            err.write(f"note: not run, as they take the emotion recognizer's output: {files}; "
+                      "the plugin feeds them its heuristic emotion, which preview does not "
+                      "reproduce\n")  # fmt: skip
     progress = _Progress(len(audio), quiet=json_out)
     try:
         results = preview_files(audio, model_set, options, on_song=progress.song_done)
@@ -176,6 +181,10 @@ class _Progress:
 
     def song_done(self, index: int, result: Any) -> None:
         if self.quiet:
+            return
+        if result.skipped:  # said once, on stderr, when every song is done
+            if self.bar is not None:
+                self.bar.update(self.task, advance=1)
             return
         line = f"[{index + 1}/{self.total}] {_line(result)}"
         if self.bar is not None:
