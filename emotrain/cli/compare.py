@@ -12,9 +12,9 @@ import typer
 
 from emotrain.cli.options import (
     DataFormatOpt,
-    DeviceOpt,
     JsonOpt,
     JudgeCacheDirOpt,
+    JudgeDeviceOpt,
     judge_data,
 )
 
@@ -143,7 +143,7 @@ def compare(
         bool,
         typer.Option("--require-better", help="Exit 1 unless B is better than A (for CI)."),
     ] = False,
-    device: DeviceOpt = "auto",
+    device: JudgeDeviceOpt = "auto",
     batch_size: Annotated[
         int,
         typer.Option(

@@ -13,10 +13,10 @@ import typer
 
 from emotrain.cli.options import (
     DataFormatOpt,
-    DeviceOpt,
     JsonOpt,
     JudgeCacheDirOpt,
     JudgeDataOpt,
+    JudgeDeviceOpt,
     ModelOpt,
 )
 from emotrain.errors import EmotrainError
@@ -230,7 +230,7 @@ def evaluate(
             "(a run's own data always uses the run's seed). Default: 42.",
         ),
     ] = None,
-    device: DeviceOpt = "auto",
+    device: JudgeDeviceOpt = "auto",
     batch_size: Annotated[
         int, typer.Option("--batch-size", "-b", metavar="N", help="Sequences per forward pass.")
     ] = 256,

@@ -160,11 +160,15 @@ PANELS: dict[str, str] = {
 }  # fmt: skip
 
 
-def run_option(name: str, *, help: str | None = None, show_default: bool = True) -> Any:
-    """The one `typer.Option` of a run setting; `help` narrows it for one command."""
+def run_option(
+    name: str, *, help: str | None = None, show_default: bool = True, panel: str | None = ""
+) -> Any:
+    """The one `typer.Option` of a run setting; `help` narrows it for one command, `panel`
+    (None: the command's own options) moves it to another help panel than PANELS says."""
     spec = RUN_OPTIONS[name]
     return typer.Option(*spec.flags, metavar=spec.metavar, help=help or spec.help,
-                        show_default=show_default, rich_help_panel=PANELS.get(name))  # fmt: skip
+                        show_default=show_default,
+                        rich_help_panel=PANELS.get(name) if panel == "" else panel)  # fmt: skip
 
 
 def default(name: str) -> Any:
@@ -197,6 +201,8 @@ SeqLenOpt = Annotated[int, run_option("seq_len")]
 SamplesOpt = Annotated[int, run_option("samples")]
 SeedOpt = Annotated[int, run_option("seed")]
 DeviceOpt = Annotated[str, run_option("device")]
+#: --device of a command that runs trained models (evaluate, compare): not a training setting.
+JudgeDeviceOpt = Annotated[str, run_option("device", panel=None)]
 DataFormatOpt = Annotated[str, run_option("data_format")]
 OutputOpt = Annotated[Path, run_option("output")]
 DataOpt = Annotated[Path | None, run_option("data")]
