@@ -61,7 +61,15 @@ def _axis(values: list[Any], distribution: Any) -> tuple[Any, list[tuple[float, 
 
 def parallel_coordinate_figure(study: Any, metric: str, direction: str | None) -> Any:
     """One line per finished trial through the metric and every parameter; darker is better,
-    the best trial drawn last and thickest; tick labels on a white ground, above the lines."""
+    the best trial drawn last and thickest; tick labels on a white ground, above the lines.
+    Drawn in matplotlib's default style (Optuna's figures switch the process to ggplot's grey)."""
+    from matplotlib import style
+
+    with style.context("default"):
+        return _parallel_coordinate(study, metric, direction)
+
+
+def _parallel_coordinate(study: Any, metric: str, direction: str | None) -> Any:
     from matplotlib import colormaps
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.cm import ScalarMappable
