@@ -103,8 +103,11 @@ def _load(target: str) -> Any:
 
 def build_app(load: Iterable[str] = ()) -> typer.Typer:
     """The `emotrain` app with the commands named in `load` imported and the others only listed."""
+    from emotrain.cli.help import HelpCommand, HelpGroup
+
     app = typer.Typer(
         name="emotrain",
+        cls=HelpGroup,
         help=_HELP,
         no_args_is_help=True,
         add_completion=False,
@@ -116,7 +119,7 @@ def build_app(load: Iterable[str] = ()) -> typer.Typer:
     wanted = set(load)
     for name, (target, short_help) in COMMANDS.items():
         if name not in wanted:
-            app.command(name, help=short_help, short_help=short_help)(_not_loaded)
+            app.command(name, help=short_help, short_help=short_help, cls=HelpCommand)(_not_loaded)
             continue
         command = _load(target)
         if isinstance(command, typer.Typer):
@@ -124,7 +127,7 @@ def build_app(load: Iterable[str] = ()) -> typer.Typer:
         else:
             from emotrain.cli.options import refuse_non_finite
 
-            app.command(name)(refuse_non_finite(command))
+            app.command(name, cls=HelpCommand)(refuse_non_finite(command))
     return app
 
 

@@ -10,7 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from emotrain.cli.options import CacheDirOpt, DataFormatOpt, DeviceOpt, JsonOpt, judge_data
+from emotrain.cli.options import (
+    DataFormatOpt,
+    JsonOpt,
+    JudgeCacheDirOpt,
+    JudgeDeviceOpt,
+    judge_data,
+)
 
 
 def _side(metavar: str, help: str) -> Any:
@@ -41,7 +47,8 @@ def _p(value: Any) -> str:
 
 def report_table(report: dict[str, Any], width: int = 120) -> Any:
     """The comparison, fitted to `width`: figure names, B - A, the interval and the verdict stay
-    whole; the margin, then A and B, then p go first when the terminal is narrow."""
+    in the first table; when the terminal is narrow the margin, then A and B, then p move to a
+    second table (cli/tables.py), said in a note."""
     from emotrain.cli.tables import Col, fitted_table
 
     confidence = round(report["bootstrap"]["confidence"] * 100)
@@ -95,7 +102,7 @@ def compare(
             "Default: 42.",
         ),
     ] = None,
-    cache_dir: CacheDirOpt = None,
+    cache_dir: JudgeCacheDirOpt = None,
     registry: Annotated[
         Path | None,
         typer.Option(
@@ -136,7 +143,7 @@ def compare(
         bool,
         typer.Option("--require-better", help="Exit 1 unless B is better than A (for CI)."),
     ] = False,
-    device: DeviceOpt = "auto",
+    device: JudgeDeviceOpt = "auto",
     batch_size: Annotated[
         int,
         typer.Option(
@@ -167,9 +174,9 @@ def compare(
     if json_out:
         typer.echo(json.dumps(report, indent=2, allow_nan=False))
     else:
-        out = Console(highlight=False, soft_wrap=True)
-        if not out.is_terminal:  # a log or a pipe: wide enough for the table, not 80 columns
-            out = Console(highlight=False, soft_wrap=True, width=120)
+        from emotrain.cli.tables import out_console
+
+        out = out_console(highlight=False, soft_wrap=True)  # a pipe: COLUMNS, else wide
         out.print(f"[bold]{report['model']}[/bold]: A = {escape(report['a']['given'])}, "
                   f"B = {escape(report['b']['given'])}")  # fmt: skip
         boot = report["bootstrap"]

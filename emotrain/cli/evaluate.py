@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import typer
 
 from emotrain.cli.options import (
-    CacheDirOpt,
     DataFormatOpt,
-    DeviceOpt,
     JsonOpt,
+    JudgeCacheDirOpt,
     JudgeDataOpt,
+    JudgeDeviceOpt,
     ModelOpt,
 )
 from emotrain.errors import EmotrainError
@@ -92,57 +92,73 @@ def _label(metric: str, entry: dict[str, Any], headline: str) -> str:
     return label
 
 
+def _raw_interval(comparison: dict[str, Any] | None) -> str:
+    low, high = (comparison or {}).get("ci", [None, None])
+    return "n/a" if low is None or high is None else f"[{_number(low)}, {_number(high)}]"
+
+
 def model_table(entry: dict[str, Any], width: int = 120) -> Any:
-    """One model's figures beside its baseline's: the difference, its interval, the verdict."""
+    """One model's figures beside its baseline's: the difference, its interval, the verdict.
+    Narrower than WIDE_TABLE each verdict goes under its figure; narrower still the model's and
+    the baseline's figures move to a second table (cli/tables.py), said in a note."""
     from rich import box
-    from rich.table import Table
+    from rich.text import Text
+
+    from emotrain.cli.tables import Col, fitted_table
 
     wide = width >= WIDE_TABLE
-    table = Table() if wide else Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("metric" if wide else "metric / verdict", no_wrap=True)
-    for column in ("model", "baseline", "difference", "95% interval"):
-        table.add_column(column, justify="right", no_wrap=True)
+    cols = [
+        Col("metric" if wide else "metric / verdict", key=True),
+        Col("model", drop=2, justify="right"),
+        Col("baseline", drop=1, justify="right"),
+        Col("difference", key=True, justify="right"),
+        Col("95% interval", key=True, justify="right"),
+    ]
     if wide:
-        table.add_column("verdict", justify="center", no_wrap=True)
+        cols.append(Col("verdict", key=True, justify="center"))
     headline = entry["headline"]["metric"]
     comparisons = entry.get("comparison", {})
+    rows = []
     for metric, value in entry["metrics"].items():
         comp = comparisons.get(metric)
         label = _label(metric, entry, headline)
-        cells = [
-            _number(value),
-            _number(entry["baseline"].get(metric)),
-            _number((comp or {}).get("diff")),
-            _interval(comp),
-        ]
+        cells = [_number(value), _number(entry["baseline"].get(metric)),
+                 _number((comp or {}).get("diff")), _raw_interval(comp)]  # fmt: skip
         if wide:
-            table.add_row(label, *cells, _verdict(comp))
+            rows.append((Text.from_markup(label), *cells, Text.from_markup(_verdict(comp))))
         else:
-            table.add_row(f"{label}\n  {_verdict(comp)}", *cells)
-    return table
+            rows.append((Text.from_markup(f"{label}\n  {_verdict(comp)}"), *cells))
+    options = {} if wide else {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False}
+    return fitted_table(cols, rows, width, **options)
 
 
 _MODE_NAMES = {"streamed": "streamed", "live_set": "live set", "windowed": "windowed"}
 
 
-def modes_table(entry: dict[str, Any]) -> Any:
+def modes_table(entry: dict[str, Any], width: int = 120) -> Any:
     """The headline figure as the plugin streams songs, as a live set, and on training windows."""
-    from rich.table import Table
+    from rich.text import Text
+
+    from emotrain.cli.tables import Col, fitted_table
 
     metric = entry["headline"]["metric"]
-    table = Table(title=f"{metric} by how the songs are fed", title_justify="left")
-    table.add_column("fed as", no_wrap=True)
-    for column in ("model", "baseline", "95% interval"):
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("verdict", justify="center", no_wrap=True)
+    cols = (
+        Col("fed as", key=True),
+        Col("model", drop=2, justify="right"),
+        Col("baseline", drop=1, justify="right"),
+        Col("95% interval", key=True, justify="right"),
+        Col("verdict", key=True, justify="center"),
+    )
+    rows = []
     for mode, block in entry["modes"].items():
         h = block["headline"]
         name = _MODE_NAMES.get(mode, mode)
         if mode == entry.get("headline_mode"):
             name = f"[bold]{name}[/bold]"
-        table.add_row(name, _number(h["model"]), _number(h["baseline"]), _interval(h),
-                      _verdict(h))  # fmt: skip
-    return table
+        rows.append((Text.from_markup(name), _number(h["model"]), _number(h["baseline"]),
+                     _raw_interval(h), Text.from_markup(_verdict(h))))  # fmt: skip
+    return fitted_table(cols, rows, width, title=f"{_plain(metric)} by how the songs are fed",
+                        title_justify="left")  # fmt: skip
 
 
 def verdict_line(entry: dict[str, Any]) -> str:
@@ -193,7 +209,7 @@ def print_report(report: dict[str, Any], console: Any) -> None:
             )
         console.print(model_table(entry, console.width))
         if entry.get("modes"):
-            console.print(modes_table(entry))
+            console.print(modes_table(entry, console.width))
         console.print(f"  {verdict_line(entry)}", highlight=False, soft_wrap=True)
         for note in entry["notes"]:
             console.print(
@@ -220,7 +236,7 @@ def evaluate(
     model: ModelOpt = None,
     data: JudgeDataOpt = None,
     data_format: DataFormatOpt = "auto",
-    cache_dir: CacheDirOpt = None,
+    cache_dir: JudgeCacheDirOpt = None,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -230,7 +246,7 @@ def evaluate(
             "(a run's own data always uses the run's seed). Default: 42.",
         ),
     ] = None,
-    device: DeviceOpt = "auto",
+    device: JudgeDeviceOpt = "auto",
     batch_size: Annotated[
         int, typer.Option("--batch-size", "-b", metavar="N", help="Sequences per forward pass.")
     ] = 256,

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
+from emotrain.cli.help import DATA, OUTPUT, TRACKERS, TRAINING
 from emotrain.config import DATA_FORMATS, DEVICES, DataConfig, RunConfig, TrainingConfig
 
 _T = TrainingConfig()
@@ -146,12 +147,26 @@ RUN_OPTIONS: dict[str, RunOption] = {
 }
 
 
-def run_option(name: str, *, help: str | None = None, show_default: bool = True) -> Any:
-    """The one `typer.Option` of a run setting; `help` narrows it for one command."""
+#: The help panel of each run setting, so a long command's --help reads in groups.
+PANELS: dict[str, str] = {
+    **dict.fromkeys(("epochs", "batch_size", "learning_rate", "early_stopping_patience",
+                     "min_delta", "weight_decay", "grad_clip_norm", "lr_factor", "lr_patience",
+                     "seed", "device"), TRAINING),
+    **dict.fromkeys(("validation_split", "seq_len", "samples", "data", "data_format",
+                     "cache_dir", "rebuild_cache", "strict"), DATA),
+    "output": OUTPUT,
+}  # fmt: skip
+
+
+def run_option(
+    name: str, *, help: str | None = None, show_default: bool = True, panel: str | None = ""
+) -> Any:
+    """The one `typer.Option` of a run setting; `help` narrows it for one command, `panel`
+    (None: the command's own options) moves it to another help panel than PANELS says."""
     spec = RUN_OPTIONS[name]
-    return typer.Option(
-        *spec.flags, metavar=spec.metavar, help=help or spec.help, show_default=show_default
-    )
+    return typer.Option(*spec.flags, metavar=spec.metavar, help=help or spec.help,
+                        show_default=show_default,
+                        rich_help_panel=PANELS.get(name) if panel == "" else panel)  # fmt: skip
 
 
 def default(name: str) -> Any:
@@ -184,6 +199,8 @@ SeqLenOpt = Annotated[int, run_option("seq_len")]
 SamplesOpt = Annotated[int, run_option("samples")]
 SeedOpt = Annotated[int, run_option("seed")]
 DeviceOpt = Annotated[str, run_option("device")]
+#: --device of a command that runs trained models (evaluate, compare): not a training setting.
+JudgeDeviceOpt = Annotated[str, run_option("device", panel=None)]
 DataFormatOpt = Annotated[str, run_option("data_format")]
 OutputOpt = Annotated[Path, run_option("output")]
 DataOpt = Annotated[Path | None, run_option("data")]
@@ -200,6 +217,15 @@ def judge_data(default_text: str) -> Any:
     )
 
 
+#: --cache-dir of a command that judges trained models (evaluate, compare).
+JudgeCacheDirOpt = Annotated[
+    Path | None,
+    run_option(
+        "cache_dir",
+        help="Where audio features are cached. Default: the run's own cache for its data; with "
+        "--data, <output>/cache/features.",
+    ),
+]
 JudgeDataOpt = Annotated[
     Path | None, judge_data("the validation split of the run each model was trained in")
 ]
@@ -229,12 +255,22 @@ ModelOpt = Annotated[list[str] | None, model_option()]
 #: --model of a command that works on one network (tune); a list only so that several given
 #: are refused with a message rather than silently reduced to the last.
 OneModelOpt = Annotated[
-    list[str] | None,
-    typer.Option("--model", "-m", metavar="MODEL", help=f"The one network: {_MODELS}."),
+    list[str],
+    typer.Option(
+        "--model", "-m", metavar="MODEL", help=f"The one network: {_MODELS}.", show_default=False
+    ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final summary.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only the final summary.", rich_help_panel=OUTPUT),
+]
 JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print the report as JSON on stdout, and nothing else.")
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the report as JSON on stdout, and nothing else.",
+        rich_help_panel=OUTPUT,
+    ),
 ]
 #: The export check's tolerance, one meaning everywhere (train, resume, export-rtneural, registry add).
 ToleranceOpt = Annotated[
@@ -245,6 +281,7 @@ ToleranceOpt = Annotated[
         help="Export check: the float32 error accepted, relative to the output scale (the file "
         "may also differ by up to 100x PyTorch's own float32 rounding); the same rule in "
         "train, resume, export-rtneural and registry add; see docs/export.md.",
+        rich_help_panel=OUTPUT,
     ),
 ]
 
@@ -279,37 +316,52 @@ def refuse_non_finite(command: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
-#: `train`'s and `tune`'s --validation-songs: the held-out songs, fixed (docs/train.md).
-ValidationSongsOpt = Annotated[
-    str | None,
-    typer.Option(
+def validation_songs_option(instead: str = "replaces --validation-split") -> Any:
+    """`--validation-songs`: the held-out songs, fixed (docs/train.md); `instead` says what it
+    replaces on this command."""
+    return typer.Option(
         "--validation-songs",
         metavar="SONGS",
-        help="Hold out exactly these songs: ids and ranges (2001-2058,7) or a file of ids; "
-        "replaces --validation-split.",
+        help=f"Hold out exactly these songs: ids and ranges (2001-2058,7) or a file of ids; "
+        f"{instead}.",
         show_default=False,
-    ),
-]
+        rich_help_panel=DATA,
+    )
 
-#: `train`'s, `resume`'s and `tune`'s experiment trackers (docs/train.md, "Experiment trackers").
-LoggerOpt = Annotated[
-    list[str] | None,
-    typer.Option(
+
+#: `train`'s --validation-songs.
+ValidationSongsOpt = Annotated[str | None, validation_songs_option()]
+
+
+def logger_option(default_text: str = "none") -> Any:
+    """`--logger` (docs/train.md, "Experiment trackers"); `default_text`: what none given means."""
+    return typer.Option(
         "--logger",
         metavar="NAME",
         help="Experiment tracker(s) beside the history files: tensorboard, mlflow or none; "
-        "repeat or comma-separate. Default: none (resume: the run's recorded ones).",
+        f"repeat or comma-separate. Default: {default_text}.",
         show_default=False,
-    ),
-]
-MlflowUriOpt = Annotated[
-    str | None,
-    typer.Option(
+        rich_help_panel=TRACKERS,
+    )
+
+
+def mlflow_uri_option(default_text: str = "MLFLOW_TRACKING_URI, then MLflow's default") -> Any:
+    return typer.Option(
         "--mlflow-uri",
         metavar="URI",
-        help="MLflow tracking URI (sqlite:///mlflow.db, http://host:5000, ...). Default: "
-        "MLFLOW_TRACKING_URI, then (resume) the recorded one, then MLflow's default.",
-    ),
+        help=f"MLflow tracking URI (sqlite:///mlflow.db, http://host:5000, ...). Default: "
+        f"{default_text}.",
+        rich_help_panel=TRACKERS,
+    )
+
+
+#: `train`'s and `tune`'s experiment trackers; `resume` takes the run's recorded ones.
+LoggerOpt = Annotated[list[str] | None, logger_option()]
+MlflowUriOpt = Annotated[str | None, mlflow_uri_option()]
+ResumeLoggerOpt = Annotated[list[str] | None, logger_option("the run's recorded ones")]
+ResumeMlflowUriOpt = Annotated[
+    str | None,
+    mlflow_uri_option("MLFLOW_TRACKING_URI, then the recorded one, then MLflow's default"),
 ]
 
 

@@ -19,7 +19,6 @@ AudioArg = Annotated[
         metavar="AUDIO",
         help="Audio files (WAV, FLAC, OGG, MP3), previewed in this order.",
         show_default=False,
-        hidden=True,  # described in the docstring: Typer would print a Python type beside it
     ),
 ]
 
@@ -76,8 +75,8 @@ def preview(
         typer.Option(
             "--alias",
             metavar="NAME",
-            help="With --registry: the alias whose holders to run.",
-            show_default="shipped",
+            help="With --registry: the alias whose holders to run. Default: shipped.",
+            show_default=False,
         ),
     ] = None,
     output: Annotated[
@@ -123,10 +122,6 @@ def preview(
     Runs the exported networks as the plugin wires them and writes, per song,
     <output>/<stem>/: emotion.csv, outputs.npz, emotion.png, melody.png,
     melody.mid and summary.json. Exit 1 when an audio file was skipped.
-
-    \b
-    Arguments:
-      AUDIO...  Audio files (WAV, FLAC, OGG, MP3), previewed in this order.
     """
     import json
     import sys
@@ -143,6 +138,11 @@ def preview(
                 err.write(f"note: {name}: {net.problem}; the plugin falls back to heuristics\n")
             elif net.warning:
                 err.write(f"warning: {name}: {net.warning}\n")
+        if not_run := model_set.not_run():
+            files = ", ".join(model_set.get(name).file for name in not_run)
+            err.write(f"note: not run, as they take the emotion recognizer's output: {files}; "
+                      "the plugin feeds them its heuristic emotion, which preview does not "
+                      "reproduce\n")  # fmt: skip
     progress = _Progress(len(audio), quiet=json_out)
     try:
         results = preview_files(audio, model_set, options, on_song=progress.song_done)
@@ -181,6 +181,10 @@ class _Progress:
 
     def song_done(self, index: int, result: Any) -> None:
         if self.quiet:
+            return
+        if result.skipped:  # said once, on stderr, when every song is done
+            if self.bar is not None:
+                self.bar.update(self.task, advance=1)
             return
         line = f"[{index + 1}/{self.total}] {_line(result)}"
         if self.bar is not None:

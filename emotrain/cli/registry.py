@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from emotrain.cli.help import HelpCommand, HelpGroup
 from emotrain.cli.options import (
     DataFormatOpt,
     JsonOpt,
@@ -22,6 +23,7 @@ from emotrain.tolerance import DEFAULT_TOLERANCE
 
 registry_app = typer.Typer(
     name="registry",
+    cls=HelpGroup,
     help="Versions, aliases and shipping of exported models (a local SQLite registry).",
     no_args_is_help=True,
     add_completion=False,
@@ -71,7 +73,7 @@ def _plain(text: Any) -> str:
     return escape(str(text))
 
 
-@registry_app.command("add")
+@registry_app.command("add", cls=HelpCommand)
 def add(
     source: Annotated[
         Path,
@@ -148,7 +150,7 @@ def add(
         typer.echo(f"registry: {reg.root}")
 
 
-@registry_app.command("list")
+@registry_app.command("list", cls=HelpCommand)
 def list_versions(
     model: Annotated[
         str | None,
@@ -175,7 +177,7 @@ def list_versions(
         console.print("no versions" + (f" of {name}" if name else ""))
 
 
-@registry_app.command("show")
+@registry_app.command("show", cls=HelpCommand)
 def show(ref: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -> None:
     """Everything a version records (its lineage); --json for all of it, config included."""
     with _open(registry) as reg:
@@ -190,7 +192,7 @@ def show(ref: RefArg, registry: RegistryOpt = None, json_out: JsonOpt = False) -
     console.print("(--json shows the full training configuration and every figure)")
 
 
-@registry_app.command("diff")
+@registry_app.command("diff", cls=HelpCommand)
 def diff(
     a: Annotated[str, _ref("A", "The first version: NAME@N, NAME@ALIAS or NAME@latest.")],
     b: Annotated[str, _ref("B", "The second version, in the same forms.")],
@@ -211,7 +213,7 @@ def diff(
         typer.echo(line)
 
 
-@registry_app.command("promote")
+@registry_app.command("promote", cls=HelpCommand)
 def promote(
     ref: RefArg,
     alias: Annotated[
@@ -275,7 +277,7 @@ def promote(
     typer.echo(f"{change.name}@{alias}: {before} -> {version.ref} ({change.who}, {change.at})")
 
 
-@registry_app.command("history")
+@registry_app.command("history", cls=HelpCommand)
 def history(
     model: Annotated[
         str, typer.Argument(metavar="MODEL", help="Model name or alias.", show_default=False)
@@ -304,7 +306,7 @@ def history(
     console.print(history_table(name, changes, console.width))
 
 
-@registry_app.command("ship")
+@registry_app.command("ship", cls=HelpCommand)
 def ship(
     to: Annotated[
         Path,
@@ -338,7 +340,7 @@ def ship(
     typer.echo(f"shipped {len(result.models)} model(s) to {result.folder} with models.lock.json")
 
 
-@registry_app.command("verify")
+@registry_app.command("verify", cls=HelpCommand)
 def verify(
     folder: Annotated[
         Path, typer.Argument(metavar="DIR", help="A plugin's models folder.", show_default=False)

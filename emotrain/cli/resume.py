@@ -9,10 +9,10 @@ import typer
 
 from emotrain.cli.options import (
     DEVICE_CHOICES,
-    LoggerOpt,
-    MlflowUriOpt,
     ModelOpt,
     QuietOpt,
+    ResumeLoggerOpt,
+    ResumeMlflowUriOpt,
     ToleranceOpt,
     recorded,
     run_option,
@@ -64,8 +64,8 @@ def resume(
     ] = None,
     data_format: Annotated[str | None, recorded("data_format")] = None,
     tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
-    logger: LoggerOpt = None,
-    mlflow_uri: MlflowUriOpt = None,
+    logger: ResumeLoggerOpt = None,
+    mlflow_uri: ResumeMlflowUriOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Continue an interrupted run from its checkpoints with the configuration it recorded."""

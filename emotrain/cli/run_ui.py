@@ -9,20 +9,33 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from emotrain.tolerance import DEFAULT_TOLERANCE
 
 
-def _summary_rows(results: list[Any], stacked: bool) -> list[tuple[str, ...]]:
-    sep = "\n  " if stacked else " "  # stacked: each value under its metric name
-    return [
+def summary_table(results: list[Any], output: str, width: int = 140) -> Any:
+    """One row per model, fitted to `width` (cli/tables.py): names, statuses and metric names are
+    never cut; headers wrap, then each metric's value moves under its name, then the export error,
+    the best loss and the best epoch move to a second table, said in a note."""
+    from rich import box
+
+    from emotrain.cli.tables import Col, fitted_table
+
+    cols = (
+        Col("model", key=True),
+        Col("status", key=True),
+        Col("best epoch", drop=3, justify="right"),
+        Col("best val loss", drop=2, justify="right"),
+        Col("metrics", wrap=True),
+        Col("export max err", drop=1, justify="right"),
+    )
+    rows = [
         (
             r.name,
             r.status,
             "-" if r.best_epoch is None else str(r.best_epoch),
             "-" if r.best_val_loss is None else f"{r.best_val_loss:.5g}",
-            "\n".join(f"{k}{sep}{v:.4g}" for k, v in r.val_metrics.items()) or "-",
+            "\n".join(f"{k} {v:.4g}" for k, v in r.val_metrics.items()) or "-",
             "failed"
             if r.export_failure
             else "-"
@@ -31,50 +44,16 @@ def _summary_rows(results: list[Any], stacked: bool) -> list[tuple[str, ...]]:
         )
         for r in results
     ]
-
-
-_HEADERS = ("model", "status", "best epoch", "best val loss", "metrics", "export max err")
-#: Narrower and narrower layouts, tried in order: (columns dropped, headers wrapped, metric
-#: values under their names). Model names, statuses and metric names are never cut.
-_LAYOUTS = (
-    ((), False, False),
-    ((), True, False),
-    (("best epoch",), True, False),
-    (("best epoch",), True, True),
-    (("best epoch", "export max err"), True, True),
-    (("best epoch", "export max err", "best val loss"), True, True),
-)
-
-
-def summary_table(results: list[Any], output: str, width: int = 140) -> Table:
-    """One row per model, fitted to `width`: names, statuses and metric names are never cut;
-    headers wrap first, then "best epoch" goes, then each metric's value moves under its name,
-    then the export error and the best loss go."""
-    from rich import box
-
-    for dropped, wrap_headers, stacked in _LAYOUTS:
-        rows = _summary_rows(results, stacked)
-        keep = [i for i, h in enumerate(_HEADERS) if h not in dropped]
-        widths = {}
-        for i in keep:
-            cells = max((len(ln) for row in rows for ln in row[i].split("\n")), default=1)
-            header = max(map(len, _HEADERS[i].split())) if wrap_headers else len(_HEADERS[i])
-            widths[i] = max(cells, header)
-        if sum(widths.values()) + 3 * len(keep) + 1 <= width:
-            break
-    table = Table(title=f"emotrain: run in {escape(str(output))}", box=box.SIMPLE_HEAD)
-    for i in keep:
-        table.add_column(_HEADERS[i], width=widths[i])  # every cell fits: only headers wrap
-    for row in rows:
-        table.add_row(*(escape(row[i]) for i in keep))
-    return table
+    return fitted_table(cols, rows, width, title=f"emotrain: run in {escape(str(output))}",
+                        box=box.SIMPLE_HEAD)  # fmt: skip
 
 
 def console() -> Console:
-    """Wide enough on pipes and log files that the summary table is not wrapped mid-word."""
-    import sys
+    """The terminal's width; on pipes and in logs `COLUMNS` when set, else wide enough that the
+    summary table is not wrapped mid-word."""
+    from emotrain.cli.tables import out_console
 
-    return Console() if sys.stdout.isatty() else Console(width=140)
+    return out_console()
 
 
 def print_summary(results: list[Any], output: str) -> None:

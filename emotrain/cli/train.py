@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from emotrain.cli.options import (
+    OUTPUT,
     BatchSizeOpt,
     CacheDirOpt,
     ConfigFileOpt,
@@ -64,7 +65,9 @@ def train(
     overwrite: Annotated[
         bool,
         typer.Option(
-            "--overwrite", help="Replace an existing run of the same model(s) in --output."
+            "--overwrite",
+            help="Replace an existing run of the same model(s) in --output.",
+            rich_help_panel=OUTPUT,
         ),
     ] = False,
     data: DataOpt = None,

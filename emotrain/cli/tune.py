@@ -20,16 +20,16 @@ from emotrain.cli.options import (
     OneModelOpt,
     QuietOpt,
     SamplesOpt,
-    ValidationSongsOpt,
     default,
     given,
     run_option,
+    validation_songs_option,
 )
 
 
 def tune(
     ctx: typer.Context,
-    model: OneModelOpt = None,
+    model: OneModelOpt,
     trials: Annotated[
         int,
         typer.Option(
@@ -99,7 +99,10 @@ def tune(
         default("seed")
     ),
     samples: SamplesOpt = default("samples"),
-    validation_songs: ValidationSongsOpt = None,
+    validation_songs: Annotated[
+        str | None,
+        validation_songs_option("replaces the validation split of --config (default 0.2)"),
+    ] = None,
     seq_len: Annotated[
         int, run_option("seq_len", help="Frames per sequence, when the space does not search it.")
     ] = default("seq_len"),

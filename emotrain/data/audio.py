@@ -70,13 +70,23 @@ def _mix_to_mono(data: np.ndarray) -> np.ndarray:
     return mono
 
 
+def _reason(exc: Exception) -> str:
+    """libsndfile's own words (`Format not recognised`), without soundfile's prefix, which names
+    the file by its Python repr (`Error opening <_io.BufferedReader name='x.wav'>: `)."""
+    import re
+
+    words = getattr(exc, "error_string", None) or str(exc)
+    words = re.sub(r"Error opening (<[^>]*>|'[^']*'|\S+): ", "", str(words))
+    words = re.sub(r"<_io\.\w+ name=('[^']*'|\"[^\"]*\")>", lambda m: m.group(1)[1:-1], words)
+    return " ".join(words.split()).rstrip(".") or type(exc).__name__
+
+
 def load_audio(path: str | Path, sr: int = TARGET_SR) -> np.ndarray:
     """Mono float32 samples at `sr`; raises AudioReadError with a one-line reason."""
     try:
         data, file_sr = _read(Path(path))
     except Exception as exc:  # libsndfile reports every decoding problem as its own error type
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise AudioReadError(f"cannot decode audio: {reason}") from exc
+        raise AudioReadError(f"cannot decode audio: {_reason(exc)}") from exc
     if data.shape[0] == 0:
         raise AudioReadError("audio file has no samples")
     mono = _mix_to_mono(data)

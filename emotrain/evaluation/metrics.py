@@ -12,13 +12,8 @@ import math
 
 import torch
 
+from emotrain.evaluation.directions import LOWER_IS_BETTER
 from emotrain.plugin.embedding import EMBEDDING_DIM, HALF
-
-#: Metrics where smaller is better; every other metric is better when larger.
-LOWER_IS_BETTER = frozenset(
-    {"mse", "mae", "bce", "kl", "valence_rmse", "arousal_rmse", "pc_hist_distance",
-     "pc_hist_distance_total"}
-)  # fmt: skip
 
 #: Std below this (relative to the mean's magnitude) counts as constant: correlation undefined.
 CONSTANT_STD = 1e-9

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from emotrain.io import atomic_write_bytes
 from emotrain.plotting.figures import (
+    LEGEND_CHARS,
     add_legend,
     apply_log_scale,
     column,
@@ -22,11 +23,18 @@ from emotrain.plotting.figures import (
     metric_columns,
     new_figure,
     pretty,
+    unique_labels,
 )
 from emotrain.plotting.history import validate_history
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+
+def run_names(runs: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+    """One name per run, the same in both figures and in every legend entry of a run: shortened
+    once (room left for ": validation"), numbered where two shortened names would collide."""
+    return unique_labels([label for label, _ in runs], LEGEND_CHARS - len(": validation"))
 
 
 def _colors(n: int) -> list[Any]:
@@ -43,7 +51,7 @@ def compare_loss_figure(
     fig = new_figure()
     ax = fig.add_subplot()
     everything: list[float] = []
-    for (label, history), color in zip(runs, _colors(len(runs)), strict=True):
+    for label, (_, history), color in zip(run_names(runs), runs, _colors(len(runs)), strict=True):
         rows = history["epochs"]
         epochs = [row["epoch"] for row in rows]
         train, val = column(rows, "train_loss"), column(rows, "val_loss")
@@ -84,7 +92,7 @@ def compare_metric_figure(runs: Sequence[tuple[str, dict[str, Any]]]) -> Figure:
     fig = new_figure()
     ax = fig.add_subplot()
     metric = next((h.get("metric") for _, h in runs if h.get("metric")), None) or "metric"
-    for (label, history), color in zip(runs, _colors(len(runs)), strict=True):
+    for label, (_, history), color in zip(run_names(runs), runs, _colors(len(runs)), strict=True):
         headline, _ = metric_columns(history)
         if not headline:
             continue

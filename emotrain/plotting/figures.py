@@ -86,7 +86,10 @@ def metric_columns(history: dict[str, Any]) -> tuple[str | None, list[str]]:
 
 def _mark_events(
     ax: Any, history: dict[str, Any], values: list[float] | None = None, what: str = ""
-) -> None:
+) -> list[Any]:
+    """Mark the best epoch (line and star) and the early stop; returns those marks, which the
+    legend must not cover."""
+    marks: list[Any] = []
     epochs = [row["epoch"] for row in history["epochs"]]
     best = history.get("best_epoch")
     if isinstance(best, int) and best in epochs:
@@ -94,7 +97,7 @@ def _mark_events(
         label = f"best epoch {best}"
         if y is not None and math.isfinite(y):
             label += f" ({what} {y:.4g})" if what else f" ({y:.4g})"
-            ax.plot(
+            marks += ax.plot(
                 [best],
                 [y],
                 marker="*",
@@ -103,12 +106,17 @@ def _mark_events(
                 linestyle="none",
                 zorder=5,
             )
-        ax.axvline(best, color="tab:green", linestyle="--", linewidth=1.2, label=label)
+        marks.append(
+            ax.axvline(best, color="tab:green", linestyle="--", linewidth=1.2, label=label)
+        )
     stopped = history.get("stopped_epoch")
     if isinstance(stopped, int):
         # The reason can be a sentence: it goes in the footnote, the legend keeps the short label.
         label = f"stopped at epoch {stopped}"
-        ax.axvline(stopped, color="tab:red", linestyle=":", linewidth=1.5, label=label)
+        marks.append(
+            ax.axvline(stopped, color="tab:red", linestyle=":", linewidth=1.5, label=label)
+        )
+    return marks
 
 
 def stop_note(fig: Figure, history: dict[str, Any]) -> None:
@@ -129,17 +137,62 @@ def short_label(label: str, limit: int = LEGEND_CHARS) -> str:
     return label[:head] + "…" + label[len(label) - (limit - 1 - head) :]
 
 
-def add_legend(ax: Any) -> None:
-    """A legend inside the axes, with labels short enough that it cannot cover or leave them."""
+def unique_labels(labels: Sequence[str], limit: int = LEGEND_CHARS) -> list[str]:
+    """`labels` shortened to `limit` characters and still told apart: where two shortened forms
+    collide, each is numbered (`#2 runs/…/final`), so one run never shows under two names."""
+    short = [short_label(lbl, limit) for lbl in labels]
+    if len(set(short)) == len(short) or len(set(labels)) < len(labels):
+        return short
+    return [f"#{i + 1} " + short_label(lbl, limit - len(f"#{i + 1} ")) for i, lbl in
+            enumerate(labels)]  # fmt: skip
+
+
+#: Where the legend may go, tried in this order: the corners first, then the sides' middles.
+_LEGEND_PLACES = ("upper right", "upper left", "lower left", "lower right", "center right",
+                  "center left", "upper center", "lower center", "center")  # fmt: skip
+
+
+def _legend_cost(ax: Any, box: Any, keep_clear: Sequence[Any], renderer: Any) -> float:
+    """How much a legend at `box` hides: a mark it must not cover (best epoch, early stop) costs
+    more than every curve together; then each curve it crosses, then each point under it."""
+    cost = 0.0
+    for line in ax.get_lines():
+        if not line.get_visible():
+            continue
+        if any(line is mark for mark in keep_clear):
+            cost += 10_000.0 * box.overlaps(line.get_window_extent(renderer))
+            continue
+        path = line.get_transform().transform_path(line.get_path())
+        cost += 10.0 * path.intersects_bbox(box, filled=False)
+        points = line.get_transform().transform(line.get_xydata())
+        if len(points):
+            x, y = points[:, 0], points[:, 1]
+            cost += float(((x >= box.x0) & (x <= box.x1) & (y >= box.y0) & (y <= box.y1)).sum())
+    return cost
+
+
+def add_legend(ax: Any, keep_clear: Sequence[Any] = ()) -> None:
+    """A legend inside the axes, with labels short enough that it cannot leave them, placed
+    where it covers no mark in `keep_clear` (the best-epoch line, the early stop) and as little
+    of the curves as it can. (Matplotlib's "best" weighs a mark the same as one point of a
+    curve, so an interrupted run's legend sat on its best-epoch line.)"""
     handles, labels = ax.get_legend_handles_labels()
     many = len(labels) > 6
-    ax.legend(
+    legend = ax.legend(
         handles,
         [short_label(lbl) for lbl in labels],
-        loc="best",
+        loc="upper right",
         fontsize="small" if many else None,
         ncols=2 if len(labels) > 10 else 1,
     )
+    fig = ax.figure
+    fig.canvas.draw()  # lays the figure out, so the boxes below are where they will be drawn
+    renderer = fig.canvas.get_renderer()
+    costs = []
+    for place in _LEGEND_PLACES:
+        legend.set_loc(place)
+        costs.append(_legend_cost(ax, legend.get_window_extent(renderer), keep_clear, renderer))
+    legend.set_loc(_LEGEND_PLACES[costs.index(min(costs))])
 
 
 def empty_note(ax: Any, text: str) -> None:
@@ -195,67 +248,78 @@ def loss_figure(history: dict[str, Any], *, log: bool | None = None) -> Figure:
     ax = fig.add_subplot()
     ax.plot(epochs, train, marker="o", markersize=3, color="tab:blue", label="train loss")
     ax.plot(epochs, val, marker="o", markersize=3, color="tab:orange", label="validation loss")
-    _mark_events(ax, history, val, "val loss")
+    marks = _mark_events(ax, history, val, "val loss")
     used_log = apply_log_scale(ax, train + val, log)
     epoch_axis(ax)
     ax.set_ylabel("loss (log scale)" if used_log else "loss")
-    status = history.get("status")
-    ax.set_title(f"{history['model']}: loss per epoch" + (f" [{status}]" if status else ""))
-    add_legend(ax)
+    ax.set_title(f"{history['model']}: loss per epoch{_status(history)}")
     stop_note(fig, history)
+    add_legend(ax, marks)
     return fig
 
 
+def _status(history: dict[str, Any]) -> str:
+    status = history.get("status")
+    return f" [{status}]" if status else ""
+
+
+def _direction(higher: bool | None) -> str:
+    return "" if higher is None else (" (higher is better)" if higher else " (lower is better)")
+
+
 def metric_figure(history: dict[str, Any]) -> Figure:
-    """The headline validation metric per epoch (bold), other validation metrics thin beside it."""
+    """The headline validation metric per epoch (bold) on its own axis; the other validation
+    metrics on a second axis below, each saying which way is better. (Drawn on one axis, MAE,
+    lower-is-better, sat on an axis named "cosine similarity" under "higher is better".)"""
+    from emotrain.evaluation.directions import higher_is_better
+
     rows = history["epochs"]
     epochs = [row["epoch"] for row in rows]
     headline, others = metric_columns(history)
     fig = new_figure()
-    ax = fig.add_subplot()
+    if headline and others:
+        ax, low = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    else:
+        ax, low = fig.add_subplot(), None
     metric = history.get("metric") or "metric"
     head_values = column(rows, headline) if headline else None
+    direction = history.get("higher_is_better")
     if headline:
-        ax.plot(
-            epochs,
-            head_values,
-            marker="o",
-            markersize=4,
-            linewidth=2.2,
-            color="tab:purple",
-            label=f"validation {pretty(metric)}",
-        )
+        ax.plot(epochs, head_values, marker="o", markersize=4, linewidth=2.2,
+                color="tab:purple", label=f"validation {pretty(metric)}")  # fmt: skip
         train_key = "train_" + headline[4:]
         if any(train_key in row for row in rows):
-            ax.plot(
-                epochs,
-                column(rows, train_key),
-                linestyle="--",
-                color="tab:purple",
-                alpha=0.6,
-                label=f"train {pretty(metric)}",
-            )
+            ax.plot(epochs, column(rows, train_key), linestyle="--", color="tab:purple",
+                    alpha=0.6, label=f"train {pretty(metric)}")  # fmt: skip
+        ax.set_ylabel(pretty(metric))
+        ax.set_title(f"{history['model']}: validation {pretty(metric)} per epoch"
+                     f"{_direction(direction)}{_status(history)}")  # fmt: skip
+    other_ax = low if low is not None else ax
     for key in others:
-        ax.plot(
-            epochs,
-            column(rows, key),
-            linewidth=1.0,
-            alpha=0.7,
-            label=f"validation {pretty(key[4:])}",
-        )
+        arrow = "higher" if higher_is_better(key) else "lower"
+        other_ax.plot(epochs, column(rows, key), linewidth=1.2, marker="o", markersize=2.5,
+                      label=f"validation {pretty(key[4:])} ({arrow} is better)")  # fmt: skip
+    if not headline:
+        ax.set_ylabel("metric value" if others else "")
+        ax.set_title(f"{history['model']}: validation metrics per epoch{_status(history)}")
     if not headline and not others:
         empty_note(ax, "no validation metric recorded")
-    _mark_events(ax, history, head_values, pretty(metric))
-    epoch_axis(ax)
-    direction = history.get("higher_is_better")
-    hint = (
-        "" if direction is None else (" (higher is better)" if direction else " (lower is better)")
-    )
-    ax.set_ylabel(pretty(metric) if headline else "metric value")
-    ax.set_title(f"{history['model']}: validation {pretty(metric)} per epoch{hint}")
-    if headline or others:
-        add_legend(ax)
+    marks = _mark_events(ax, history, head_values, pretty(metric))
+    if low is not None:
+        marks_low = _mark_events(low, history)
+        low.set_ylabel(pretty(others[0][4:]) if len(others) == 1 else "value")
+        low.set_title("other validation metrics (each says which way is better)",
+                      fontsize="medium")  # fmt: skip
+        epoch_axis(low)
+        ax.set_xlabel("")
+        ax.grid(True, alpha=0.3)
+    else:
+        epoch_axis(ax)
     stop_note(fig, history)
+    if headline or others:
+        add_legend(ax, marks)
+    if low is not None:
+        add_legend(low, marks_low)
     return fig
 
 

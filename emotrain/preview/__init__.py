@@ -116,6 +116,8 @@ def preview_files(
                 "models": models.describe(),
                 **summary,
             }
+            summary["notes"] = [*summary.get("notes", []),
+                                *(f"{name}: {why}" for name, why in models.not_run().items())]  # fmt: skip
             save_summary(folder, summary)
             result.folder, result.summary = str(folder), summary
         results.append(result)

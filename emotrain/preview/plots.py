@@ -36,8 +36,10 @@ def emotion_figure(
     ax.imshow(band, aspect="auto", extent=(0.0, end, -1.05, 1.05), origin="lower",
               cmap=ListedColormap(QUADRANT_COLOURS), vmin=-0.5, vmax=3.5, alpha=0.35,
               interpolation="nearest")  # fmt: skip
-    ax.plot(time_s, valence, color="#1f4e79", linewidth=1.6, label="valence")
-    ax.plot(time_s, arousal, color="#b03a2e", linewidth=1.6, label="arousal")
+    # a song of one or two frames: a curve of one point is invisible, a marker is not
+    marker = {"marker": "o", "markersize": 7, "clip_on": False} if time_s.size <= 2 else {}
+    ax.plot(time_s, valence, color="#1f4e79", linewidth=1.6, label="valence", **marker)
+    ax.plot(time_s, arousal, color="#b03a2e", linewidth=1.6, label="arousal", **marker)
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xlim(0.0, end)
     ax.set_ylim(-1.05, 1.05)

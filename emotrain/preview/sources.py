@@ -61,12 +61,26 @@ class ModelSet:
     def get(self, name: str) -> Network:
         return self.networks[name]
 
-    def describe(self) -> dict[str, Any]:
+    def not_run(self) -> dict[str, str]:
+        """Networks that loaded but that preview does not run, with why: without the emotion
+        recognizer the plugin feeds the others its heuristic emotion, which preview does not
+        reproduce, so dynamics, groove, harmony and melody are not run either."""
+        emotion = self.networks.get(EMOTION)
+        if emotion is None or emotion.loaded:
+            return {}
+        why = emotion.problem or "not loaded"
         return {
-            "kind": self.kind,
-            "where": self.where,
-            "networks": {n: net.describe() for n, net in self.networks.items()},
+            name: f"{net.file} not run: it takes the emotion recognizer's output ({why})"
+            for name, net in self.networks.items()
+            if name != EMOTION and net.loaded
         }
+
+    def describe(self) -> dict[str, Any]:
+        not_run = self.not_run()
+        networks = {n: net.describe() for n, net in self.networks.items()}
+        for name, why in not_run.items():
+            networks[name] |= {"status": "not_run", "problem": why}
+        return {"kind": self.kind, "where": self.where, "networks": networks}
 
 
 def _load(name: str, file: str, data: bytes | None, missing: str, **known: Any) -> Network:
@@ -163,11 +177,13 @@ def resolve(
     models: Path | None, registry: Path | None = None, alias: str | None = None
 ) -> ModelSet:
     """The set the plugin would load; ConfigError when SOURCE holds no usable network at all."""
-    if (models is None) == (registry is None):
+    if models is None and registry is None:
         raise ConfigError(
-            "give the models with --models DIR (shipped folder, run folder or folder of "
-            "<name>.json) or with --registry DIR --alias NAME, not both"
+            "give the models with --models DIR (a shipped folder, a run folder or a folder of "
+            "<name>.json files) or with --registry DIR (and --alias NAME, default shipped)"
         )
+    if models is not None and registry is not None:
+        raise ConfigError("--models and --registry: give one of them, not both")
     if models is not None:
         if alias is not None:
             raise ConfigError("--alias: only with --registry DIR")

@@ -88,13 +88,26 @@ def write_best(spec: StudySpec, trial: Any) -> dict[str, str]:
     return out
 
 
-def readable(name: str, ax: Any, params: list[str] | None = None) -> Any:
+def readable(
+    name: str,
+    ax: Any,
+    params: list[str] | None = None,
+    *,
+    metric: str = "val_loss",
+    direction: str | None = "minimize",
+    finished: int | None = None,
+) -> Any:
     """Optuna's figure, laid out to be read: whole parameter names (Optuna shortens long ones on
     the parallel coordinates to `early_stopping_...`; `params` gives them back), room for every
-    axis, whole trial numbers on the history's x axis. Returns the figure."""
+    axis, whole trial numbers on the history's x axis, the metric's name instead of "Objective
+    Value", and a caveat on importances from few trials (tuning/plots.py). Returns the figure."""
     from matplotlib.ticker import MaxNLocator
 
+    from emotrain.tuning.plots import name_the_metric
+
     fig = ax.figure if hasattr(ax, "figure") else ax.flat[0].figure
+    if name in ("optimization_history", "param_importances"):
+        name_the_metric(name, ax, metric, direction, finished)
     if name == "optimization_history":
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         fig.set_size_inches(9, 5)
@@ -126,24 +139,31 @@ def write_plots(spec: StudySpec, study: Any) -> tuple[list[str], list[str]]:
     import warnings
 
     import matplotlib.pyplot as plt
+    from optuna.trial import TrialState
     from optuna.visualization import matplotlib as vis
 
+    from emotrain.tuning.plots import parallel_coordinate_figure
     from emotrain.tuning.runner import quiet_optuna
 
     quiet_optuna()
     made, skipped = [], []
     plots = spec.dir / "plots"
+    finished = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     for name, draw in (
         ("optimization_history", vis.plot_optimization_history),
         ("param_importances", vis.plot_param_importances),
-        ("parallel_coordinate", vis.plot_parallel_coordinate),
+        ("parallel_coordinate", None),
     ):
         try:
-            with warnings.catch_warnings():  # "too few trials" notes from Optuna's figures
-                warnings.simplefilter("ignore")
-                ax = draw(study)
-            params = sorted({p for t in study.trials for p in t.params})
-            fig = readable(name, ax, params)
+            if draw is None:  # drawn here: Optuna's is white on grey with struck-through labels
+                fig = parallel_coordinate_figure(study, spec.metric, spec.direction)
+            else:
+                with warnings.catch_warnings():  # "too few trials" notes from Optuna's figures
+                    warnings.simplefilter("ignore")
+                    ax = draw(study)
+                params = sorted({p for t in study.trials for p in t.params})
+                fig = readable(name, ax, params, metric=spec.metric, direction=spec.direction,
+                               finished=finished)  # fmt: skip
             plots.mkdir(parents=True, exist_ok=True)
             import io
 

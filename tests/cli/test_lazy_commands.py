@@ -46,6 +46,7 @@ def _commands(modules: list[str]) -> set[str]:
     return {m.rsplit(".", 1)[1] for m in modules if m.startswith("emotrain.cli.")} - {
         "options",
         "pipes",
+        "help",  # how help screens are drawn (every command's class), not a command
     }
 
 

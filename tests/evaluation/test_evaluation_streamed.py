@@ -160,7 +160,7 @@ def _lines(text: str) -> list[str]:
     return text.splitlines()
 
 
-@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("width", [60, 80, 120])
 def test_the_table_keeps_names_numbers_and_verdicts_whole(report, width) -> None:
     from rich.console import Console
 
@@ -169,7 +169,7 @@ def test_the_table_keeps_names_numbers_and_verdicts_whole(report, width) -> None
     entry = report["models"]["emotionrecognizer"]
     console = Console(record=True, width=width)
     console.print(model_table(entry, width))
-    console.print(modes_table(entry))
+    console.print(modes_table(entry, width))
     text = console.export_text()
     assert max(len(line) for line in _lines(text)) <= width
     assert "…" not in text
@@ -183,6 +183,9 @@ def test_the_table_keeps_names_numbers_and_verdicts_whole(report, width) -> None
         assert any(verdict in line for line in _lines(text))
     for mode in ("streamed", "live set", "windowed"):
         assert any(line.lstrip("│ ").startswith(mode) for line in _lines(text))
+    for metric, value in entry["metrics"].items():  # every figure, in the first table or below
+        if isinstance(value, float):
+            assert f"{value:.4f}" in text or f"{value:.2e}" in text, metric
 
 
 def test_the_exported_file_is_judged_through_the_interpreter_like_its_checkpoint(

@@ -24,9 +24,9 @@ from emotrain.plotting import (
 
 
 def line_by_label(fig, label: str):
-    ax = fig.axes[0]
-    found = [ln for ln in ax.get_lines() if ln.get_label() == label]
-    assert found, f"no line labelled {label!r}: {[ln.get_label() for ln in ax.get_lines()]}"
+    lines = [ln for ax in fig.axes for ln in ax.get_lines()]
+    found = [ln for ln in lines if ln.get_label() == label]
+    assert found, f"no line labelled {label!r}: {[ln.get_label() for ln in lines]}"
     return found[0]
 
 
@@ -66,7 +66,7 @@ def test_metric_figure_has_headline_metric() -> None:
     fig = metric_figure(history)
     head = line_by_label(fig, "validation note f1")
     assert list(head.get_ydata()) == pytest.approx([r["val_note_f1"] for r in history["epochs"]])
-    line_by_label(fig, "validation mse")
+    line_by_label(fig, "validation mse (lower is better)")
     assert "higher is better" in fig.axes[0].get_title()
 
 

@@ -4,6 +4,7 @@ coordinates' axis names apart, whole trial numbers on the history's x axis."""
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 
 import pytest
@@ -36,12 +37,18 @@ def study():
 def _figure(study, name):
     from optuna.visualization import matplotlib as vis
 
+    from emotrain.tuning.plots import parallel_coordinate_figure
     from emotrain.tuning.report import readable
 
+    if name == "parallel_coordinate":  # drawn by emotrain (tuning/plots.py)
+        fig = parallel_coordinate_figure(study, "val_loss", "minimize")
+        fig.canvas.draw()
+        return fig, fig.axes[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ax = getattr(vis, f"plot_{name}")(study)
-    fig = readable(name, ax, list(NAMES))
+    fig = readable(name, ax, list(NAMES), metric="val_loss", direction="minimize",
+                   finished=len(study.trials))  # fmt: skip
     fig.canvas.draw()
     return fig, ax
 
@@ -77,3 +84,58 @@ def test_optimization_history_has_whole_trial_numbers(study):
     _, ax = _figure(study, "optimization_history")
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")) if t.get_text()]
+
+
+def test_parallel_coordinate_reads_on_white_with_integer_ticks(study):
+    """Issue 24: the worst trial was white on grey, lines struck through the tick labels, and
+    integer parameters had ticks like 9.25."""
+    from matplotlib.colors import to_rgb
+
+    fig, ax = _figure(study, "parallel_coordinate")
+    assert to_rgb(ax.get_facecolor()) == (1.0, 1.0, 1.0)
+    trial_lines = [ln for ln in ax.get_lines() if ln.get_linewidth() > 1.2]
+    assert len(trial_lines) == len(study.trials)
+    for line in trial_lines:  # every trial stands out from the white ground
+        r, g, b = to_rgb(line.get_color())
+        assert 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.8, line.get_color()
+    top = max(ln.get_zorder() for ln in trial_lines)
+    ticks = [t for t in ax.texts if (t.get_gid() or "").startswith("tick:")]
+    assert ticks
+    for text in ticks:  # above the lines, on an opaque white patch: never struck through
+        patch = text.get_bbox_patch()
+        assert text.get_zorder() > top and patch is not None
+        assert to_rgb(patch.get_facecolor()) == (1.0, 1.0, 1.0) and patch.get_alpha() >= 0.9
+    for name in ("early_stopping_patience", "lr_patience"):  # suggest_int
+        labels = [t.get_text() for t in ticks if t.get_gid() == f"tick:{name}"]
+        assert labels and all(re.fullmatch(r"\d+", lbl) for lbl in labels), (name, labels)
+    assert any("val_loss" in t for t in _texts(fig))
+
+
+def test_history_and_importances_name_the_metric(study):
+    fig, ax = _figure(study, "optimization_history")
+    assert "val_loss" in ax.get_ylabel() and "val_loss" in ax.get_title()
+    assert not any("Objective Value" in t for t in _texts(fig)), _texts(fig)
+    fig, ax = _figure(study, "param_importances")
+    assert not any("Objective Value" in t for t in _texts(fig)), _texts(fig)
+    assert "only 3 finished trials" in ax.get_title(loc="left")  # 3 trials: a caveat
+
+
+def test_importances_from_enough_trials_carry_no_caveat():
+    import optuna
+
+    from emotrain.tuning.plots import name_the_metric
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_int("n", 1, 3), n_trials=12)
+    from optuna.visualization import matplotlib as vis
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ax = vis.plot_param_importances(study)
+    name_the_metric("param_importances", ax, "val_mae", "minimize", 12)
+    assert ax.get_title(loc="left") == "Hyperparameter importances for val_mae"
