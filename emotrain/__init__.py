@@ -37,7 +37,7 @@ def train(
     `tolerance` is the export check's, as `--tolerance`."""
     from dataclasses import fields
 
-    from emotrain.config import DataConfig, RunConfig, TrainingConfig
+    from emotrain.config import DataConfig, RunConfig, TrainingConfig, apply_env_caps
     from emotrain.errors import ConfigError
     from emotrain.models.registry import resolve_models
     from emotrain.training.progress import make_reporter
@@ -66,6 +66,7 @@ def train(
         training=TrainingConfig(**{k: v for k, v in options.items() if k in train_keys}),
         output=str(output),
     )
+    config = apply_env_caps(config)
     return _train(config, overwrite=overwrite, reporter=make_reporter(quiet), tolerance=tolerance)
 
 
