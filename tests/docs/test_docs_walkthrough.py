@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -65,10 +66,12 @@ def test_page_runs_as_written(page: Path, corpora: Path, tmp_path: Path) -> None
     steps = commands(page, ROOT)
     assert steps, f"{page.name}: a page with command blocks but nothing to run"
     for step in steps:
+        started = time.monotonic()
         done = subprocess.run(
             ["bash", "-o", "pipefail", "-c", step.text],
             cwd=work, env=env, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
+        print(f"{time.monotonic() - started:6.1f} s  {step}")  # where the walkthrough's time goes
         tail = (done.stdout[-1500:] + "\n" + done.stderr[-1500:]).strip()
         assert done.returncode == 0, f"{step}\nexit {done.returncode}\n{tail}"
 
