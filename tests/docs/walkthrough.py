@@ -12,7 +12,9 @@ is dropped from an `&&` chain and the rest of the chain still runs.
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,3 +95,22 @@ def pages(root: Path) -> list[Path]:
     """README.md and every page of docs/ that has a command block."""
     found = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
     return [p for p in found if blocks(p)]
+
+
+_SHELL = set("|&;<>$`*?()[]{}!")
+
+
+def simple_argv(text: str) -> list[str] | None:
+    """The arguments of a plain `emotrain ...` command, as bash would pass them (`~/` expanded,
+    the comment dropped), or None for anything that needs the shell (a pipe, `&&`, a loop, a
+    redirect, a variable): those run in bash."""
+    try:
+        words = shlex.split(text, comments=True)
+    except ValueError:
+        return None
+    if not words or words[0] != "emotrain":
+        return None
+    plain = text.split(" #", 1)[0]
+    if any(c in _SHELL for c in plain if c not in "[]") or "[" in plain:
+        return None
+    return [os.path.expanduser(w) if w.startswith("~/") else w for w in words[1:]]
