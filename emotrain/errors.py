@@ -39,6 +39,12 @@ class TrainingError(EmotrainError):
     """Training that cannot go on (for example a run that would be overwritten)."""
 
 
+class UnwritableError(EmotrainError):
+    """A folder this process cannot write into (read-only, someone else's): the user's machine,
+    not a mistake in the command, so exit status 1 like any failed write, whichever command and
+    whichever folder (an --output, a run folder, a registry)."""
+
+
 class StorageError(EmotrainError):
     """A study's database that cannot be used: its driver is missing, or the server is unreachable."""
 
