@@ -282,21 +282,37 @@ ENV_CAPS = {
 }
 
 
+def env_cap(var: str) -> int | None:
+    """The cap an ENV_CAPS variable sets, None when unset; a bad value is a usage error."""
+    import os
+
+    text = os.environ.get(var, "").strip()
+    if not text:
+        return None
+    try:
+        cap = int(text)
+    except ValueError:
+        cap = 0
+    if cap < 1:
+        raise ConfigError(f"{var}: must be an integer >= 1 (or unset), got {text!r}")
+    return cap
+
+
+def cap_epochs(epochs: int | None) -> int | None:
+    """`resume --epochs N` under EMOTRAIN_MAX_EPOCHS, as a new run's epochs are capped."""
+    cap = env_cap("EMOTRAIN_MAX_EPOCHS")
+    if cap is None or not isinstance(epochs, int) or isinstance(epochs, bool):
+        return epochs
+    return min(epochs, cap)
+
+
 def apply_env_caps(config: RunConfig) -> RunConfig:
     """Lower epochs and synthetic samples to the caps the environment sets; the run records the
     capped values, so `resume` and the run's own files agree with what actually ran."""
-    import os
-
     for var, (section, name) in ENV_CAPS.items():
-        text = os.environ.get(var, "").strip()
-        if not text:
+        cap = env_cap(var)
+        if cap is None:
             continue
-        try:
-            cap = int(text)
-        except ValueError:
-            cap = 0
-        if cap < 1:
-            raise ConfigError(f"{var}: must be an integer >= 1 (or unset), got {text!r}")
         part = getattr(config, section)
         value = getattr(part, name)
         if isinstance(value, int) and not isinstance(value, bool) and value > cap:

@@ -239,6 +239,9 @@ def plan_resume(
         raise ConfigError(f"--from: {source!r} is not one of latest, best")
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs: must be an integer >= 1, got {epochs}")
+    from emotrain.config import cap_epochs
+
+    epochs = cap_epochs(epochs)
     paths = RunPaths(root)
     warnings: list[str] = []
     run_config = _run_config(paths, warnings)

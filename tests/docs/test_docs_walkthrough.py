@@ -75,8 +75,14 @@ def test_page_runs_as_written(page: Path, corpora: Path, tmp_path: Path, cli, mo
     monkeypatch.chdir(work)
     for step in commands(page, ROOT):
         started = time.monotonic()
-        argv = simple_argv(step.text)
-        if argv is not None:
+        argv = simple_argv(step.text) if step.language == "bash" else None
+        if step.language == "python":
+            ran = subprocess.run(
+                [sys.executable, "-c", step.text],
+                cwd=work, env=env, capture_output=True, text=True, timeout=600,
+            )  # fmt: skip
+            code, out, err = ran.returncode, ran.stdout, ran.stderr
+        elif argv is not None:
             done = cli(*argv)
             code, out, err = done.code, done.out, done.err
         else:

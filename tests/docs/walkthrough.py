@@ -1,6 +1,6 @@
 """Read the command blocks of a Markdown page the way a user would type them.
 
-Every ```bash block of a page is a walkthrough step unless an HTML comment
+Every ```bash and ```python block of a page is a walkthrough step unless an HTML comment
 `<!-- not a walkthrough: why -->` stands on the line before it (a synopsis, a server that runs
 until stopped, a remote database). Within a step a line ending in `\\` continues on the next.
 
@@ -32,6 +32,7 @@ class Command:
     page: str
     line: int  # 1-based line of the page where the command starts
     text: str
+    language: str = "bash"  # or "python": the whole block, run by the interpreter
 
     def __str__(self) -> str:
         return f"{self.page}:{self.line}: {self.text}"
@@ -47,13 +48,17 @@ def _runnable(text: str) -> str:
     return " && ".join(p.strip() for p in parts)
 
 
+LANGUAGES = ("bash", "python")
+
+
 def blocks(page: Path) -> list[tuple[int, list[tuple[int, str]], bool]]:
-    """(first line, [(line number, text)], marked illustrative) for each ```bash block."""
+    """(first line, [(line number, text)], marked illustrative) for each ```bash or ```python
+    block; `language(page, first line)` says which."""
     lines = page.read_text(encoding="utf-8").splitlines()
     out = []
     i = 0
     while i < len(lines):
-        if lines[i].strip() == "```bash":
+        if lines[i].strip() in {f"```{lang}" for lang in LANGUAGES}:
             marked = i > 0 and lines[i - 1].strip().startswith(SKIP_MARK)
             body = []
             j = i + 1
@@ -70,8 +75,13 @@ def commands(page: Path, root: Path) -> list[Command]:
     """The commands a user types, in order, from every walkthrough block of `page`."""
     name = page.relative_to(root).as_posix()
     out = []
-    for _, body, marked in blocks(page):
+    lines = page.read_text(encoding="utf-8").splitlines()
+    for first, body, marked in blocks(page):
         if marked:
+            continue
+        if lines[first - 1].strip() == "```python":
+            code = "\n".join(text for _, text in body)
+            out.append(Command(name, first + 1, code, "python"))
             continue
         start, pending = 0, ""
         for number, raw in body:
