@@ -362,8 +362,29 @@ def test_python_api_reports_wrongly_typed_options():
 
     with pytest.raises(ConfigError) as info:
         emotrain.train("groove", output="unused", epochs="3", seed=None)
-    assert "--epochs: must be an integer" in str(info.value)
-    assert "--seed: must be an integer" in str(info.value)
+    # A Python caller is told the keyword it passed, not the command line's flag.
+    assert "epochs: must be an integer" in str(info.value)
+    assert "seed: must be an integer" in str(info.value)
+    assert "--" not in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        emotrain.train("groove", output="unused", samples=4, validation_split=0.1, path=None,
+                       format="deam")  # fmt: skip
+    assert str(info.value) == "path: format deam needs a corpus folder (path=PATH)"
+
+
+def test_python_api_errors_keep_shell_commands_as_they_are():
+    from emotrain import _python_names
+    from emotrain.errors import ConfigError
+
+    @_python_names({"--data": "path"})
+    def fails():
+        raise ConfigError("--data: give a folder; or run `emotrain train --data X --batch-size 8`")
+
+    with pytest.raises(ConfigError) as info:
+        fails()
+    assert str(info.value) == (
+        "path: give a folder; or run `emotrain train --data X --batch-size 8`"
+    )
 
 
 def test_paths_that_look_like_rich_markup_are_printed_as_they_are(tmp_path, cli):
