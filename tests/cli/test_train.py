@@ -421,3 +421,15 @@ def test_run_config_keeps_models_trained_by_earlier_commands(tmp_path, cli):
     recorded = json.loads((out / "run_config.json").read_text())
     assert recorded["models"] == ["dynamicsengine", "groovepredictor"]
     assert "already finished" in cli("resume", out).out
+
+
+def test_a_second_run_into_a_taken_folder_is_told_to_take_its_own(cli, tmp_path):
+    """Quickstart's real-data step once collided with the first run: the way out comes first."""
+    out = tmp_path / "trained_models"
+    assert cli("train", "-m", "groove", "--epochs", "1", "-o", out, *TINY).code == 0
+    again = cli("train", "-m", "groove", "--epochs", "1", "-o", out, *TINY)
+    assert again.code == 1 and len(again.err_lines) == 1, again.err
+    assert "give a new run its own folder (--output DIR)" in again.err
+    assert (
+        f"`emotrain resume {out}`" in again.err and "--overwrite (its files are lost)" in again.err
+    )
