@@ -23,6 +23,50 @@ __all__ = [
 ]
 
 
+def _python_names(flags: dict[str, str] | None = None) -> Any:
+    """Errors of the library name options as the command line spells them (`--batch-size`); a
+    Python caller passed `batch_size=`, so the message names that. `flags` maps the options whose
+    Python name is not the flag's own (`--data` is `path=` for `train`). Commands quoted in
+    backticks are left as they are: they are meant for a shell."""
+    import functools
+    import re
+
+    def rename(text: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            flag, value = match.group(1), match.group(2)
+            name = (flags or {}).get(flag, flag[2:].replace("-", "_"))
+            return f"{name}={value}" if value else name  # `--data PATH` reads `path=PATH`
+
+        parts = text.split("`")
+        pattern = r"(?<![\w-])(--[a-z][a-z0-9-]*)(?: ([A-Z][A-Z_]*)\b)?"
+        parts[::2] = [re.sub(pattern, one, part) for part in parts[::2]]
+        return "`".join(parts)
+
+    def wrap(function: Any) -> Any:
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from emotrain.errors import ConfigError
+
+            try:
+                return function(*args, **kwargs)
+            except ConfigError as exc:
+                raise ConfigError([rename(p) for p in exc.problems]) from None
+
+        return call
+
+    return wrap
+
+
+#: `train` and `tune` take the configuration's field names (`path=`, `format=`), not the flags'.
+_RUN_FLAGS = {
+    "--data": "path",
+    "--data-format": "format",
+    "--model": "models",
+    "--lr": "learning_rate",
+}
+
+
+@_python_names(_RUN_FLAGS)
 def train(
     models: Any = "all",
     *,
@@ -38,7 +82,7 @@ def train(
     `tolerance` is the export check's, as `--tolerance`."""
     from dataclasses import fields
 
-    from emotrain.config import DataConfig, RunConfig, TrainingConfig
+    from emotrain.config import DataConfig, RunConfig, TrainingConfig, apply_env_caps
     from emotrain.errors import ConfigError
     from emotrain.models.registry import resolve_models
     from emotrain.pipeline import train as _train
@@ -67,9 +111,11 @@ def train(
         training=TrainingConfig(**{k: v for k, v in options.items() if k in train_keys}),
         output=str(output),
     )
+    config = apply_env_caps(config)
     return _train(config, overwrite=overwrite, reporter=make_reporter(quiet), tolerance=tolerance)
 
 
+@_python_names({**_RUN_FLAGS, "--model": "model"})
 def tune(
     model: str,
     *,
@@ -121,24 +167,28 @@ def load_model(checkpoint_path: Any, *, device: str = "cpu") -> Any:
     return _load(checkpoint_path, device=device)
 
 
+@_python_names()
 def resume(*args: Any, **kwargs: Any) -> Any:
     from emotrain.pipeline import resume as _resume
 
     return _resume(*args, **kwargs)
 
 
+@_python_names()
 def evaluate(*args: Any, **kwargs: Any) -> Any:
     from emotrain.evaluation import evaluate as _evaluate
 
     return _evaluate(*args, **kwargs)
 
 
+@_python_names()
 def export_rtneural(*args: Any, **kwargs: Any) -> Any:
     from emotrain.export.rtneural import export_checkpoint
 
     return export_checkpoint(*args, **kwargs)
 
 
+@_python_names()
 def plot(*args: Any, **kwargs: Any) -> Any:
     from emotrain.plotting import plot_runs
 

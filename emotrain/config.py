@@ -262,11 +262,59 @@ def merge_run_config(
                 values[f.name] = command_line[f.name]
         sections[section] = values
     output = command_line.get("output")
-    return RunConfig(
-        models=models,
-        data=DataConfig(**sections["data"]),
-        training=TrainingConfig(**sections["training"]),
-        output=str(output)
-        if output is not None
-        else RunConfig.__dataclass_fields__["output"].default,
+    return apply_env_caps(
+        RunConfig(
+            models=models,
+            data=DataConfig(**sections["data"]),
+            training=TrainingConfig(**sections["training"]),
+            output=str(output)
+            if output is not None
+            else RunConfig.__dataclass_fields__["output"].default,
+        )
     )
+
+
+#: Environment variables that cap a run's size, for smoke tests and the docs walkthrough
+#: (tests/docs): the docs' commands run as written, only smaller. Unset, they change nothing.
+ENV_CAPS = {
+    "EMOTRAIN_MAX_EPOCHS": ("training", "epochs"),
+    "EMOTRAIN_MAX_SAMPLES": ("data", "samples"),
+}
+
+
+def env_cap(var: str) -> int | None:
+    """The cap an ENV_CAPS variable sets, None when unset; a bad value is a usage error."""
+    import os
+
+    text = os.environ.get(var, "").strip()
+    if not text:
+        return None
+    try:
+        cap = int(text)
+    except ValueError:
+        cap = 0
+    if cap < 1:
+        raise ConfigError(f"{var}: must be an integer >= 1 (or unset), got {text!r}")
+    return cap
+
+
+def cap_epochs(epochs: int | None) -> int | None:
+    """`resume --epochs N` under EMOTRAIN_MAX_EPOCHS, as a new run's epochs are capped."""
+    cap = env_cap("EMOTRAIN_MAX_EPOCHS")
+    if cap is None or not isinstance(epochs, int) or isinstance(epochs, bool):
+        return epochs
+    return min(epochs, cap)
+
+
+def apply_env_caps(config: RunConfig) -> RunConfig:
+    """Lower epochs and synthetic samples to the caps the environment sets; the run records the
+    capped values, so `resume` and the run's own files agree with what actually ran."""
+    for var, (section, name) in ENV_CAPS.items():
+        cap = env_cap(var)
+        if cap is None:
+            continue
+        part = getattr(config, section)
+        value = getattr(part, name)
+        if isinstance(value, int) and not isinstance(value, bool) and value > cap:
+            config = replace(config, **{section: replace(part, **{name: cap})})
+    return config

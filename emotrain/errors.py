@@ -39,6 +39,12 @@ class TrainingError(EmotrainError):
     """Training that cannot go on (for example a run that would be overwritten)."""
 
 
+class UnwritableError(EmotrainError):
+    """A folder this process cannot write into (read-only, someone else's): the user's machine,
+    not a mistake in the command, so exit status 1 like any failed write, whichever command and
+    whichever folder (an --output, a run folder, a registry)."""
+
+
 class StorageError(EmotrainError):
     """A study's database that cannot be used: its driver is missing, or the server is unreachable."""
 
@@ -50,5 +56,23 @@ class RunInterrupted(EmotrainError):
     exit_code = 130
 
     def __init__(self, message: str, signum: int = 2):
-        super().__init__(message)
+        # The message says which signal stopped the run ("interrupted by SIGINT (Ctrl-C): ..."),
+        # so a log read later tells a Ctrl-C from a scheduler's SIGTERM; callers write only
+        # "interrupted...", and `detail` keeps that for re-raising with the right signal.
+        self.detail = message
+        self.signum = signum
         self.exit_code = 128 + signum
+        if message.startswith("interrupted"):
+            message = f"interrupted by {signal_name(signum)}{message[len('interrupted') :]}"
+        super().__init__(message)
+
+
+def signal_name(signum: int) -> str:
+    """SIGINT (Ctrl-C), SIGTERM, ...: the name a user can look up."""
+    import signal
+
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+    return f"{name} (Ctrl-C)" if name == "SIGINT" else name

@@ -126,8 +126,9 @@ def check_folder_can_be_made(folder: Path, option: str = "--output") -> None:
 
 def check_folder_writable(folder: Path, option: str = "--output") -> None:
     """Refuse up front a folder this process cannot write into (read-only, someone else's), so
-    the refusal comes before minutes of training or evaluating rather than at the first write."""
-    from emotrain.errors import ConfigError
+    the refusal comes before minutes of training or evaluating rather than at the first write.
+    Exit status 1 (UnwritableError), as the write itself would fail."""
+    from emotrain.errors import UnwritableError
 
     check_folder_can_be_made(folder, option)
     probe = Path(folder)
@@ -135,7 +136,7 @@ def check_folder_writable(folder: Path, option: str = "--output") -> None:
         probe = probe.parent
     if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
         where = "" if probe == Path(folder) else f" (it would be made inside {probe})"
-        raise ConfigError(
+        raise UnwritableError(
             f"{option}: cannot write into {folder}{where}: permission denied or read-only"
         )
 

@@ -24,3 +24,42 @@ def test_readme_starts_from_a_clone_then_installs_and_tests():
     assert block[0].startswith("git clone ") and " && cd emotrain && " in block[0]
     assert block[0].endswith("emotrain train") and "pip install -e" in block[0]
     assert block[1].startswith("python -m pytest")
+
+
+def test_readme_install_matches_ci_and_names_the_cpu_wheel_index():
+    """CI installs as the README's first line does; CPU-only users get PyTorch's own CPU index."""
+    readme = (ROOT / "README.md").read_text()
+    first = re.search(r"```bash\n(.*?)\n", readme).group(1)
+    ci = (ROOT / ".ci" / "run").read_text()
+
+    def wanted(command: str) -> list[str]:  # what pip installs, without its flags
+        return [w for w in command.split("install", 1)[1].split() if not w.startswith("-")]
+
+    readme_installs = [wanted(p) for p in first.split(" && ") if p.startswith("pip install")]
+    ci_installs = [wanted(line) for line in ci.splitlines() if "pip install" in line]
+    ci_installs = [w for w in ci_installs if w != ["pip"]]  # CI's own pip upgrade
+    assert readme_installs == ci_installs == [["torch==2.13.0"], ['".[dev]"']]
+    cpu = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+    for page in ("README.md", "docs/quickstart.md"):
+        assert cpu in (ROOT / page).read_text(), page
+    assert "takes the CPU build" not in readme
+
+
+def test_gitignore_covers_what_the_readmes_commands_create():
+    """Anchored at the root: `plugin/` or `evaluation/` alone would also hide new files of the
+    packages emotrain/plugin/ and emotrain/evaluation/."""
+    ignored = set((ROOT / ".gitignore").read_text().split())
+    for made in (
+        "trained_models/",
+        "/runs/",
+        "/evaluation/",
+        "/plugin/",
+        "/studies/",
+        "/emotrain-registry/",
+        "/mlruns/",
+        "/mlflow.db",
+        "/exported/",
+        "/comparison/",
+    ):
+        assert made in ignored, made
+    assert "plugin/" not in ignored and "evaluation/" not in ignored

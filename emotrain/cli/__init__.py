@@ -178,7 +178,7 @@ def _run(args: list[str], debug: bool) -> int:
         _error_line(f"cannot read or write{where}: {exc.strerror or exc}")
         return 1
     except KeyboardInterrupt:
-        _error_line("interrupted")
+        _error_line("interrupted by SIGINT (Ctrl-C)")
         return 130
     except typer.Abort:
         _error_line("aborted")
@@ -197,7 +197,7 @@ def _run(args: list[str], debug: bool) -> int:
         )
         return 1
     if result == 130:  # Typer's answer to a second Ctrl-C
-        _error_line("interrupted")
+        _error_line("interrupted by SIGINT (Ctrl-C)")
     return result if isinstance(result, int) else 0
 
 

@@ -270,6 +270,13 @@ def evaluate(
             help="Exit 1 unless every evaluated model's verdict is 'better' (for CI gates).",
         ),
     ] = False,
+    allow_untrained: Annotated[
+        bool,
+        typer.Option(
+            "--allow-untrained",
+            help="Evaluate a checkpoint that never finished an epoch (random initial weights).",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate each model's best checkpoint on its run's validation split, beside a baseline."""
     import json
@@ -295,6 +302,7 @@ def evaluate(
         ),
         resamples=resamples,
         bootstrap_seed=bootstrap_seed,
+        allow_untrained=allow_untrained,
     )
     written = Path(output) / REPORT_FILE
     if json_out:

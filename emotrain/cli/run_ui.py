@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -83,15 +82,14 @@ def with_interrupt(
         try:
             result = run(stop)
         except Interrupted:
-            by = "" if stop.signum == signal.SIGINT else f" by {stop.signal_name}"
             raise RunInterrupted(
-                f"interrupted{by}: progress since the last completed epoch was discarded; the "
+                "interrupted: progress since the last completed epoch was discarded; the "
                 f"latest checkpoint is in {output}/checkpoints. Continue with: emotrain resume "
                 f"{output}",
                 stop.signum,
             ) from None
         except RunInterrupted as exc:  # stopped before training began: nothing was changed
-            raise RunInterrupted(str(exc), stop.signum) from None
+            raise RunInterrupted(exc.detail, stop.signum) from None
         if finish is not None:
             finish(result)
         if stop.is_set():

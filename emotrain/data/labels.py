@@ -88,15 +88,41 @@ def frame_labels(label: Label, n_frames: int, frame_rate: float) -> tuple[np.nda
 # ---------------------------------------------------------------- table reading
 
 
+#: Separators a label table may use: commas, Excel's semicolons (its CSV export in locales whose
+#: decimal mark is a comma), tabs.
+SEPARATORS = (",", ";", "\t")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
+def separator(first_line: str) -> str:
+    """The separator the header line uses: the one that splits it into the most cells (a comma
+    when none splits it). Header names hold none of them, so the header decides unambiguously."""
+    counts = {sep: first_line.count(sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
 def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header (stripped: DEAM's cells carry a leading space), rows padded to the header's width."""
+    """Header (stripped: DEAM's cells carry a leading space), rows padded to the header's width.
+
+    The separator is read from the header line (comma, semicolon or tab); in a semicolon table a
+    number written with a decimal comma (`0,25`, as the same Excel export writes it) is read as
+    0.25, since the comma cannot be a separator there."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+            sep = separator(handle.readline())
+            handle.seek(0)
+            reader = csv.reader(handle, delimiter=sep)
+            rows = [row for row in reader if any(cell.strip() for cell in row)]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"cannot read label file {path}: {exc}") from exc
     if not rows:
         raise DataError(f"label file {path} is empty")
+    if sep == ";":
+        rows = [
+            [c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c.strip()) else c for c in row]
+            for row in rows
+        ]
     header = [cell.strip() for cell in rows[0]]
     width = len(header)
     body = [(row + [""] * width)[:width] if len(row) < width else row for row in rows[1:]]

@@ -352,6 +352,11 @@ def compare(
             side_a.name, pred_a, pred_b, targets, chosen.groups,
             margins=margin_table, n_resamples=n_resamples, seed=bootstrap_seed,
         )  # fmt: skip
+    same_bytes = side_a.sha256 is not None and side_a.sha256 == side_b.sha256
+    same_note = (
+        f"A and B are the same bytes (sha256 {str(side_a.sha256)[:12]}): the same model "
+        "compared with itself, so every difference is zero"
+    )
     report = {
         "emotrain_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -365,7 +370,8 @@ def compare(
         "headline_mode": "windowed" if modes is None else "streamed",
         **stats,
         **({} if modes is None else {"modes": modes}),
-        "notes": list(chosen.notes),
+        "same_bytes": same_bytes,
+        "notes": ([same_note] if same_bytes else []) + list(chosen.notes),
     }
     unit = getattr(chosen, "group_unit", "songs")  # "items" for synthetic data
     report["bootstrap"]["unit"] = unit.rstrip("s")

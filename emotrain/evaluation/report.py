@@ -159,8 +159,12 @@ def evaluate(
     resamples: int = BootstrapOptions.n_resamples,
     bootstrap_seed: int = BootstrapOptions.seed,
     registry: str | Path | None = None,
+    allow_untrained: bool = False,
 ) -> dict[str, Any]:
     """What `emotrain evaluate` does: find the checkpoints, judge each, write the report.
+
+    A checkpoint that never finished an epoch is refused, before anything is judged or written,
+    as `export-rtneural` and `registry add` refuse it, unless `allow_untrained`.
 
     `checkpoint_dir` may also be an exported JSON file or a registry version `NAME@N` (in
     `registry`, else $EMOTRAIN_REGISTRY, else ./emotrain-registry): that one file is judged through
@@ -220,6 +224,7 @@ def evaluate(
     from emotrain.training.readiness import check_not_training
 
     check_not_training(checkpoint_dir, [f.name for f in found])
+    untrained = _untrained(found, allow_untrained)
     torch_device = resolve_device(device)
     failed: dict[str, str] = {}
     for item in found:
@@ -242,11 +247,32 @@ def evaluate(
             if len(found) == 1:
                 raise
             failed[item.name] = str(exc)
+            continue
+        if item.name in untrained:
+            report["models"][item.name]["notes"].insert(0, untrained[item.name])
     if failed and not report["models"]:
         raise CheckpointError("; ".join(failed.values()))
     if failed:
         report["failed"] = failed  # written with the others; the command then exits 1
     return _write(report, output)
+
+
+def _untrained(found: list[Any], allow_untrained: bool) -> dict[str, str]:
+    """The loud note per untrained checkpoint let through; the refusal of the first otherwise.
+    A file that cannot be read is left to the per-model report."""
+    from emotrain.training.checkpoint import load_checkpoint
+    from emotrain.training.readiness import check_trained
+
+    notes = {}
+    for item in found:
+        try:
+            ckpt = load_checkpoint(item.path)
+        except CheckpointError:
+            continue
+        note = check_trained(ckpt, item.path, allow_untrained=allow_untrained)
+        if note:
+            notes[item.name] = note
+    return notes
 
 
 def _write(report: dict[str, Any], output: str | Path | None) -> dict[str, Any]:

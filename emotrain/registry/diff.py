@@ -32,6 +32,15 @@ def _changes(a: Any, b: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _own(config: Any) -> Any:
+    """The configuration without `models`: which other networks the command trained beside this
+    one does not change it (each model has its own seed), and a resumed checkpoint records only
+    its own, so comparing the lists would report a difference between identical weights."""
+    if not isinstance(config, dict):
+        return config
+    return {k: v for k, v in config.items() if k != "models"}
+
+
 def _metrics(a: dict | None, b: dict | None) -> list[dict[str, Any]]:
     a, b = a or {}, b or {}
     rows = []
@@ -58,7 +67,7 @@ def diff_versions(a: Version, b: Version) -> dict[str, Any]:
         "b": b.ref,
         "same_model": a.name == b.name,
         "same_file": a.sha256 == b.sha256,
-        "config": _changes(la.get("config"), lb.get("config")),
+        "config": _changes(_own(la.get("config")), _own(lb.get("config"))),
         "data": [
             {"key": k, "a": data_a.get(k), "b": data_b.get(k)}
             for k in _DATA_KEYS

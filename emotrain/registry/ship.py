@@ -258,8 +258,8 @@ def ship(
     target = Path(to).resolve()
     check_target(target)
     names = resolve_models(models) if models else MODEL_NAMES
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
+    if target.parent.is_dir():
+        recover(target)
     members = _members(registry, alias, names)
     lock_before = _read_lock(target) if target.is_dir() else None
     kept = _kept(target, lock_before, names)
@@ -295,6 +295,10 @@ def ship(
             "shipped by the registry); move it away, or pass --replace-unlisted to replace it; "
             "nothing was changed"
         )
+    # Folders above the target are made only now, once every check passed, and removed again
+    # if the write fails: a refused ship leaves nothing behind.
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    target.parent.mkdir(parents=True, exist_ok=True)
     new = target.parent / f".{target.name}.ship-{secrets.token_hex(4)}"
     new.mkdir()
     try:
@@ -323,6 +327,9 @@ def ship(
     except BaseException:
         with contextlib.suppress(OSError):
             shutil.rmtree(new)
+        for folder in made:  # deepest first; one that is no longer empty stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     before = (lock_before or {}).get("models", {})
     shipped = [

@@ -44,8 +44,9 @@ def check_output(config: RunConfig, overwrite: bool) -> RunPaths:
     existing = [name for name in config.models if paths.has_run(name)]
     if existing and not overwrite:
         raise TrainingError(
-            f"{root} already holds {', '.join(existing)} (a run or an exported model); continue "
-            f"a run with `emotrain resume {root}`, or replace it with --overwrite"
+            f"{root} already holds {', '.join(existing)} (a run or an exported model); give a new "
+            f"run its own folder (--output DIR), continue that run with `emotrain resume "
+            f"{root}`, or replace it with --overwrite (its files are lost)"
         )
     return paths
 

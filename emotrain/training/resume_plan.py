@@ -197,6 +197,24 @@ def train_command(paths: RunPaths, config: RunConfig | None) -> str:
     return " ".join([*words, "--output", root])
 
 
+#: What a run folder holds besides its models' exports (`<name>.json`).
+_RUN_PARTS = {"checkpoints", "history", "plots", "splits", "tensorboard", "mlruns", "evaluation"}
+
+
+def _not_run_files(root: Path) -> list[str]:
+    """Names in `root` that no run writes (songs, a corpus): then `root` is the wrong folder, and
+    suggesting `train --output root` would train into the user's own files."""
+    found = []
+    for entry in sorted(root.iterdir()):
+        name = entry.name
+        if name.startswith(".") or name in _RUN_PARTS or name.startswith("run_config."):
+            continue
+        if entry.is_file() and name.endswith(".json"):
+            continue
+        found.append(name + ("/" if entry.is_dir() else ""))
+    return found
+
+
 def check_run_folder(root: Path) -> None:
     from emotrain.io import check_folder_writable
 
@@ -221,6 +239,9 @@ def plan_resume(
         raise ConfigError(f"--from: {source!r} is not one of latest, best")
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs: must be an integer >= 1, got {epochs}")
+    from emotrain.config import cap_epochs
+
+    epochs = cap_epochs(epochs)
     paths = RunPaths(root)
     warnings: list[str] = []
     run_config = _run_config(paths, warnings)
@@ -231,6 +252,16 @@ def plan_resume(
     }
     in_run |= set(run_config.models if run_config else ())
     if not in_run:
+        foreign = _not_run_files(root)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (
+                f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+            )
+            raise ConfigError(
+                f"RUN_DIR: {root} is not an emotrain run folder: it holds {shown} and no "
+                f"{paths.run_config.name} or checkpoints/; give the folder that `emotrain train "
+                "--output` wrote"
+            )
         raise CheckpointError(
             f"nothing to resume in {root}: no {paths.run_config.name} and no "
             "checkpoints/<name>_latest.pt, so the run stopped before it wrote any; start it with "

@@ -82,9 +82,9 @@ def test_atomic_write_into_a_read_only_folder_names_the_folder(read_only):
 )
 def test_a_read_only_output_is_refused_before_any_work(cli, read_only, tiny_run, argv, tmp_path):
     result = cli(*argv(read_only, tiny_run))
-    assert result.code == 2, result.err
+    assert result.code == 1, result.err  # the machine, not the command: 1, as a failed write
     assert len(result.err_lines) == 1
-    # one shape for one mistake: the user's own path (never made absolute), exit 2
+    # one shape for one mistake: the user's own path (never made absolute), exit 1
     assert result.err.startswith(
         (
             "error: --output: cannot write into",
@@ -112,3 +112,19 @@ def test_a_cache_dir_that_is_a_file_is_refused_up_front(cli, tmp_path, tiny_run,
     assert result.code == 2, result.err
     assert result.err_lines == [f"error: --cache-dir: {cache} is a file; give a folder"]
     assert not (tmp_path / "run").exists() and not (tmp_path / "ev").exists()
+
+
+def test_read_only_targets_exit_1_in_every_command(cli, read_only, tiny_run, tmp_path):
+    """`plot -o`, `registry add --registry` and (already) `plot RUN` of a read-only run: one exit
+    status, 1, as for every folder emotrain cannot write into."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    answers = {
+        "plot -o": cli("plot", run, "-m", "groove", "-o", read_only / "p"),
+        "registry add": cli("registry", "add", run, "-m", "groove", "--registry", read_only / "r"),
+    }
+    for what, result in answers.items():
+        assert result.code == 1, (what, result.err)
+        assert len(result.err_lines) == 1 and "Traceback" not in result.err, (what, result.err)

@@ -75,3 +75,20 @@ def test_a_bad_run_dir_is_named_as_the_help_names_it(cli, tmp_path, kind):
     result = cli("resume", target)
     assert result.code == 2
     assert result.err_lines == [f"error: RUN_DIR: {target} is not a folder holding an emotrain run"]
+
+
+def test_a_folder_of_songs_is_not_a_run_and_gets_no_train_hint(cli, tmp_path):
+    """`resume songs` must not suggest `train --output songs`, which would train into them."""
+    from tests.data.corpora import write_audio
+
+    songs = tmp_path / "songs"
+    for i in range(4):
+        write_audio(songs / f"song{i}.wav", i, seconds=0.5)
+    before = sorted(p.name for p in songs.iterdir())
+    result = cli("resume", songs)
+    assert result.code == 2, result.err
+    assert len(result.err_lines) == 1, result.err
+    assert "is not an emotrain run folder" in result.err and "song0.wav" in result.err
+    assert "and 1 more" in result.err and "train --output" in result.err
+    assert f"--output {songs}" not in result.err and "emotrain train --output " not in result.err
+    assert sorted(p.name for p in songs.iterdir()) == before

@@ -56,3 +56,22 @@ def test_a_signal_during_the_last_export_or_the_summary_is_said(cli, tmp_path, m
     assert r.code == 0, r.err
     assert "SIGINT received as the run ended" in r.err and "complete" in r.err
     assert (out / "groovepredictor.json").is_file()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_names_the_signal(cli, tmp_path, monkeypatch, signum):
+    """Ctrl-C says SIGINT, as a scheduler's stop says SIGTERM: a log read later tells them apart."""
+    from emotrain.training.model_trainer import ModelTrainer
+
+    real_epoch = ModelTrainer.run_epoch
+
+    def run_epoch(self, *args, **kwargs):
+        os.kill(os.getpid(), signum)  # during the first epoch
+        return real_epoch(self, *args, **kwargs)
+
+    monkeypatch.setattr(ModelTrainer, "run_epoch", run_epoch)
+    r = cli("train", "-m", "groove", "--epochs", "3", "-o", tmp_path / "run", *TINY)
+    assert r.code == 128 + signum, r.err
+    name = "SIGINT (Ctrl-C)" if signum == signal.SIGINT else "SIGTERM"
+    assert r.err_lines[-1].startswith(f"error: interrupted by {name}: "), r.err
+    assert r.err.count("interrupted by") == 1

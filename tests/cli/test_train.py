@@ -362,8 +362,29 @@ def test_python_api_reports_wrongly_typed_options():
 
     with pytest.raises(ConfigError) as info:
         emotrain.train("groove", output="unused", epochs="3", seed=None)
-    assert "--epochs: must be an integer" in str(info.value)
-    assert "--seed: must be an integer" in str(info.value)
+    # A Python caller is told the keyword it passed, not the command line's flag.
+    assert "epochs: must be an integer" in str(info.value)
+    assert "seed: must be an integer" in str(info.value)
+    assert "--" not in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        emotrain.train("groove", output="unused", samples=4, validation_split=0.1, path=None,
+                       format="deam")  # fmt: skip
+    assert str(info.value) == "path: format deam needs a corpus folder (path=PATH)"
+
+
+def test_python_api_errors_keep_shell_commands_as_they_are():
+    from emotrain import _python_names
+    from emotrain.errors import ConfigError
+
+    @_python_names({"--data": "path"})
+    def fails():
+        raise ConfigError("--data: give a folder; or run `emotrain train --data X --batch-size 8`")
+
+    with pytest.raises(ConfigError) as info:
+        fails()
+    assert str(info.value) == (
+        "path: give a folder; or run `emotrain train --data X --batch-size 8`"
+    )
 
 
 def test_paths_that_look_like_rich_markup_are_printed_as_they_are(tmp_path, cli):
@@ -400,3 +421,15 @@ def test_run_config_keeps_models_trained_by_earlier_commands(tmp_path, cli):
     recorded = json.loads((out / "run_config.json").read_text())
     assert recorded["models"] == ["dynamicsengine", "groovepredictor"]
     assert "already finished" in cli("resume", out).out
+
+
+def test_a_second_run_into_a_taken_folder_is_told_to_take_its_own(cli, tmp_path):
+    """Quickstart's real-data step once collided with the first run: the way out comes first."""
+    out = tmp_path / "trained_models"
+    assert cli("train", "-m", "groove", "--epochs", "1", "-o", out, *TINY).code == 0
+    again = cli("train", "-m", "groove", "--epochs", "1", "-o", out, *TINY)
+    assert again.code == 1 and len(again.err_lines) == 1, again.err
+    assert "give a new run its own folder (--output DIR)" in again.err
+    assert (
+        f"`emotrain resume {out}`" in again.err and "--overwrite (its files are lost)" in again.err
+    )

@@ -53,6 +53,20 @@ def test_registry_add_refuses_an_untrained_run_and_creates_nothing(cli, untraine
     assert '"untrained": true' in r.out
 
 
+def test_evaluate_refuses_an_untrained_run_like_export_and_registry(cli, untrained_run, tmp_path):
+    out = tmp_path / "ev"
+    r = cli("evaluate", "--checkpoint-dir", untrained_run, "-o", out)
+    assert r.code == 1, r.err
+    assert "epoch 0 / untrained" in r.err and "--allow-untrained" in r.err
+    assert len(r.err_lines) == 1 and not (out / "evaluation_results.json").exists()
+    r = cli("evaluate", "--checkpoint-dir", untrained_run, "-o", out, "--allow-untrained", "--json")
+    assert r.code == 0, r.err
+    import json
+
+    notes = json.loads(r.out)["models"]["groovepredictor"]["notes"]
+    assert notes[0].startswith("EPOCH 0 / UNTRAINED")
+
+
 def _busy_copy(tiny_run: Path, tmp_path: Path, finished: bool) -> Path:
     run = tmp_path / "busy"
     shutil.copytree(tiny_run, run)

@@ -36,3 +36,14 @@ def test_plot_of_several_runs_does_not_write_into_compares_folder(
     assert r.code == 0, r.err
     assert not (tmp_path / "comparison").exists()  # `compare`'s default folder
     assert (tmp_path / "plots-compared" / "groovepredictor_loss.png").is_file()
+
+
+def test_compare_of_a_file_with_itself_says_the_bytes_are_the_same(cli, tmp_path):
+    a = write_run(tmp_path / "a", "groovepredictor", samples=24, seq_len=4)
+    r = cli("compare", a / CKPT, a / CKPT, "-o", tmp_path / "x")
+    assert r.code == 0, r.err
+    assert "A and B are the same bytes" in r.out
+    import json
+
+    report = json.loads((tmp_path / "x" / "comparison.json").read_text())
+    assert report["same_bytes"] is True and report["notes"][0].startswith("A and B are the same")

@@ -111,8 +111,8 @@ def test_default_models_follow_the_corpus_and_extraction_progress_is_shown(
     assert (out / "emotionrecognizer.json").is_file()
     assert not (out / "melodytransformer.json").exists()
     progress = [ln for ln in captured.out.splitlines() if "extracting audio features" in ln]
-    assert progress and progress[-1].rstrip().endswith(f"{progress[-1].split('/')[-1]}")
-    done, total = progress[-1].rsplit(" ", 1)[-1].split("/")
+    assert progress and progress[-1].rstrip().endswith("(100%)")
+    done, total = progress[-1].split(": ", 1)[1].split()[0].split("/")
     assert done == total and int(total) > 0
 
 

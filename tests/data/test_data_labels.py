@@ -150,3 +150,21 @@ def test_embedding_is_valence_then_arousal(v, a):
 def test_ids_and_natural_order():
     assert song_id(" 12.0 ") == "12" and song_id("_kJtgm1OUNA") == "_kJtgm1OUNA"
     assert sorted(["10", "2", "b", "1001"], key=natural_key) == ["2", "10", "1001", "b"]
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_labels_are_read_like_commas(tmp_path, sep):
+    """Excel's CSV export in many locales: `file;valence;arousal` with decimal commas."""
+    comma = sep == ";"
+    rows = [["file", "valence", "arousal"], ["a.wav", "0,5" if comma else "0.5", "-0.25"]]
+    rows.append(["b.wav", "0.1", "0,2" if comma else "0.2"])
+    path = tmp_path / "labels.csv"
+    path.write_text("\n".join(sep.join(r) for r in rows) + "\n", encoding="utf-8")
+    got = [(r.file, r.valence, r.arousal) for r in read_folder_labels(path) if not r.problem]
+    assert got == [("a.wav", 0.5, -0.25), ("b.wav", 0.1, 0.2)]
+
+
+def test_a_comma_table_keeps_its_quoted_cells(tmp_path):
+    path = write_csv(tmp_path / "labels.csv", ["file", "valence", "arousal"],
+                     [["a;b.wav", "0.5", "0.5"]])  # fmt: skip
+    assert [r.file for r in read_folder_labels(path)] == ["a;b.wav"]

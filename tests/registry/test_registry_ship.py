@@ -160,3 +160,15 @@ def test_ship_through_a_symlinked_models_folder(cli, registry, tmp_path):
     assert cli("registry", "ship", "--to", link, "-m", "groove", "--registry", registry).code == 0
     assert link.is_symlink() and (real / "groovepredictor.json").is_file()
     assert cli("registry", "verify", link).code == 0
+
+
+def test_a_refused_ship_into_new_folders_leaves_none_behind(cli, registry, tmp_path):
+    """`--to a/b/models` refused (no holder of the alias for most networks): a/ is not created."""
+    _add_and_promote(cli, registry, export_file(tmp_path / "g.json", "groove"))
+    target = tmp_path / "a" / "b" / "models"
+    refused = cli("registry", "ship", "--to", target, "--registry", registry)
+    assert refused.code == 1 and "emotionrecognizer" in refused.err
+    assert not (tmp_path / "a").exists()
+    shipped = cli("registry", "ship", "--to", target, "--model", "groove", "--registry", registry)
+    assert shipped.code == 0, shipped.err
+    assert sorted(p.name for p in target.iterdir()) == ["groovepredictor.json", "models.lock.json"]
