@@ -69,8 +69,8 @@ SPECS: tuple[ModelSpec, ...] = (
         metric="mae",
         higher_is_better=False,
         parameters=13_520,
-        input_meaning="the first 32 dimensions of the emotion embedding",
-        output_meaning="16 expression parameters in [0, 1]",
+        input_meaning="emotion embedding dims 16-47 (16 of valence, then 16 of arousal)",
+        output_meaning="16 named expression quantities in [0, 1] (docs/plugin-contract.md)",
     ),
     ModelSpec(
         name="groovepredictor",
@@ -82,7 +82,7 @@ SPECS: tuple[ModelSpec, ...] = (
         higher_is_better=False,
         parameters=18_656,
         input_meaning=EMOTION_EMBEDDING,
-        output_meaning="32 groove parameters in [-1, 1]",
+        output_meaning="onset strength and micro-timing of the 16 sixteenths of the bar, in [-1, 1]",
     ),
 )
 

@@ -132,3 +132,13 @@ def test_any_performance_gives_sixteen_numbers_in_range(rows, pedal, times) -> N
     for t, row in zip(times, out, strict=True):
         for name, value in _naive(perf, t).items():
             assert row[INDEX[name]] == pytest.approx(value, abs=1e-4), name
+
+
+def test_the_contract_prints_every_dimension_with_its_formula() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plugin-contract.md").read_text()
+    section = doc.split("## Dynamics dimensions", 1)[1].split("\n## ", 1)[0]
+    for i, name in enumerate(NAMES):
+        assert f"| {i} | `{name}` | {FORMULAS[name]} |" in section, name
+    assert "2-second window" in section and WINDOW_SECONDS == 2.0
