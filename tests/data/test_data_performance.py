@@ -139,3 +139,14 @@ def test_default_all_trains_three_models_on_emopia_and_resume_is_bit_exact(tmp_p
         a = load_checkpoint(short / f"checkpoints/{name}_latest.pt")["model_state_dict"]
         b = load_checkpoint(long / f"checkpoints/{name}_latest.pt")["model_state_dict"]
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), name
+
+
+def test_a_synthetic_run_says_its_helpers_learned_no_music(tmp_path, cli) -> None:
+    tiny = ["--samples", "24", "--seq-len", "4", "--batch-size", "8", "--device", "cpu"]
+    result = cli("train", "-m", "melody,dynamics", *tiny, "--epochs", "1", "-o", tmp_path / "a")
+    assert result.code == 0, result.err
+    said = " ".join(result.out.split())
+    assert "Synthetic data teaches no music: dynamicsengine learned a random teacher" in said
+    assert "[dynamicsengine] synthetic: the targets are a random teacher function" in said
+    melody = cli("train", "-m", "melody", *tiny, "--epochs", "1", "-o", tmp_path / "b", "--quiet")
+    assert melody.code == 0 and "teaches no music" not in melody.out
