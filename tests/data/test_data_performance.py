@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from corpora import make_emopia, write_csv
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emotrain.cli import main
 from emotrain.config import DataConfig
@@ -150,3 +152,45 @@ def test_a_synthetic_run_says_its_helpers_learned_no_music(tmp_path, cli) -> Non
     assert "[dynamicsengine] synthetic: the targets are a random teacher function" in said
     melody = cli("train", "-m", "melody", *tiny, "--epochs", "1", "-o", tmp_path / "b", "--quiet")
     assert melody.code == 0 and "teaches no music" not in melody.out
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 2_000), st.integers(0, 127),
+                       st.integers(1, 127)), max_size=40),
+    st.lists(st.tuples(st.integers(0, 20_000), st.floats(20, 300)), max_size=4),
+    st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 127)), max_size=6),
+    st.sampled_from([24, 96, 480]),
+    st.booleans(),
+)  # fmt: skip
+def test_any_midi_file_gives_targets_in_range_or_a_reported_reason(
+    tmp_path_factory, notes, tempos, pedal, tpq, drums
+) -> None:
+    from symusic import ControlChange, Note, Score, Tempo, Track
+
+    from emotrain.data.midi import MidiReadError
+    from emotrain.data.performance import targets
+
+    score = Score(tpq)
+    for tick, bpm in tempos:
+        score.tempos.append(Tempo(tick, bpm))
+    track = Track("t", program=0, is_drum=drums)
+    for time, duration, pitch, velocity in notes:
+        track.notes.append(Note(time, duration, pitch, velocity))
+    for time, value in pedal:
+        track.controls.append(ControlChange(time, 64, value))
+    score.tracks.append(track)
+    path = tmp_path_factory.mktemp("any") / "x.mid"
+    score.dump_midi(str(path))
+    try:
+        midi = read_performance(path)
+    except MidiReadError as exc:
+        reason = str(exc)
+        assert reason.startswith(("no notes", "no tempo", "cannot parse")), reason
+        assert drums or not notes or not tempos
+        return
+    dyn, groove = targets("dynamicsengine", midi), targets("groovepredictor", midi)
+    assert dyn.shape[1] == 16 and groove.shape == (dyn.shape[0], 32)
+    assert np.isfinite(dyn).all() and dyn.min() >= 0 and dyn.max() <= 1
+    assert set(np.unique(groove[:, :16]).tolist()) <= {-1.0, 1.0}
+    assert groove[:, 16:].min() >= -1 and groove[:, 16:].max() < 1
