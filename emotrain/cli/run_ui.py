@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -89,6 +90,22 @@ def synthetic_note(results: list[Any]) -> str | None:
         "of random inputs. Train dynamics and groove on EMOPIA or a labelled MIDI folder "
         "(docs/data.md)."
     )
+
+
+def recorded_synthetic(folder: str | Path) -> bool:
+    """Whether the run in `folder` recorded the built-in synthetic data (for resume's summary)."""
+    import json
+
+    from emotrain.config import DataConfig
+
+    try:
+        recorded = json.loads((Path(folder) / "run_config.json").read_text(encoding="utf-8"))
+        data = recorded.get("data") or {}
+        return DataConfig(format=data.get("format", "auto"), path=data.get("path")).kind == (
+            "synthetic"
+        )
+    except (OSError, ValueError, AttributeError, TypeError):
+        return False
 
 
 def print_summary(results: list[Any], output: str, *, synthetic: bool = False) -> None:

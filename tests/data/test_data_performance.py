@@ -150,6 +150,9 @@ def test_a_synthetic_run_says_its_helpers_learned_no_music(tmp_path, cli) -> Non
     said = " ".join(result.out.split())
     assert "Synthetic data teaches no music: dynamicsengine learned a random teacher" in said
     assert "[dynamicsengine] synthetic: the targets are a random teacher function" in said
+    resumed = cli("resume", tmp_path / "a", "--epochs", "2", "--quiet")
+    assert resumed.code == 0, resumed.err
+    assert "Synthetic data teaches no music: dynamicsengine" in " ".join(resumed.out.split())
     melody = cli("train", "-m", "melody", *tiny, "--epochs", "1", "-o", tmp_path / "b", "--quiet")
     assert melody.code == 0 and "teaches no music" not in melody.out
 
