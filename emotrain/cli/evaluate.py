@@ -161,6 +161,31 @@ def modes_table(entry: dict[str, Any], width: int = 120) -> Any:
                         title_justify="left")  # fmt: skip
 
 
+def dimension_table(dims: dict[str, Any]) -> Any:
+    """MAE of each named output dimension beside the baseline's (dynamics, groove)."""
+    from rich import box
+    from rich.table import Table
+
+    names, model, base = dims["names"], dims["model_mae"], dims["baseline_mae"]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  title="mae per dimension", title_justify="left")  # fmt: skip
+    half = len(names) // 2
+    if names[0].startswith("onset_") and names[half].startswith("timing_"):
+        table.add_column("position", no_wrap=True)
+        for column in ("onset", "baseline", "timing", "baseline"):
+            table.add_column(column, justify="right", no_wrap=True)
+        for p in range(half):
+            cells = (model[p], base[p], model[half + p], base[half + p])
+            table.add_row(str(p + 1), *(_number(c) for c in cells))
+        return table
+    table.add_column("dimension", no_wrap=True)
+    table.add_column("model", justify="right", no_wrap=True)
+    table.add_column("baseline", justify="right", no_wrap=True)
+    for name, m, b in zip(names, model, base, strict=True):
+        table.add_row(name, _number(m), _number(b))
+    return table
+
+
 def verdict_line(entry: dict[str, Any]) -> str:
     """The answer a user came for: better than predicting the mean, on the headline and the loss?"""
     h, loss = entry["headline"], entry.get("loss", "")
@@ -210,6 +235,8 @@ def print_report(report: dict[str, Any], console: Any) -> None:
         console.print(model_table(entry, console.width))
         if entry.get("modes"):
             console.print(modes_table(entry, console.width))
+        if entry.get("per_dimension"):
+            console.print(dimension_table(entry["per_dimension"]))
         console.print(f"  {verdict_line(entry)}", highlight=False, soft_wrap=True)
         for note in entry["notes"]:
             console.print(

@@ -70,7 +70,13 @@ def resume(
 ) -> None:
     """Continue an interrupted run from its checkpoints with the configuration it recorded."""
     from emotrain.cli.options import logger_options
-    from emotrain.cli.run_ui import console, print_summary, raise_if_failed, with_interrupt
+    from emotrain.cli.run_ui import (
+        console,
+        print_summary,
+        raise_if_failed,
+        recorded_synthetic,
+        with_interrupt,
+    )
     from emotrain.pipeline import resume as run_resume
     from emotrain.training.progress import make_reporter
 
@@ -92,7 +98,9 @@ def resume(
         for name, why in outcome.skipped.items():
             out.print(f"{name}: {why}; nothing to resume", markup=False)
         if outcome.results:
-            print_summary(outcome.results, str(output_dir))
+            print_summary(
+                outcome.results, str(output_dir), synthetic=recorded_synthetic(output_dir)
+            )
             raise_if_failed(outcome.results)
         elif outcome.skipped:
             out.print(

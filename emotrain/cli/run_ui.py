@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -55,12 +56,47 @@ def console() -> Console:
     return out_console()
 
 
-def print_summary(results: list[Any], output: str) -> None:
+#: The networks whose synthetic teacher is a random function of random inputs (no music in it).
+_NO_MUSIC = ("harmonypredictor", "dynamicsengine", "groovepredictor")
+
+
+def synthetic_note(results: list[Any]) -> str | None:
+    """Said under the summary of a synthetic run: its helper networks learned nothing musical."""
+    names = [r.name for r in results if r.name in _NO_MUSIC]
+    if not names:
+        return None
+    return (
+        f"Synthetic data teaches no music: {', '.join(names)} learned a random teacher function "
+        "of random inputs. Train dynamics and groove on EMOPIA or a labelled MIDI folder "
+        "(docs/data.md)."
+    )
+
+
+def recorded_synthetic(folder: str | Path) -> bool:
+    """Whether the run in `folder` recorded the built-in synthetic data (for resume's summary)."""
+    import json
+
+    from emotrain.config import DataConfig
+
+    try:
+        recorded = json.loads((Path(folder) / "run_config.json").read_text(encoding="utf-8"))
+        data = recorded.get("data") or {}
+        return DataConfig(format=data.get("format", "auto"), path=data.get("path")).kind == (
+            "synthetic"
+        )
+    except (OSError, ValueError, AttributeError, TypeError):
+        return False
+
+
+def print_summary(results: list[Any], output: str, *, synthetic: bool = False) -> None:
     out = console()
     out.print(summary_table(results, output, out.width))
     out.print(
         f"Files in {escape(str(output))}: <name>.json (RTNeural), checkpoints/, history/, plots/, splits/, run_config.json, run_config.toml"
     )
+    note = synthetic_note(results) if synthetic else None
+    if note:
+        out.print(escape(note), highlight=False)
 
 
 def with_interrupt(
@@ -117,7 +153,7 @@ def run_training(
     reporter = make_reporter(quiet)
 
     def finish(results: list[Any]) -> None:
-        print_summary(results, config.output)
+        print_summary(results, config.output, synthetic=config.data.kind == "synthetic")
         raise_if_failed(results)
 
     with_interrupt(

@@ -3,7 +3,8 @@
 Audio corpora (DEAM, PMEmo, audio in a folder) train the emotion recognizer: inputs are raw log-mel
 dB frames (the plugin feeds exactly these, unnormalised), targets the 64-d embedding of each frame's
 valence/arousal. MIDI corpora (EMOPIA, MIDI in a folder) train the melody transformer: inputs are
-the clip's embedding at every step, targets the 128-note activity of each sixteenth-note step.
+the clip's embedding at every step, targets the 128-note activity of each sixteenth-note step; and
+the dynamics engine and groove predictor, per analysis frame (data/performance.py).
 Consecutive frames/steps are cut into non-overlapping sequences of `seq_len`; a shorter tail is
 dropped. Every sequence is tagged with its song, so the split never separates one song's frames.
 """
@@ -22,7 +23,7 @@ from emotrain.data.base import DataReport, SequenceData
 from emotrain.data.cache import FeatureCache, ProgressFn, extract_all, resolve_cache_dir
 from emotrain.data.detect import (
     AUDIO_MODEL,
-    MIDI_MODEL,
+    MIDI_MODELS,
     MIDI_SUFFIXES,
     Detection,
     corpus_root,
@@ -37,6 +38,7 @@ from emotrain.data.labels import (
     read_table,
 )
 from emotrain.data.midi import MidiReadError, piano_roll
+from emotrain.data.performance import PERFORMANCE_MODELS, performance_sequences
 from emotrain.errors import ConfigError, DataError
 from emotrain.models.registry import MODEL_NAMES
 from emotrain.models.spec import ModelSpec
@@ -46,7 +48,7 @@ from emotrain.plugin.features import DEFAULT_PARAMS, log_mel
 if TYPE_CHECKING:  # a type only: config.py validates with data/, not the reverse
     from emotrain.config import DataConfig
 
-_FIXED = {"deam": (AUDIO_MODEL,), "pmemo": (AUDIO_MODEL,), "emopia": (MIDI_MODEL,)}
+_FIXED = {"deam": (AUDIO_MODEL,), "pmemo": (AUDIO_MODEL,), "emopia": MIDI_MODELS}
 _SHOW_SKIPS = 3
 
 
@@ -88,7 +90,7 @@ def _no_usable_rows(path: Path) -> None:
 def possible_models(fmt: str) -> tuple[str, ...]:
     """What a corpus of this format could ever train, whatever its files: known without reading
     them, so a model no such corpus can train is refused before its labels are judged."""
-    return _FIXED.get(fmt, (AUDIO_MODEL, MIDI_MODEL))
+    return _FIXED.get(fmt, (AUDIO_MODEL, *MIDI_MODELS))
 
 
 def supported_models(data: DataConfig) -> tuple[str, ...]:
@@ -281,8 +283,14 @@ def load_corpus(
     else:
         midi_items = _plan(spec.name, root, fmt, report, label_mode)
         _check_strict(report, data)
-        xs, ys, groups = _midi_sequences(midi_items, root, data, report, progress)
-        unit = "sixteenth-note steps"
+        if spec.name in PERFORMANCE_MODELS:
+            xs, ys, groups = performance_sequences(
+                spec.name, midi_items, root, data.seq_len, report, progress
+            )
+            unit = "analysis frames"
+        else:
+            xs, ys, groups = _midi_sequences(midi_items, root, data, report, progress)
+            unit = "sixteenth-note steps"
         if groups:
             inputs = torch.from_numpy(np.ascontiguousarray(np.concatenate(xs), dtype=np.float32))
             targets = torch.from_numpy(np.ascontiguousarray(np.concatenate(ys), dtype=np.float32))

@@ -16,6 +16,9 @@ from emotrain.errors import ConfigError, DataError
 MIDI_SUFFIXES = (".mid", ".midi")
 AUDIO_MODEL = "emotionrecognizer"
 MIDI_MODEL = "melodytransformer"
+#: Every model a performance MIDI corpus teaches, in contract order: the melody from its notes,
+#: the dynamics engine and the groove predictor from its playing (data/performance.py).
+MIDI_MODELS = (MIDI_MODEL, "dynamicsengine", "groovepredictor")
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def folder_kinds(root: Path) -> tuple[str, ...]:
     if suffixes & set(AUDIO_SUFFIXES):
         kinds.append(AUDIO_MODEL)
     if suffixes & set(MIDI_SUFFIXES):
-        kinds.append(MIDI_MODEL)
+        kinds.extend(MIDI_MODELS)
     return tuple(kinds)
 
 

@@ -129,5 +129,10 @@ def make_synthetic(spec: ModelSpec, samples: int, seq_len: int, seed: int) -> Se
     x, y = _MAKERS[spec.name](g, teacher_g, samples, seq_len)
     groups = [f"synthetic-{i:06d}" for i in range(samples)]
     report = DataReport(source="synthetic", detected_format="synthetic", items_used=samples)
+    if spec.name in ("harmonypredictor", "dynamicsengine", "groovepredictor"):
+        report.notes.append(
+            "synthetic: the targets are a random teacher function of random inputs, the right "
+            "shapes and no music"
+        )
     desc = f"synthetic: {samples} sequences x {seq_len} frames"
     return SequenceData(x.float().contiguous(), y.float().contiguous(), groups, desc, report)

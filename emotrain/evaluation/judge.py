@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from emotrain.evaluation.data import EvalData
+from emotrain.evaluation.dimensions import per_dimension
 from emotrain.evaluation.streams import Streamer
 
 
@@ -83,4 +84,7 @@ def judge(
         **({"modes": out["modes"]} if "modes" in out else {}),
         "baseline_method": baselines.describe(spec.name, data.baseline_source),
     }
+    dims = per_dimension(spec.name, pred, base_pred, data.targets)
+    if dims is not None:
+        fields["per_dimension"] = dims
     return fields, notes

@@ -80,7 +80,7 @@ SPECS: tuple[ModelSpec, ...] = (
         higher_is_better=False,
         parameters=13_520,
         input_meaning="emotion embedding dimensions 16-47 (16 of valence, then 16 of arousal)",
-        output_meaning="16 expression parameters in [0, 1]",
+        output_meaning="16 named expression quantities in [0, 1] (docs/plugin-contract.md)",
         baseline_meaning="mean expression vector",
     ),
     ModelSpec(
@@ -93,7 +93,7 @@ SPECS: tuple[ModelSpec, ...] = (
         higher_is_better=False,
         parameters=18_656,
         input_meaning=EMOTION_EMBEDDING,
-        output_meaning="32 groove parameters in [-1, 1]",
+        output_meaning="onset strength and micro-timing of the 16 sixteenths of the bar, in [-1, 1]",
         baseline_meaning="mean groove vector",
     ),
 )

@@ -72,8 +72,16 @@ def notes_of(pitches: np.ndarray) -> list[Note]:
     return notes
 
 
-def midi_bytes(notes: list[Note], bpm: float) -> bytes:
-    """A one-track piano MIDI file of the notes at `bpm` (480 ticks per quarter), via symusic."""
+def midi_bytes(
+    notes: list[Note],
+    bpm: float,
+    velocities: np.ndarray | None = None,
+    offsets: np.ndarray | None = None,
+) -> bytes:
+    """A one-track piano MIDI file of the notes at `bpm` (480 ticks per quarter), via symusic.
+
+    `velocities`: one per note (default VELOCITY for all); `offsets`: ticks each note's start
+    moves off the grid, its end staying on it (preview/expression.py; default none)."""
     import tempfile
     from pathlib import Path
 
@@ -83,10 +91,12 @@ def midi_bytes(notes: list[Note], bpm: float) -> bytes:
     score = Score(TICKS_PER_QUARTER)
     score.tempos.append(Tempo(0, float(bpm)))
     track = Track("preview melody", program=0)
-    for note in notes:
-        track.notes.append(
-            SNote(note.step * TICKS_PER_STEP, note.steps * TICKS_PER_STEP, note.pitch, VELOCITY)
-        )
+    for i, note in enumerate(notes):
+        velocity = VELOCITY if velocities is None else int(velocities[i])
+        shift = 0 if offsets is None else int(offsets[i])
+        start = max(0, note.step * TICKS_PER_STEP + shift)
+        end = (note.step + note.steps) * TICKS_PER_STEP
+        track.notes.append(SNote(start, max(1, end - start), note.pitch, velocity))
     score.tracks.append(track)
     with tempfile.TemporaryDirectory() as tmp:  # symusic writes files only
         path = Path(tmp) / "melody.mid"

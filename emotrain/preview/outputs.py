@@ -16,8 +16,9 @@ from emotrain.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from emotrain.plugin.chain import SongOutputs
 from emotrain.plugin.embedding import quadrants, valence_arousal
 from emotrain.plugin.timing import HOP, SAMPLE_RATE
-from emotrain.plugin.wiring import EMOTION, MELODY
+from emotrain.plugin.wiring import DYNAMICS, EMOTION, MELODY
 from emotrain.preview.decode import midi_bytes, notes_of, step_pitches
+from emotrain.preview.expression import describe, mean_dynamics, note_offsets, note_velocities
 from emotrain.preview.plots import emotion_figure, melody_figure
 
 FILES = ("emotion.csv", "outputs.npz", "emotion.png", "melody.png", "melody.mid", "summary.json")
@@ -69,6 +70,7 @@ def write_song(
         "notes": list(song.notes),
         "emotion": None,
         "melody": None,
+        "dynamics": None,
         "files": ["outputs.npz"],
     }
     atomic_write_bytes(folder / "outputs.npz", npz_bytes(song))
@@ -91,7 +93,8 @@ def write_song(
     if MELODY in song.outputs:
         probs = song.outputs[MELODY]
         notes = notes_of(step_pitches(probs, decode, min_prob, seed))
-        atomic_write_bytes(folder / "melody.mid", midi_bytes(notes, bpm))
+        velocities, offsets = note_velocities(notes, song), note_offsets(notes, song)
+        atomic_write_bytes(folder / "melody.mid", midi_bytes(notes, bpm, velocities, offsets))
         title = f"{stem}: melody at {bpm:g} bpm ({decode}, min prob {min_prob:g})"
         fig = melody_figure(song.step_time_s, probs, notes, step_s, title)
         atomic_write_bytes(folder / "melody.png", figure_png(fig))
@@ -105,8 +108,11 @@ def write_song(
             "rest_steps": int(probs.shape[0] - sum(n.steps for n in notes)),
             "lowest": min(pitches, default=None),
             "highest": max(pitches, default=None),
+            **describe(velocities, offsets),
         }
         summary["files"] += ["melody.mid", "melody.png"]
+    if DYNAMICS in song.outputs:
+        summary["dynamics"] = {"mean": mean_dynamics(song)}
     summary["files"].append("summary.json")
     return summary
 

@@ -138,11 +138,13 @@ def test_a_model_no_such_corpus_trains_is_said_before_its_labels_are_judged(tmp_
     corpus = tmp_path / "headeronly"
     corpus.mkdir()
     (corpus / "labels.csv").write_text("file,valence,arousal\n")
-    result = cli("train", "--data", corpus, "--model", "groove", "-o", tmp_path / "r")
+    result = cli("train", "--data", corpus, "--model", "harmony", "-o", tmp_path / "r")
     assert result.code == 2
     assert result.err_lines == [
         f"error: --model: the folder corpus at {corpus} can train only emotionrecognizer or "
-        "melodytransformer (by its files), not groovepredictor"
+        "melodytransformer or dynamicsengine or groovepredictor (by its files), "
+        "not harmonypredictor"
     ]
-    result = cli("train", "--data", corpus, "--model", "emotion", "-o", tmp_path / "r")
-    assert result.code == 1 and "has no rows (only its header)" in result.err
+    for model in ("emotion", "groove"):
+        result = cli("train", "--data", corpus, "--model", model, "-o", tmp_path / "r")
+        assert result.code == 1 and "has no rows (only its header)" in result.err

@@ -81,7 +81,11 @@ def test_report_is_the_validation_split_beside_the_training_mean(
     assert entry["bootstrap"] == {"unit": "items", "n_groups": 6, "n_resamples": 1000, "seed": 0,
                                   "confidence": 0.95, "interval": "percentile"}  # fmt: skip
     assert set(entry["comparison"]) == set(entry["metrics"])
-    assert "training split" in entry["baseline_method"] and entry["notes"] == []
+    assert "training split" in entry["baseline_method"]
+    assert entry["notes"] == [
+        "synthetic: the targets are a random teacher function of random inputs, the right "
+        "shapes and no music"
+    ]
 
 
 def test_checkpoints_folder_and_latest_fallback(groove_run: Path, tmp_path: Path) -> None:
