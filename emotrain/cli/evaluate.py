@@ -138,6 +138,10 @@ def modes_table(entry: dict[str, Any]) -> Any:
     for mode, block in entry["modes"].items():
         h = block["headline"]
         name = _MODE_NAMES.get(mode, mode)
+        if h.get("metric", metric) != metric:  # harmony's windows are judged by another figure
+            name = f"{name}*"
+            table.caption = f"* by {h['metric']}, not {metric}"
+            table.caption_justify = "left"
         if mode == entry.get("headline_mode"):
             name = f"[bold]{name}[/bold]"
         table.add_row(name, _number(h["model"]), _number(h["baseline"]), _interval(h),

@@ -140,6 +140,12 @@ RUN_OPTIONS: dict[str, RunOption] = {
         "Treat any unreadable file or missing label as an error.",
         _D.strict,
     ),
+    "emotion_model": RunOption(
+        ("--emotion-model",),
+        "RUN|FILE.json|NAME@N",
+        "Chord corpus: the emotion recognizer run over the audio to give harmony its emotion "
+        "input (default: the corpus's labels.csv).",
+    ),
     "config": RunOption(
         ("--config", "-c"),
         "FILE",

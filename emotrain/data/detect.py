@@ -16,6 +16,7 @@ from emotrain.errors import ConfigError, DataError
 MIDI_SUFFIXES = (".mid", ".midi")
 AUDIO_MODEL = "emotionrecognizer"
 MIDI_MODEL = "melodytransformer"
+HARMONY_MODEL = "harmonypredictor"
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,17 @@ def detect_format(root: Path) -> Detection:
         return Detection("emopia", "midis/ found")
     if (root / "label.csv").is_file() and "4q" in _header(root / "label.csv"):
         return Detection("emopia", "label.csv with a 4Q column found")
+    from emotrain.data.chord_corpus import has_annotations
+
+    if has_annotations(root):
+        return Detection("chords", "chord annotations (.lab or .jams) found")
     if (root / "labels.csv").is_file():
         return Detection("folder", "labels.csv found")
     raise ConfigError(
         f"--data: cannot tell the corpus format of {root}: expected DEAM (MEMD_audio/), "
         "PMEmo (chorus/ and annotations/), EMOPIA (midis/ and label.csv) "
-        "or a folder with labels.csv; "
-        "pass --data-format deam, pmemo, emopia or folder"
+        "a folder with labels.csv, or audio with chord annotations (.lab or .jams); "
+        "pass --data-format deam, pmemo, emopia, folder or chords"
     )
 
 
