@@ -214,7 +214,6 @@ def _melody(prob: torch.Tensor, target: torch.Tensor) -> tuple[_Columns, Finish]
 
 
 def _harmony(pred: torch.Tensor, target: torch.Tensor) -> tuple[_Columns, Finish]:
-    n_seq, steps, _ = pred.shape
     cols = _Columns()
     p, t = pred.clamp_min(1e-12), target.clamp_min(0)
     terms = torch.where(t > 0, t * (t.clamp_min(1e-300).log() - p.log()), torch.zeros_like(t))
