@@ -142,9 +142,9 @@ RUN_OPTIONS: dict[str, RunOption] = {
     ),
     "emotion_model": RunOption(
         ("--emotion-model",),
-        "RUN|FILE.json|NAME@N",
-        "Chord corpus: the emotion recognizer run over the audio to give harmony its emotion "
-        "input (default: the corpus's labels.csv).",
+        "SOURCE",
+        "Chord corpus: the emotion recognizer (run folder, exported JSON or NAME@N) run over "
+        "the audio to give harmony its emotion input. Default: the corpus's labels.csv.",
     ),
     "config": RunOption(
         ("--config", "-c"),
