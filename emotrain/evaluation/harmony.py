@@ -168,3 +168,37 @@ def is_chord_data(spec: Any, data: Any) -> bool:
     from emotrain.data.corpus import resolve
 
     return resolve(cfg)[1].format == "chords"
+
+
+def compare_chords(
+    side_a: Any, side_b: Any, chosen: Any, margins: dict[str, float], n_resamples: int, seed: int
+) -> dict[str, Any]:
+    """Both harmony sides over the chord corpus's songs streamed whole, compared by WCSR with the
+    bootstrap resampling songs (evaluation/harmony.py builds the songs as `evaluate` does)."""
+    import torch
+
+    from emotrain.errors import ConfigError
+    from emotrain.evaluation.compare import CHORDS, compare_predictions
+
+    streams = chord_streams(chosen.data_config, sorted(set(chosen.groups)), chosen.output_dir)
+    parts = []
+    for side in (side_a, side_b):
+        outputs = side.streamer(streams.inputs, False)
+        if not all(bool(np.isfinite(o).all()) for o in outputs):
+            raise ConfigError(f"{side.label}: its predictions are not finite; nothing to compare")
+        rows = [
+            wcsr.song_parts(ann.intervals, ann.labels, np.asarray(o).argmax(-1), streams.frame_rate)
+            for o, ann in zip(outputs, streams.annotations, strict=True)
+        ]
+        parts.append(torch.from_numpy(np.stack(rows)))
+    dummy = torch.zeros((len(streams.names), 1), dtype=torch.float64)
+    stats = compare_predictions(
+        CHORDS, parts[0], parts[1], dummy, list(streams.songs),
+        margins=margins, n_resamples=n_resamples, seed=seed,
+    )  # fmt: skip
+    stats["n_frames"] = int(sum(x.shape[0] for x in streams.inputs))
+    stats["how"] = (
+        f"{len(streams.names)} file(s) streamed whole from one reset(); the most probable chord "
+        "per frame scored by weighted chord symbol recall (MIREX root, majmin, sevenths)"
+    )
+    return stats

@@ -68,3 +68,18 @@ def test_chords_that_do_not_follow_the_audio_are_not_better(harmony_runs, cli, t
     assert h["metric"] == "wcsr_majmin"
     assert h["verdict"] == "not distinguishable"
     assert h["model"] < 0.4
+
+
+def test_compare_judges_harmony_by_wcsr_on_the_chord_corpus(harmony_runs, cli, tmp_path):
+    real, shuffled = harmony_runs["real"], harmony_runs["shuffled"]
+    corpus = json.loads((real / "run_config.json").read_text())["data"]["path"]
+    ckpt = Path("checkpoints") / "harmonypredictor_best.pt"
+    result = cli("compare", shuffled / ckpt, real / ckpt, "--data", corpus, "-o", tmp_path / "c",
+                 "--json", "--margin", "wcsr_majmin=0.02")  # fmt: skip
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    figures = {row["figure"]: row for row in report["figures"]}
+    assert set(figures) == {"wcsr_root", "wcsr_majmin", "wcsr_sevenths"}
+    assert report["decided_by"] == ["wcsr_majmin"] and report["headline_mode"] == "streamed"
+    assert figures["wcsr_majmin"]["margin"] == 0.02
+    assert report["verdict"] == "better" and figures["wcsr_majmin"]["diff"] > 0.5
