@@ -68,15 +68,6 @@ def _visible(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
     )
 
 
-def has_annotations(root: Path) -> bool:
-    """Cheap detection: a `.lab` or `.jams` in the folder or one level down."""
-    for pattern in ("*", "*/*"):
-        for suffix in ANNOTATION_SUFFIXES:
-            if any(not p.name.startswith(".") for p in root.glob(pattern + suffix)):
-                return True
-    return False
-
-
 def labels_have_emotion(root: Path) -> bool:
     path = root / "labels.csv"
     if not path.is_file():

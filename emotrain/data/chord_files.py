@@ -53,6 +53,15 @@ class ChordAnnotation:
         return out
 
 
+def has_annotations(root: Path) -> bool:
+    """Cheap detection of a chord corpus: a `.lab` or `.jams` in the folder or one level down."""
+    for pattern in ("*", "*/*"):
+        for suffix in ANNOTATION_SUFFIXES:
+            if any(not p.name.startswith(".") for p in root.glob(pattern + suffix)):
+                return True
+    return False
+
+
 def _build(name: str, rows: list[tuple[float, float, str, str]]) -> ChordAnnotation:
     """rows: (start, end, label, where) in file order; checked for order, overlap and labels."""
     kept: list[tuple[float, float, str, int]] = []

@@ -72,7 +72,7 @@ def detect_format(root: Path) -> Detection:
         return Detection("emopia", "midis/ found")
     if (root / "label.csv").is_file() and "4q" in _header(root / "label.csv"):
         return Detection("emopia", "label.csv with a 4Q column found")
-    from emotrain.data.chord_corpus import has_annotations
+    from emotrain.data.chord_files import has_annotations
 
     if has_annotations(root):
         return Detection("chords", "chord annotations (.lab or .jams) found")
