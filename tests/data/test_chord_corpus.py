@@ -190,6 +190,12 @@ def test_a_recognizer_gives_the_embedding_as_the_plugin_runs_it_and_resume_is_bi
     assert all(torch.equal(a["model_state_dict"][k], v) for k, v in b["model_state_dict"].items())
     recorded = json.loads((short / "run_config.json").read_text())["data"]["emotion_model"]
     assert recorded == str(emotion_run.resolve())
+    # evaluate rebuilds the held-out songs with the recorded recognizer and judges them by WCSR
+    result = cli("evaluate", "--checkpoint-dir", long, "-o", tmp_path / "ev", "--device", "cpu")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "ev" / "evaluation_results.json").read_text())
+    entry = report["models"]["harmonypredictor"]
+    assert entry["headline_mode"] == "streamed" and entry["headline"]["metric"] == "wcsr_majmin"
     # the embedding is the recognizer's, streamed from one reset over the song's frames
     import soundfile as sf
 
