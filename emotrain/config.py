@@ -46,7 +46,7 @@ class DataConfig:
         if self.format == "synthetic" and self.path:
             out.append(
                 "--data-format: synthetic is the built-in data and takes no --data; use auto or "
-                "the corpus format (deam, pmemo, emopia, folder)"
+                "the corpus format (deam, pmemo, emopia, folder, chords)"
             )
         if self.samples < 2:
             out.append(f"--samples: must be an integer >= 2, got {self.samples}")
