@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -105,7 +106,9 @@ def _jams(path: Path, chords: list[tuple[float, float, str]], namespace: str = "
         ann.append(time=t, duration=d, value=value)
     doc.annotations.append(ann)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path), strict=False)
+    with warnings.catch_warnings():  # jams' own schema check of the test's file, not ours
+        warnings.simplefilter("ignore")
+        doc.save(str(path), strict=False)
 
 
 def test_guitarset_style_jams_pair_with_their_recordings(corpus, tmp_path):
@@ -121,7 +124,7 @@ def test_guitarset_style_jams_pair_with_their_recordings(corpus, tmp_path):
         _jams(root / "annotation" / f"0{i}_BN1-129-Eb_comp.jams",
               [(0.0, 0.5, "C:maj"), (0.5, 0.5, "A:min7/b3")])  # fmt: skip
     (root / "audio_mono-mic" / "stray.wav").write_bytes((corpus / "song2.wav").read_bytes())
-    _jams(root / "annotation" / "stray.jams", [(0.0, 1.0, "C:maj")], namespace="beat")
+    _jams(root / "annotation" / "stray.jams", [(0.0, 1.0, 1)], namespace="beat")
     report = DataReport(source="test")
     items = plan(root, report, use_labels=False)
     assert [item.song for item in items] == [
