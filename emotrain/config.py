@@ -12,7 +12,7 @@ from typing import Any
 
 from emotrain.errors import ConfigError
 
-DATA_FORMATS = ("auto", "synthetic", "deam", "pmemo", "folder", "emopia")
+DATA_FORMATS = ("auto", "synthetic", "deam", "pmemo", "folder", "emopia", "chords")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 CONFIG_VERSION = 1
 
@@ -31,6 +31,9 @@ class DataConfig:
     cache_dir: str | None = None
     rebuild_cache: bool = False
     strict: bool = False
+    #: The emotion recognizer (run folder, exported JSON or NAME@N) whose embedding a chord
+    #: corpus's harmony trains on; None: the corpus's labels.csv gives it.
+    emotion_model: str | None = None
 
     def problems(self) -> list[str]:
         out = _type_problems(self)
@@ -43,7 +46,7 @@ class DataConfig:
         if self.format == "synthetic" and self.path:
             out.append(
                 "--data-format: synthetic is the built-in data and takes no --data; use auto or "
-                "the corpus format (deam, pmemo, emopia, folder)"
+                "the corpus format (deam, pmemo, emopia, folder, chords)"
             )
         if self.samples < 2:
             out.append(f"--samples: must be an integer >= 2, got {self.samples}")

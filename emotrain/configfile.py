@@ -139,6 +139,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         if isinstance(data.get(key), str):
             p = Path(data[key]).expanduser()
             data[key] = str((file.parent / p).resolve() if not p.is_absolute() else p)
+    model = data.get("emotion_model")
+    if isinstance(model, str) and "@" not in model:  # a run folder or file; NAME@N as written
+        p = Path(model).expanduser()
+        data["emotion_model"] = str((file.parent / p).resolve() if not p.is_absolute() else p)
     if isinstance(data.get("validation_songs"), str):
         from emotrain.data.split import resolve_song_spec
 

@@ -150,15 +150,19 @@ def modes_table(entry: dict[str, Any], width: int = 120) -> Any:
         Col("verdict", key=True, justify="center"),
     )
     rows = []
+    caption: dict[str, str] = {}
     for mode, block in entry["modes"].items():
         h = block["headline"]
         name = _MODE_NAMES.get(mode, mode)
+        if h.get("metric", metric) != metric:  # harmony's windows are judged by another figure
+            name = f"{name}*"
+            caption = {"caption": f"* by {h['metric']}, not {metric}", "caption_justify": "left"}
         if mode == entry.get("headline_mode"):
             name = f"[bold]{name}[/bold]"
         rows.append((Text.from_markup(name), _number(h["model"]), _number(h["baseline"]),
                      _raw_interval(h), Text.from_markup(_verdict(h))))  # fmt: skip
     return fitted_table(cols, rows, width, title=f"{_plain(metric)} by how the songs are fed",
-                        title_justify="left")  # fmt: skip
+                        title_justify="left", **caption)  # fmt: skip
 
 
 def dimension_table(dims: dict[str, Any]) -> Any:

@@ -139,6 +139,12 @@ RUN_OPTIONS: dict[str, RunOption] = {
         "Treat any unreadable file or missing label as an error.",
         _D.strict,
     ),
+    "emotion_model": RunOption(
+        ("--emotion-model",),
+        "SOURCE",
+        "Chord corpus: the emotion recognizer (run folder, exported JSON or NAME@N) run over "
+        "the audio to give harmony its emotion input. Default: the corpus's labels.csv.",
+    ),
     "config": RunOption(
         ("--config", "-c"),
         "FILE",

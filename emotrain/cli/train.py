@@ -75,6 +75,7 @@ def train(
     cache_dir: CacheDirOpt = None,
     rebuild_cache: RebuildCacheOpt = default("rebuild_cache"),
     strict: StrictOpt = default("strict"),
+    emotion_model: Annotated[str | None, run_option("emotion_model")] = None,
     tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
     logger: LoggerOpt = None,
     mlflow_uri: MlflowUriOpt = None,
@@ -93,6 +94,7 @@ def train(
         grad_clip_norm=grad_clip_norm, lr_factor=lr_factor, lr_patience=lr_patience,
         seq_len=seq_len, samples=samples, seed=seed, device=device, output=output, data=data,
         data_format=data_format, cache_dir=cache_dir, rebuild_cache=rebuild_cache, strict=strict,
+        emotion_model=emotion_model,
     )  # fmt: skip
     config = resolve_train_config(
         options,
@@ -116,6 +118,10 @@ def resolve_train_config(
     # Recorded absolute, so `resume` works from any working directory.
     cli["path"] = str(data.expanduser().resolve()) if data is not None else None
     cli["cache_dir"] = str(cache_dir.expanduser().resolve()) if cache_dir is not None else None
+    if cli.get("emotion_model") is not None:  # a path recorded absolute, NAME@N as given
+        given_model = Path(cli["emotion_model"]).expanduser()
+        if given_model.exists():
+            cli["emotion_model"] = str(given_model.resolve())
     fmt = cli.pop("data_format")
     cli["format"] = fmt.strip().lower() if fmt is not None else None
     if cli.get("device") is not None:

@@ -114,6 +114,7 @@ def tune(
     data: DataOpt = None,
     data_format: DataFormatOpt = default("data_format"),
     cache_dir: CacheDirOpt = None,
+    emotion_model: Annotated[str | None, run_option("emotion_model")] = None,
     logger: LoggerOpt = None,
     mlflow_uri: MlflowUriOpt = None,
     as_json: JsonOpt = False,
@@ -138,7 +139,8 @@ def tune(
     options.update(given(ctx, epochs=epochs, seed=seed, samples=samples, seq_len=seq_len,
                          batch_size=batch_size, device=device, data=data,
                          data_format=data_format, cache_dir=cache_dir,
-                         validation_songs=validation_songs))  # fmt: skip
+                         validation_songs=validation_songs,
+                         emotion_model=emotion_model))  # fmt: skip
     base = resolve_train_config(options, model=model, config_file=config_file)
     spec = build_spec(
         model=model, base=base, trials=trials, output=output, space_file=space, storage=storage,

@@ -23,6 +23,7 @@ from emotrain.data.base import DataReport, SequenceData
 from emotrain.data.cache import FeatureCache, ProgressFn, extract_all, resolve_cache_dir
 from emotrain.data.detect import (
     AUDIO_MODEL,
+    HARMONY_MODEL,
     MIDI_MODELS,
     MIDI_SUFFIXES,
     Detection,
@@ -63,6 +64,11 @@ def resolve(data: DataConfig) -> tuple[Path, Detection]:
 def _models_for(root: Path, fmt: str) -> tuple[str, ...]:
     if fmt in _FIXED:
         return _FIXED[fmt]
+    if fmt == "chords":
+        from emotrain.data.chord_corpus import labels_have_emotion
+
+        audio = labels_have_emotion(root) and AUDIO_MODEL in folder_kinds(root)
+        return (AUDIO_MODEL, HARMONY_MODEL) if audio else (HARMONY_MODEL,)
     kinds = folder_kinds(root)
     if not kinds:
         _no_usable_rows(root / "labels.csv")
@@ -90,6 +96,8 @@ def _no_usable_rows(path: Path) -> None:
 def possible_models(fmt: str) -> tuple[str, ...]:
     """What a corpus of this format could ever train, whatever its files: known without reading
     them, so a model no such corpus can train is refused before its labels are judged."""
+    if fmt == "chords":
+        return (AUDIO_MODEL, HARMONY_MODEL)
     return _FIXED.get(fmt, (AUDIO_MODEL, *MIDI_MODELS))
 
 
@@ -228,8 +236,15 @@ def _midi_sequences(
     return xs, ys, groups
 
 
-def _plan(model: str, root: Path, fmt: str, report: DataReport, label_mode: str) -> list:
+def _plan(
+    model: str, root: Path, fmt: str, report: DataReport, label_mode: str, data: DataConfig
+) -> list:
     """The corpus's items for `model` from its file names and labels (nothing decoded)."""
+    if model == HARMONY_MODEL:
+        from emotrain.data import chord_corpus
+
+        use_labels = not data.emotion_model and chord_corpus.labels_have_emotion(root)
+        return chord_corpus.plan(root, report, use_labels=use_labels)
     if model == AUDIO_MODEL:
         if fmt == "deam":
             return deam.plan(root, report, label_mode)
@@ -245,7 +260,7 @@ def song_ids(model: str, data: DataConfig) -> tuple[list[str], str]:
     extraction. A song whose file then turns out unreadable drops out later."""
     root, detection = resolve(data)
     report = DataReport(source=f"{detection.format} corpus at {root}")
-    items = _plan(model, root, detection.format, report, getattr(data, "label_mode", "auto"))
+    items = _plan(model, root, detection.format, report, getattr(data, "label_mode", "auto"), data)
     return [item.song for item in items], f"the {report.source}"
 
 
@@ -270,8 +285,23 @@ def load_corpus(
         report.notes.append(f"detected format: {fmt} ({detection.evidence})")
     label_mode = getattr(data, "label_mode", "auto")
 
-    if spec.name == AUDIO_MODEL:
-        audio_items = _plan(spec.name, root, fmt, report, label_mode)
+    if spec.name == HARMONY_MODEL:
+        from emotrain.data import chord_corpus
+
+        recognizer = chord_corpus.emotion_recognizer(root, data.emotion_model)
+        chord_items = _plan(spec.name, root, fmt, report, label_mode, data)
+        _check_strict(report, data)
+        cache = FeatureCache(
+            resolve_cache_dir(data.cache_dir, output_dir),
+            DEFAULT_PARAMS,
+            rebuild=data.rebuild_cache,
+        )
+        inputs, targets, groups = chord_corpus.sequences(
+            chord_items, recognizer, data.seq_len, cache, report, progress
+        )
+        unit = "frames"
+    elif spec.name == AUDIO_MODEL:
+        audio_items = _plan(spec.name, root, fmt, report, label_mode, data)
         _check_strict(report, data)  # fail on label problems before hours of decoding
         cache = FeatureCache(
             resolve_cache_dir(data.cache_dir, output_dir),
@@ -281,7 +311,7 @@ def load_corpus(
         inputs, targets, groups = _audio_sequences(audio_items, root, data, cache, report, progress)
         unit = "frames"
     else:
-        midi_items = _plan(spec.name, root, fmt, report, label_mode)
+        midi_items = _plan(spec.name, root, fmt, report, label_mode, data)
         _check_strict(report, data)
         if spec.name in PERFORMANCE_MODELS:
             xs, ys, groups = performance_sequences(

@@ -19,6 +19,7 @@ MIDI_MODEL = "melodytransformer"
 #: Every model a performance MIDI corpus teaches, in contract order: the melody from its notes,
 #: the dynamics engine and the groove predictor from its playing (data/performance.py).
 MIDI_MODELS = (MIDI_MODEL, "dynamicsengine", "groovepredictor")
+HARMONY_MODEL = "harmonypredictor"
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,17 @@ def detect_format(root: Path) -> Detection:
         return Detection("emopia", "midis/ found")
     if (root / "label.csv").is_file() and "4q" in _header(root / "label.csv"):
         return Detection("emopia", "label.csv with a 4Q column found")
+    from emotrain.data.chord_files import has_annotations
+
+    if has_annotations(root):
+        return Detection("chords", "chord annotations (.lab or .jams) found")
     if (root / "labels.csv").is_file():
         return Detection("folder", "labels.csv found")
     raise ConfigError(
         f"--data: cannot tell the corpus format of {root}: expected DEAM (MEMD_audio/), "
         "PMEmo (chorus/ and annotations/), EMOPIA (midis/ and label.csv) "
-        "or a folder with labels.csv; "
-        "pass --data-format deam, pmemo, emopia or folder"
+        "a folder with labels.csv, or audio with chord annotations (.lab or .jams); "
+        "pass --data-format deam, pmemo, emopia, folder or chords"
     )
 
 

@@ -71,8 +71,28 @@ FIGURES: dict[str, dict[str, tuple[Callable, float]]] = {
 }
 
 
+def _wcsr(k: int) -> Callable:
+    """WCSR of rule k from per-file (right, scored) seconds (evaluation/wcsr.song_parts rows)."""
+
+    def figure(parts: torch.Tensor, _targets: torch.Tensor) -> float | None:
+        total = parts.sum(0)
+        scored = float(total[2 * k + 1])
+        return float(total[2 * k]) / scored if scored > 0 else None
+
+    return figure
+
+
+#: Harmony on a chord corpus is compared by WCSR of the songs streamed whole (the evaluation's
+#: figures), each "prediction" row being one file's right and scored seconds per rule.
+CHORDS = "harmonypredictor/chords"
+FIGURES[CHORDS] = {
+    "wcsr_root": (_wcsr(0), 0.01),
+    "wcsr_majmin": (_wcsr(1), 0.01),
+    "wcsr_sevenths": (_wcsr(2), 0.01),
+}
+
 #: Per network, the figures the overall verdict is decided by, where not all of them.
-DECIDING: dict[str, tuple[str, ...]] = {"melodytransformer": ("bce",)}
+DECIDING: dict[str, tuple[str, ...]] = {"melodytransformer": ("bce",), CHORDS: ("wcsr_majmin",)}
 
 
 def deciding_figures(model: str) -> tuple[str, ...]:
@@ -82,6 +102,8 @@ def deciding_figures(model: str) -> tuple[str, ...]:
 def parse_margins(model: str, given: list[str] | None) -> dict[str, float]:
     """`--margin 0.02` (every figure) and/or `--margin mae=0.01` (one), over the defaults."""
     margins = {name: margin for name, (_, margin) in FIGURES[model].items()}
+    if model == "harmonypredictor":  # a chord corpus compares by WCSR instead
+        margins.update({name: margin for name, (_, margin) in FIGURES[CHORDS].items()})
     for item in given or []:
         key, sep, value = item.rpartition("=")
         try:
@@ -312,6 +334,7 @@ def compare(
 ) -> dict[str, Any]:
     """Compare B against A; returns the report and, with `output`, writes comparison.json there."""
     from emotrain.config import DATA_FORMATS
+    from emotrain.evaluation.harmony import is_chord_data
     from emotrain.evaluation.report import check_output_folder
     from emotrain.io import atomic_write_json
 
@@ -340,6 +363,13 @@ def compare(
         modes = streamed_stats(side_a, side_b, chosen, margin_table, n_resamples, bootstrap_seed)
         stats = {k: v for k, v in modes["streamed"].items() if k not in ("how", "n_frames")}
         n_frames = modes["streamed"]["n_frames"]
+    elif side_a.streamer and side_b.streamer and is_chord_data(get_spec(side_a.name), chosen):
+        from emotrain.evaluation.harmony import compare_chords
+
+        streamed = compare_chords(side_a, side_b, chosen, margin_table, n_resamples, bootstrap_seed)
+        modes = {"streamed": streamed}
+        stats = {k: v for k, v in streamed.items() if k not in ("how", "n_frames")}
+        n_frames = streamed["n_frames"]
     else:
         targets = chosen.targets.to(torch.float64)
         pred_a, pred_b = side_a.predict(chosen.inputs), side_b.predict(chosen.inputs)

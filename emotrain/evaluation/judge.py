@@ -72,6 +72,24 @@ def judge(
         judged["n_items"], judged["n_frames"] = first["n_songs"], first["n_frames"]
         notes = first["notes"]
         out = {"headline_mode": "streamed", "modes": modes}
+    elif streamer is not None:
+        from emotrain.evaluation import harmony
+
+        if harmony.is_chord_data(spec, data):
+            first = harmony.evaluate_chords(spec, data, streamer, opts, what=what)
+            modes = {
+                "streamed": first,
+                "windowed": {
+                    **judged,
+                    "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames "
+                    "(as training sees them)",
+                    "notes": notes,
+                },
+            }
+            judged = {k: first[k] for k in judged if k in first}
+            judged["n_items"], judged["n_frames"] = first["n_songs"], first["n_frames"]
+            notes = first["notes"]
+            out = {"headline_mode": "streamed", "modes": modes}
     fields = {
         "n_items": judged["n_items"],
         "n_frames": judged["n_frames"],
@@ -87,4 +105,9 @@ def judge(
     dims = per_dimension(spec.name, pred, base_pred, data.targets)
     if dims is not None:
         fields["per_dimension"] = dims
+    if "modes" in out and "baseline_chord" in out["modes"]["streamed"]:
+        fields["baseline_method"] = (
+            f"always the training split's most frequent chord "
+            f"({out['modes']['streamed']['baseline_chord']}), from {data.baseline_source}"
+        )
     return fields, notes

@@ -259,17 +259,25 @@ def melody_metrics(prob: torch.Tensor, target: torch.Tensor) -> dict[str, float 
 # ---- harmony: chord distribution ----------------------------------------------------------------
 
 
-def kl_divergence(pred: torch.Tensor, target: torch.Tensor, eps: float = 1e-12) -> float:
+def kl_divergence(pred: torch.Tensor, target: torch.Tensor, eps: float = 1e-12) -> float | None:
     """KL(target || pred) per frame, summed over classes, mean over frames (terms with target 0
-    contribute 0; predictions are clamped at eps so a confident miss is large, not infinite)."""
+    contribute 0; predictions are clamped at eps so a confident miss is large, not infinite).
+    Frames with an all-zero target (an excluded chord) are not scored."""
     p, t = _frames(pred).clamp_min(eps), _frames(target).clamp_min(0)
+    known = t.sum(-1) > 0
+    if not bool(known.any()):
+        return None
     terms = torch.where(t > 0, t * (t.clamp_min(1e-300).log() - p.log()), torch.zeros_like(t))
-    return float(terms.sum(-1).mean())
+    return float(terms.sum(-1)[known].mean())
 
 
-def top1_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
-    """Share of frames whose most probable predicted class is the most probable true class."""
-    return float((_frames(pred).argmax(-1) == _frames(target).argmax(-1)).double().mean())
+def top1_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float | None:
+    """Share of scored frames whose most probable predicted class is the most probable true one."""
+    p, t = _frames(pred), _frames(target)
+    known = t.clamp_min(0).sum(-1) > 0
+    if not bool(known.any()):
+        return None
+    return float((p.argmax(-1) == t.argmax(-1))[known].double().mean())
 
 
 def harmony_metrics(pred: torch.Tensor, target: torch.Tensor) -> dict[str, float | None]:

@@ -214,16 +214,19 @@ def _melody(prob: torch.Tensor, target: torch.Tensor) -> tuple[_Columns, Finish]
 
 
 def _harmony(pred: torch.Tensor, target: torch.Tensor) -> tuple[_Columns, Finish]:
-    n_seq, steps, _ = pred.shape
     cols = _Columns()
     p, t = pred.clamp_min(1e-12), target.clamp_min(0)
     terms = torch.where(t > 0, t * (t.clamp_min(1e-300).log() - p.log()), torch.zeros_like(t))
+    # a frame with an all-zero target (an excluded chord of a chord corpus) is not scored
+    known = (t.sum(-1) > 0).double()
     cols.add("kl", _seq_sum(terms.sum(-1)))
-    cols.add("top1", _seq_sum((pred.argmax(-1) == target.argmax(-1)).double()))
-    cols.add("frames", torch.full((n_seq,), float(steps), dtype=torch.float64))
+    cols.add("top1", _seq_sum((pred.argmax(-1) == target.argmax(-1)).double() * known))
+    cols.add("frames", _seq_sum(known))
 
     def finish(total: np.ndarray) -> dict[str, float | None]:
         frames = float(total[cols.where["frames"]][0])
+        if frames == 0:
+            return {"kl": None, "top1_accuracy": None}
         return {
             "kl": float(total[cols.where["kl"]][0]) / frames,
             "top1_accuracy": float(total[cols.where["top1"]][0]) / frames,

@@ -16,12 +16,13 @@ from emotrain.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from emotrain.plugin.chain import SongOutputs
 from emotrain.plugin.embedding import quadrants, valence_arousal
 from emotrain.plugin.timing import HOP, SAMPLE_RATE
-from emotrain.plugin.wiring import DYNAMICS, EMOTION, MELODY
+from emotrain.plugin.wiring import DYNAMICS, EMOTION, HARMONY, MELODY
 from emotrain.preview.decode import midi_bytes, notes_of, step_pitches
 from emotrain.preview.expression import describe, mean_dynamics, note_offsets, note_velocities
 from emotrain.preview.plots import emotion_figure, melody_figure
 
-FILES = ("emotion.csv", "outputs.npz", "emotion.png", "melody.png", "melody.mid", "summary.json")
+FILES = ("emotion.csv", "outputs.npz", "emotion.png", "melody.png", "melody.mid", "chords.csv",
+         "summary.json")  # fmt: skip
 
 
 def emotion_csv(time_s: np.ndarray, valence: np.ndarray, arousal: np.ndarray, q: np.ndarray) -> str:
@@ -71,6 +72,7 @@ def write_song(
         "emotion": None,
         "melody": None,
         "dynamics": None,
+        "harmony": None,
         "files": ["outputs.npz"],
     }
     atomic_write_bytes(folder / "outputs.npz", npz_bytes(song))
@@ -90,13 +92,27 @@ def write_song(
             "quadrant_share": {f"Q{k}": round(float((q == k).mean()), 4) for k in (1, 2, 3, 4)},
         }
         summary["files"] += ["emotion.csv", "emotion.png"]
+    lane = None
+    if HARMONY in song.outputs:
+        from emotrain.preview.chords import chord_beats, chords_csv, segments
+
+        beats = chord_beats(song.outputs[HARMONY], song.duration_s, bpm)
+        lane = segments(beats, song.duration_s)
+        atomic_write_text(folder / "chords.csv", chords_csv(beats))
+        summary["harmony"] = {
+            "rule": "per beat, the chord with the highest mean probability over its frames",
+            "bpm": bpm,
+            "beats": len(beats),
+            "sequence": [{"start_s": s.start_s, "end_s": s.end_s, "chord": s.chord} for s in lane],
+        }
+        summary["files"].append("chords.csv")
     if MELODY in song.outputs:
         probs = song.outputs[MELODY]
         notes = notes_of(step_pitches(probs, decode, min_prob, seed))
         velocities, offsets = note_velocities(notes, song), note_offsets(notes, song)
         atomic_write_bytes(folder / "melody.mid", midi_bytes(notes, bpm, velocities, offsets))
         title = f"{stem}: melody at {bpm:g} bpm ({decode}, min prob {min_prob:g})"
-        fig = melody_figure(song.step_time_s, probs, notes, step_s, title)
+        fig = melody_figure(song.step_time_s, probs, notes, step_s, title, lane)
         atomic_write_bytes(folder / "melody.png", figure_png(fig))
         pitches = [n.pitch for n in notes]
         summary["melody"] = {

@@ -58,11 +58,20 @@ def emotion_figure(
 
 
 def melody_figure(
-    step_time_s: np.ndarray, probs: np.ndarray, notes: list[Note], step_s: float, title: str
+    step_time_s: np.ndarray,
+    probs: np.ndarray,
+    notes: list[Note],
+    step_s: float,
+    title: str,
+    chord_lane: list | None = None,
 ) -> Figure:
-    """The note probabilities as a piano roll (time across, pitch up), decoded notes drawn over it."""
+    """The note probabilities as a piano roll (time across, pitch up), decoded notes drawn over it;
+    with `chord_lane` (preview/chords.py segments), the chord of each beat in a lane beneath."""
     fig = new_figure()
-    ax = fig.add_subplot()
+    if chord_lane:
+        ax, lane_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (8, 1)})
+    else:
+        ax, lane_ax = fig.add_subplot(), None
     strong = np.flatnonzero(probs.max(axis=0) >= 0.05) if probs.size else np.zeros(0, np.int64)
     pitches = [n.pitch for n in notes] + strong.tolist()
     low = max(0, min(pitches, default=60) - 3)
@@ -84,7 +93,13 @@ def melody_figure(
     ticks = [p for p in range(low, high + 1) if p % 12 in every] or [low, high]
     ax.set_yticks(ticks, [note_name(p) for p in ticks])
     ax.set_xlim(0.0, end)
-    ax.set_xlabel("time (s); one column per sixteenth step")
     ax.set_ylabel("MIDI note")
     ax.set_title(title)
+    if lane_ax is not None:
+        from emotrain.preview.chords import draw_lane
+
+        draw_lane(lane_ax, chord_lane, end)
+        lane_ax.set_xlabel("time (s); one column per sixteenth step; chords per beat")
+    else:
+        ax.set_xlabel("time (s); one column per sixteenth step")
     return fig

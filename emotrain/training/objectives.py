@@ -61,7 +61,10 @@ class MetricAccumulator:
             self._add("fp", (hit & ~on).sum())
             self._add("fn", (~hit & on).sum())
         elif name == "harmonypredictor":
-            self._add("top1", (p.argmax(-1) == t.argmax(-1)).sum())
+            # frames with an all-zero target (an excluded chord) are not scored
+            known = t.clamp_min(0).sum(-1) > 0
+            self._add("top1", ((p.argmax(-1) == t.argmax(-1)) & known).sum())
+            self._add("scored", known.sum())
         else:
             self._add("abs_err", (p - t).abs().mean(-1).sum())
 
@@ -78,5 +81,5 @@ class MetricAccumulator:
             f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
             return {"note_precision": precision, "note_recall": recall, "note_f1": f1}
         if name == "harmonypredictor":
-            return {"top1_accuracy": s["top1"] / n}
+            return {"top1_accuracy": s["top1"] / max(s.get("scored", 0.0), 1.0)}
         return {"mae": s["abs_err"] / n}

@@ -71,6 +71,12 @@ def check_models_fit_data(config: RunConfig) -> None:
             f"--model: the {detection.format} corpus at {config.data.path} can train only "
             f"{', '.join(fit) or 'nothing'}, not {', '.join(wrong)}"
         )
+    if detection.format == "chords" and "harmonypredictor" in config.models:
+        from emotrain.data.chord_corpus import emotion_recognizer
+
+        # a missing emotion input or a wrong --emotion-model is a usage error before anything
+        # is written
+        emotion_recognizer(resolve(config.data)[0], config.data.emotion_model)
 
 
 def check_cache_dir(config: RunConfig) -> None:

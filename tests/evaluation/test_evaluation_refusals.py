@@ -113,7 +113,8 @@ def test_bad_options_are_refused_before_any_checkpoint_is_read(
     assert err.count("\n") == 1  # nothing was evaluated: no progress line either
     line = one_error_line(err)
     assert line == (
-        "error: --data-format: 'bogus' is not one of auto, synthetic, deam, pmemo, folder, emopia"
+        "error: --data-format: 'bogus' is not one of auto, synthetic, deam, pmemo, folder, emopia, "
+        "chords"
     )
     taken = tmp_path / "report.txt"
     taken.write_text("mine")
