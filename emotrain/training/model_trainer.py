@@ -41,6 +41,7 @@ from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 from emotrain.training.rng import rng_state, set_rng_state
+from emotrain.training.streams import group_ids, stream_schedule
 from emotrain.training.writer import BackgroundWriter
 
 GRAD_CLIP_NORM = 1.0  # the default of --grad-clip-norm
@@ -109,6 +110,9 @@ class ModelTrainer:
         self.y_train = SequenceRows(targets, train_index)
         self.x_val = SequenceRows(inputs, val_index)
         self.y_val = SequenceRows(targets, val_index)
+        # Stateful training (recurrent networks only): songs back to back, state carried.
+        self.stateful = config.training.stream_training == "stateful" and spec.recurrent
+        self.train_songs = group_ids(data.groups, split.train_index) if self.stateful else None
         self._setup()
 
     # -- setup ---------------------------------------------------------------------------------
@@ -135,6 +139,9 @@ class ModelTrainer:
         self.history = TrainingMetrics(self.spec.name, self.spec.metric, self.spec.higher_is_better)
         self.epoch = 0  # completed epochs
         self.best_metrics: dict[str, float] = {}
+        # Stateful mode: each stream's LSTM state after the last step, carried into the next
+        # epoch and recorded in every checkpoint (a resume continues the very same streams).
+        self.stream_state: tuple[torch.Tensor, ...] | None = None
 
     def load_state(self, ckpt: dict[str, Any]) -> None:
         """Continue from a checkpoint: weights, optimizer, scheduler, early stopping, history, RNG.
@@ -165,9 +172,14 @@ class ModelTrainer:
         self.best_metrics = dict(ckpt.get("val_metrics") or {})
         if ckpt.get("rng"):
             set_rng_state(ckpt["rng"])
+        saved = ckpt.get("stream_state")
+        if self.stateful and saved:
+            self.stream_state = tuple(t.to(self.device) for t in saved)
 
     # -- one epoch -----------------------------------------------------------------------------
     def _train_epoch(self, epoch: int) -> float:
+        if self.stateful:
+            return self._train_epoch_stateful(epoch)
         bs = self.config.training.batch_size
         n = self.x_train.shape[0]
         order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + epoch))
@@ -188,6 +200,37 @@ class ModelTrainer:
             total += loss.detach() * idx.shape[0]
             self.reporter.batch_done(loss.detach())
         return float(total) / n
+
+    def _train_epoch_stateful(self, epoch: int) -> float:
+        """Truncated backpropagation through time over parallel streams (training/streams.py)."""
+        gen = torch.Generator().manual_seed(self.seed + epoch)
+        plan = stream_schedule(self.train_songs, self.config.training.batch_size, gen)
+        index, keep = plan.index.to(self.device), (~plan.reset).to(self.device)
+        streams = int(index.shape[1])
+        state = self.stream_state
+        if state is None or int(state[0].shape[1]) != streams:
+            state = self.model.zero_state(streams, self.device)
+        self.model.train()
+        total = torch.zeros((), device=self.device)
+        params = list(self.model.parameters())
+        for step in range(plan.steps):
+            if self.stop_event.is_set():
+                raise Interrupted
+            idx = index[step]
+            mask = keep[step].view(1, -1, 1).to(state[0].dtype)
+            state = tuple(s * mask for s in state)
+            xb, yb = self.x_train[idx], self.y_train[idx]
+            self.optimizer.zero_grad(set_to_none=True)
+            out, state = self.model.stream(xb, state, logits=True)
+            loss = loss_from_logits(self.spec, out, yb)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, self.config.training.grad_clip_norm)
+            self.optimizer.step()
+            state = tuple(s.detach() for s in state)
+            total += loss.detach() * streams
+            self.reporter.batch_done(loss.detach())
+        self.stream_state = state
+        return float(total) / (plan.steps * streams)
 
     @torch.no_grad()
     def validate(self) -> tuple[float, dict[str, float]]:
@@ -236,6 +279,11 @@ class ModelTrainer:
                 self.x_train.shape[0] * self.x_train.shape[1]
             ),
             "validation_frames": self.x_val[0, :TEST_VECTOR_FRAMES].detach().cpu().clone(),
+            "stream_state": (
+                [t.detach().cpu().clone() for t in self.stream_state]
+                if self.stream_state is not None
+                else None
+            ),
         }
 
     def _save_latest(self, *, finished: bool = False) -> None:
