@@ -227,3 +227,16 @@ def test_a_registry_version_is_judged_on_its_runs_songs(
     assert entry["checkpoint_kind"] == "registry" and entry["headline_mode"] == "streamed"
     want = report["models"]["emotionrecognizer"]["headline"]["model"]
     assert entry["headline"]["model"] == pytest.approx(want, abs=1e-5)
+
+
+def test_the_live_set_reports_how_fast_the_recognizer_follows_a_change(report) -> None:
+    from emotrain.cli.evaluate import response_lines
+
+    modes = report["models"]["emotionrecognizer"]["modes"]
+    live = modes["live_set"]["response"]
+    songs = modes["streamed"]["response"]
+    for dim in ("valence", "arousal"):  # the live set has every change of the songs, and joins
+        assert live[f"{dim}_changes"] >= songs[f"{dim}_changes"]
+    assert live["valence_changes"] + live["arousal_changes"] > 0
+    lines = response_lines(modes)
+    assert "live set" in lines[-1] and all(len(line) <= 80 for line in lines)
