@@ -78,6 +78,7 @@ class TrainingConfig:
     lr_factor: float = 0.5
     lr_patience: int | None = None  # None: a third of the early-stopping patience (at least 1)
     stream_training: str = "windows"  # recurrent networks: windows | stateful (training/streams.py)
+    melody_inputs: str = "labels"  # labels | recognizer-like (training/chain_inputs.py)
 
     def problems(self) -> list[str]:
         out = _type_problems(self)
@@ -113,6 +114,10 @@ class TrainingConfig:
         if self.stream_training not in ("windows", "stateful"):
             out.append(
                 f"--stream-training: {self.stream_training!r} is not one of windows, stateful"
+            )
+        if self.melody_inputs not in ("labels", "recognizer-like"):
+            out.append(
+                f"--melody-inputs: {self.melody_inputs!r} is not one of labels, recognizer-like"
             )
         return out
 
@@ -192,7 +197,7 @@ _FLAGS = {
     "early_stopping_patience": "--early-stopping-patience", "min_delta": "--min-delta",
     "seed": "--seed", "device": "--device", "weight_decay": "--weight-decay",
     "grad_clip_norm": "--grad-clip-norm", "lr_factor": "--lr-factor", "lr_patience": "--lr-patience",
-    "stream_training": "--stream-training",
+    "stream_training": "--stream-training", "melody_inputs": "--melody-inputs",
 }  # fmt: skip
 
 

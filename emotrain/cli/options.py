@@ -99,6 +99,13 @@ RUN_OPTIONS: dict[str, RunOption] = {
         "(songs back to back, state carried between windows, random resets).",
         _T.stream_training,
     ),
+    "melody_inputs": RunOption(
+        ("--melody-inputs",),
+        "MODE",
+        "Melody: 'labels' (exact label embeddings) or 'recognizer-like' (scaled, jittered, "
+        "drifting, gliding between songs, as a recognizer's output).",
+        _T.melody_inputs,
+    ),
     "seq_len": RunOption(
         ("--seq-len",),
         "N",

@@ -25,6 +25,7 @@ from emotrain.data.split import Split
 from emotrain.errors import DataError
 from emotrain.models.normalization import CHECKPOINT_KEY, feature_statistics
 from emotrain.models.spec import ModelSpec
+from emotrain.training.chain_inputs import perturb
 from emotrain.training.checkpoint import (
     FORMAT,
     FORMAT_VERSION,
@@ -41,7 +42,7 @@ from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.paths import RunPaths
 from emotrain.training.progress import Reporter
 from emotrain.training.rng import rng_state, set_rng_state
-from emotrain.training.streams import group_ids, stream_schedule
+from emotrain.training.streams import group_ids
 from emotrain.training.writer import BackgroundWriter
 
 GRAD_CLIP_NORM = 1.0  # the default of --grad-clip-norm
@@ -113,6 +114,10 @@ class ModelTrainer:
         # Stateful training (recurrent networks only): songs back to back, state carried.
         self.stateful = config.training.stream_training == "stateful" and spec.recurrent
         self.train_songs = group_ids(data.groups, split.train_index) if self.stateful else None
+        # The melody fed as the chain feeds it: a recognizer's output, not the exact label.
+        self.chain_inputs = config.training.melody_inputs == "recognizer-like" and spec.alias == (
+            "melody"
+        )
         self._setup()
 
     # -- setup ---------------------------------------------------------------------------------
@@ -184,6 +189,7 @@ class ModelTrainer:
         n = self.x_train.shape[0]
         order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + epoch))
         order = order.to(self.device)
+        noise = torch.Generator().manual_seed(self.seed + epoch + 2**31)
         self.model.train()
         total = torch.zeros((), device=self.device)
         params = list(self.model.parameters())
@@ -192,6 +198,8 @@ class ModelTrainer:
                 raise Interrupted
             idx = order[start : start + bs]
             xb, yb = self.x_train[idx], self.y_train[idx]
+            if self.chain_inputs:
+                xb = perturb(xb, noise)
             self.optimizer.zero_grad(set_to_none=True)
             loss = loss_from_logits(self.spec, self.model(xb, logits=True), yb)
             loss.backward()
@@ -202,35 +210,9 @@ class ModelTrainer:
         return float(total) / n
 
     def _train_epoch_stateful(self, epoch: int) -> float:
-        """Truncated backpropagation through time over parallel streams (training/streams.py)."""
-        gen = torch.Generator().manual_seed(self.seed + epoch)
-        plan = stream_schedule(self.train_songs, self.config.training.batch_size, gen)
-        index, keep = plan.index.to(self.device), (~plan.reset).to(self.device)
-        streams = int(index.shape[1])
-        state = self.stream_state
-        if state is None or int(state[0].shape[1]) != streams:
-            state = self.model.zero_state(streams, self.device)
-        self.model.train()
-        total = torch.zeros((), device=self.device)
-        params = list(self.model.parameters())
-        for step in range(plan.steps):
-            if self.stop_event.is_set():
-                raise Interrupted
-            idx = index[step]
-            mask = keep[step].view(1, -1, 1).to(state[0].dtype)
-            state = tuple(s * mask for s in state)
-            xb, yb = self.x_train[idx], self.y_train[idx]
-            self.optimizer.zero_grad(set_to_none=True)
-            out, state = self.model.stream(xb, state, logits=True)
-            loss = loss_from_logits(self.spec, out, yb)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, self.config.training.grad_clip_norm)
-            self.optimizer.step()
-            state = tuple(s.detach() for s in state)
-            total += loss.detach() * streams
-            self.reporter.batch_done(loss.detach())
-        self.stream_state = state
-        return float(total) / (plan.steps * streams)
+        from emotrain.training.stateful_epoch import train_stateful_epoch
+
+        return train_stateful_epoch(self, epoch, Interrupted)
 
     @torch.no_grad()
     def validate(self) -> tuple[float, dict[str, float]]:

@@ -91,3 +91,37 @@ def test_unknown_mode_is_a_usage_error(cli):
     assert result.code == 2
     err = result.out + result.err
     assert "--stream-training" in err and "windows, stateful" in err
+
+
+def test_recognizer_like_inputs_are_seeded_and_glide_between_songs():
+    from emotrain.plugin.embedding import emotion_embedding, valence_arousal
+    from emotrain.training.chain_inputs import TRANSITION_STEPS, perturb
+
+    x = torch.from_numpy(emotion_embedding(torch.tensor([[0.5, 0.5]] * 12).numpy())).repeat(2, 1, 1)
+    one = perturb(x, torch.Generator().manual_seed(3))
+    assert torch.equal(one, perturb(x, torch.Generator().manual_seed(3)))
+    assert not torch.equal(one, x) and one.shape == x.shape
+    v, _ = valence_arousal(one.numpy())
+    assert 0.2 < v.mean() < 0.9 and v.std() > 0.01  # scaled and jittered, still the quadrant
+    previous = torch.tensor([[-0.5, -0.5], [-0.5, -0.5]])
+    glided = perturb(
+        x, torch.Generator().manual_seed(3), previous=previous, changed=torch.tensor([True, False])
+    )
+    gv, _ = valence_arousal(glided.numpy())
+    assert gv[0, 0] < 0 < gv[0, TRANSITION_STEPS]  # from the last song towards the new one
+    assert torch.equal(glided[1], one[1])  # no change: no glide
+
+
+def test_stateful_recognizer_like_resume_is_bit_exact(tmp_path):
+    args = [*STATEFUL, "--melody-inputs", "recognizer-like", "--epochs", "3"]
+    want, out = tmp_path / "want", tmp_path / "run"
+    _emotrain(*args, "-o", want)
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "mid-epoch", "2", "--", *args, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    _emotrain("resume", out, "--quiet")
+    assert_same_run(out, want)
