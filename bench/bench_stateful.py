@@ -69,30 +69,22 @@ def evaluate(out: Path, name: str) -> dict:
 
 def melody_live_ratio(out: Path) -> tuple[float, float, float]:
     """(min, median ratio live/reset of clips' mean best-note probability, mean from reset)."""
-    from emotrain.evaluation.data import run_config_of, run_validation_data
-    from emotrain.plugin.embedding import quadrants, valence_arousal
+    from emotrain.evaluation.live_ratio import (
+        interleave_by_quadrant,
+        live_set_ratios,
+        validation_clips,
+    )
     from emotrain.training.checkpoint import load_checkpoint_model
 
-    ckpt, spec, model = load_checkpoint_model(out / "checkpoints/melodytransformer_best.pt")
-    data = run_validation_data(spec, ckpt, run_config_of(ckpt, out), out)
-    clips: dict[str, list[int]] = {}
-    for i, g in enumerate(data.groups):
-        clips.setdefault(g, []).append(i)
-    songs = {g: data.inputs[idx].reshape(-1, data.inputs.shape[-1]) for g, idx in clips.items()}
-    by_q: dict[int, list[str]] = {}
-    for g, x in songs.items():
-        v, a = valence_arousal(x[:1].numpy())
-        by_q.setdefault(int(quadrants(v, a)[0]), []).append(g)
-    order = [g for group in zip(*by_q.values(), strict=False) for g in group]  # interleaved
-    model.eval()
-    with torch.no_grad():
-        reset = {g: float(model(songs[g][None]).amax(-1).mean()) for g in order}
-        state, live = None, {}
-        for g in order:
-            y, state = model.stream(songs[g][None], state)
-            live[g] = float(y.amax(-1).mean())
-    ratios = np.array([live[g] / reset[g] for g in order])
-    return float(ratios.min()), float(np.median(ratios)), float(np.mean(list(reset.values())))
+    _, _, model = load_checkpoint_model(out / "checkpoints/melodytransformer_best.pt")
+    clips = validation_clips(out)
+    got = live_set_ratios(model, clips, interleave_by_quadrant(clips))
+    ratios = np.array(list(got["ratio"].values()))
+    return (
+        float(ratios.min()),
+        float(np.median(ratios)),
+        float(np.mean(list(got["reset"].values()))),
+    )
 
 
 def main_() -> None:
