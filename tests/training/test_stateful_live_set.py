@@ -47,3 +47,26 @@ def test_stateful_melody_keeps_its_confidence_and_register_in_a_live_set(tmp_pat
     # The same training from zero states only: measured 0.53 on one clip of this set.
     _, windows, _ = _train_and_play(corpus, tmp_path / "windows", "windows", cli)
     assert min(windows["ratio"].values()) < ratios.min()
+
+
+def test_stateful_melody_on_shuffled_labels_is_not_better(tmp_path, cli):
+    """Known answer and its shuffled twin (tests/data/corpora.py): only the real one is better."""
+    import json
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+    from corpora import make_random_note_emopia
+
+    verdicts = {}
+    for name, shuffle in (("real", False), ("shuffled", True)):
+        corpus = make_random_note_emopia(tmp_path / name, songs_per_quadrant=6, shuffle=shuffle)
+        out = tmp_path / f"{name}_run"
+        code = cli("train", "-m", "melody", "--data", corpus, "--stream-training", "stateful",
+                   "--melody-inputs", "recognizer-like", "--epochs", "6", "--batch-size", "16",
+                   "--device", "cpu", "--quiet", "-o", out).code  # fmt: skip
+        assert code == 0
+        cli("evaluate", "--checkpoint-dir", out, "-o", out / "eval", "--json", "--device", "cpu")
+        report = json.loads((out / "eval" / "evaluation_results.json").read_text())
+        verdicts[name] = report["models"]["melodytransformer"]["headline"]["verdict"]
+    print("verdicts", verdicts)
+    assert verdicts["real"] == "better", verdicts
+    assert verdicts["shuffled"] != "better", verdicts
