@@ -36,3 +36,11 @@ def test_a_change_never_reached_is_counted_apart_and_unlabelled_frames_skipped()
     assert summary["arousal_median_s"] == pytest.approx(0.5)  # frame 7, seen from frame 6
     small = _emb(np.r_[np.full(5, 0.1), np.full(5, 0.2)], np.full(10, 0.1))
     assert half_way_times(small, small, np.ones(10, bool), 1.0)["valence"] == []
+
+
+def test_an_interpolated_label_is_one_change_timed_from_its_own_half_way() -> None:
+    v = np.r_[np.full(10, -0.6), np.linspace(-0.6, 0.6, 6)[1:], np.full(15, 0.6)]  # 0 at frame 12
+    target = _emb(v, np.full(30, 0.2))
+    pred = _emb(np.r_[np.full(16, -0.6), np.full(14, 0.6)], np.full(30, 0.2))
+    times = half_way_times(pred, target, np.ones(30, bool), frame_rate=4.0)
+    assert times["valence"] == [pytest.approx(1.0)]  # frame 16 - frame 12
