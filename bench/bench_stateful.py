@@ -11,7 +11,8 @@ Usage:
 - melody: EMOPIA layout whose quadrants each have their own register and scale
   (tests/preview/melodies.py); the held-out clips are run from a reset each and as a live set
   (quadrants interleaved, no reset), and each clip's mean best-note probability inside the set is
-  divided by the same clip's from a reset (min and median over clips); note F1 from `evaluate`.
+  divided by the same clip's from a reset (min and median over clips); note F1 from `evaluate`;
+  `+chain-in` is stateful with `--melody-inputs recognizer-like`.
 The time column is the training time; the ratio is windows / stateful (> 1: stateful is faster).
 """
 
@@ -47,11 +48,13 @@ def quiet(*args: object) -> int:
         return main([str(a) for a in args])
 
 
-def train(model: str, corpus: Path, out: Path, mode: str, args: argparse.Namespace) -> float:
+def train(
+    model: str, corpus: Path, out: Path, mode: str, args: argparse.Namespace, *extra: str
+) -> float:
     start = time.perf_counter()
     code = quiet(
         "train", "-m", model, "--data", corpus, "--epochs", args.epochs, "--batch-size", 16,
-        "--device", "cpu", "--quiet", "--seed", args.seed, "--stream-training", mode, "-o", out,
+        "--device", "cpu", "--quiet", "--seed", args.seed, "--stream-training", mode, "-o", out, *extra,
     )  # fmt: skip
     if code != 0:
         raise SystemExit(f"training {model} ({mode}) failed")
@@ -120,13 +123,16 @@ def main_() -> None:
             shown = "/".join("-" if h is None else f"{h:.1f}" for h in half)
             print(f"{'emotion':<8} {mode:<9} {cells[0]:>11} {cells[1]:>11} {shown:>8} "
                   f"{'':>11} {times['emotion'][mode]:>8.1f}", flush=True)  # fmt: skip
-        for mode in MODES:
-            out = root / f"melody-{mode}"
-            times["melody"][mode] = train("melody", emopia, out, mode, args)
+        rows = [(m, m, ()) for m in MODES]
+        rows.append(("stateful", "+chain-in", ("--melody-inputs", "recognizer-like")))
+        for mode, label, extra in rows:
+            out = root / f"melody-{label}"
+            took = train("melody", emopia, out, mode, args, *extra)
+            times["melody"].setdefault(mode, took)
             f1 = evaluate(out, "melodytransformer")["metrics"]["note_f1"]
             low, mid, base = melody_live_ratio(out)
-            print(f"{'melody':<8} {mode:<9} {f'F1 {f1:.2f}':>11} {f'p {base:.2f}':>11} {'':>8} "
-                  f"{f'{low:.2f}/{mid:.2f}':>11} {times['melody'][mode]:>8.1f}", flush=True)  # fmt: skip
+            print(f"{'melody':<8} {label:<9} {f'F1 {f1:.2f}':>11} {f'p {base:.2f}':>11} {'':>8} "
+                  f"{f'{low:.2f}/{mid:.2f}':>11} {took:>8.1f}", flush=True)  # fmt: skip
         for net, t in times.items():
             print(f"{net}: training time windows/stateful = {t['windows'] / t['stateful']:.2f}")
 
