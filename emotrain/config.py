@@ -80,6 +80,8 @@ class TrainingConfig:
     grad_clip_norm: float = 1.0
     lr_factor: float = 0.5
     lr_patience: int | None = None  # None: a third of the early-stopping patience (at least 1)
+    stream_training: str = "windows"  # recurrent networks: windows | stateful (training/streams.py)
+    melody_inputs: str = "labels"  # labels | recognizer-like (training/chain_inputs.py)
 
     def problems(self) -> list[str]:
         out = _type_problems(self)
@@ -112,6 +114,14 @@ class TrainingConfig:
             )
         if self.lr_patience is not None and self.lr_patience < 1:
             out.append(f"--lr-patience: must be an integer >= 1, got {self.lr_patience}")
+        if self.stream_training not in ("windows", "stateful"):
+            out.append(
+                f"--stream-training: {self.stream_training!r} is not one of windows, stateful"
+            )
+        if self.melody_inputs not in ("labels", "recognizer-like"):
+            out.append(
+                f"--melody-inputs: {self.melody_inputs!r} is not one of labels, recognizer-like"
+            )
         return out
 
     @property
@@ -190,6 +200,7 @@ _FLAGS = {
     "early_stopping_patience": "--early-stopping-patience", "min_delta": "--min-delta",
     "seed": "--seed", "device": "--device", "weight_decay": "--weight-decay",
     "grad_clip_norm": "--grad-clip-norm", "lr_factor": "--lr-factor", "lr_patience": "--lr-patience",
+    "stream_training": "--stream-training", "melody_inputs": "--melody-inputs",
 }  # fmt: skip
 
 

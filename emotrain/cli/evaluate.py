@@ -190,6 +190,24 @@ def dimension_table(dims: dict[str, Any]) -> Any:
     return table
 
 
+def response_lines(modes: dict[str, Any]) -> list[str]:
+    """How fast the recognizer follows a change of label (evaluation/response.py), 80 columns."""
+    out = []
+    for mode in ("streamed", "live_set"):
+        r = modes.get(mode, {}).get("response")
+        if not r or not (r["valence_changes"] or r["arousal_changes"]):
+            continue
+        cells = []
+        for dim in ("valence", "arousal"):
+            median = r[f"{dim}_median_s"]
+            shown = "never" if median is None else f"{median:.2f} s"
+            cells.append(f"{dim} {shown:>8} {r[f'{dim}_changes']:>4} {r[f'{dim}_not_crossed']:>4}")
+        out.append(f"    {_MODE_NAMES[mode]:<9} " + "   ".join(cells))
+    if out:
+        out.insert(0, "  median time to half-way after a label change (s, changes, never reached):")
+    return out
+
+
 def verdict_line(entry: dict[str, Any]) -> str:
     """The answer a user came for: better than predicting the mean, on the headline and the loss?"""
     h, loss = entry["headline"], entry.get("loss", "")
@@ -239,6 +257,8 @@ def print_report(report: dict[str, Any], console: Any) -> None:
         console.print(model_table(entry, console.width))
         if entry.get("modes"):
             console.print(modes_table(entry, console.width))
+            for line in response_lines(entry["modes"]):
+                console.print(line, highlight=False, soft_wrap=True)
         if entry.get("per_dimension"):
             console.print(dimension_table(entry["per_dimension"]))
         console.print(f"  {verdict_line(entry)}", highlight=False, soft_wrap=True)

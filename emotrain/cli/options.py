@@ -91,6 +91,20 @@ RUN_OPTIONS: dict[str, RunOption] = {
         "Stalled epochs before the rate is cut. Default: a third of --early-stopping-patience.",
         _T.lr_patience,  # None: the scheduler's patience follows the early-stopping patience
     ),
+    "stream_training": RunOption(
+        ("--stream-training",),
+        "MODE",
+        "Recurrent networks: 'windows' (each window from a zero state) or 'stateful' "
+        "(songs back to back, state carried between windows, random resets).",
+        _T.stream_training,
+    ),
+    "melody_inputs": RunOption(
+        ("--melody-inputs",),
+        "MODE",
+        "Melody: 'labels' (exact label embeddings) or 'recognizer-like' (scaled, jittered, "
+        "drifting, gliding between songs, as a recognizer's output).",
+        _T.melody_inputs,
+    ),
     "seq_len": RunOption(
         ("--seq-len",),
         "N",

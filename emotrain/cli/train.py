@@ -57,6 +57,8 @@ def train(
     grad_clip_norm: Annotated[float, run_option("grad_clip_norm")] = default("grad_clip_norm"),
     lr_factor: Annotated[float, run_option("lr_factor")] = default("lr_factor"),
     lr_patience: Annotated[int | None, run_option("lr_patience")] = default("lr_patience"),
+    stream_training: Annotated[str, run_option("stream_training")] = default("stream_training"),
+    melody_inputs: Annotated[str, run_option("melody_inputs")] = default("melody_inputs"),
     seq_len: SeqLenOpt = default("seq_len"),
     samples: SamplesOpt = default("samples"),
     seed: SeedOpt = default("seed"),
@@ -92,7 +94,7 @@ def train(
         validation_split=validation_split, validation_songs=validation_songs, min_delta=min_delta,
         early_stopping_patience=early_stopping_patience, weight_decay=weight_decay,
         grad_clip_norm=grad_clip_norm, lr_factor=lr_factor, lr_patience=lr_patience,
-        seq_len=seq_len, samples=samples, seed=seed, device=device, output=output, data=data,
+        stream_training=stream_training, melody_inputs=melody_inputs, seq_len=seq_len, samples=samples, seed=seed, device=device, output=output, data=data,
         data_format=data_format, cache_dir=cache_dir, rebuild_cache=rebuild_cache, strict=strict,
         emotion_model=emotion_model,
     )  # fmt: skip

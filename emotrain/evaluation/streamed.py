@@ -114,6 +114,12 @@ def evaluate_streams(
     )
     live["order"] = LIVE_SET_ORDER
     live["songs"] = list(streams.songs)
+    from emotrain.evaluation.response import response_summary
+
+    rate = streams.frame_rate
+    streamed["response"] = response_summary(songs_out, streams.targets, streams.masks, rate)
+    joined = [np.concatenate(x) for x in (live_out, streams.targets, streams.masks)]
+    live["response"] = response_summary([joined[0]], [joined[1]], [joined[2]], rate)
     return {"streamed": streamed, "live_set": live}
 
 

@@ -86,6 +86,44 @@ class PluginNetwork(nn.Module):
                 x = act(x)
         return x
 
+    def stream(
+        self,
+        x: torch.Tensor,
+        state: tuple[torch.Tensor, ...] | None = None,
+        *,
+        logits: bool = False,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """`forward` from a given recurrent state, returning the state after the last frame.
+
+        The plugin never resets between songs: stateful training (TBPTT) runs consecutive windows
+        through this, carrying `(h, c)` of every LSTM layer (flattened h0, c0, h1, c1, ...; each
+        `(1, batch, hidden)`) from one window to the next. `None` is the zero state.
+        """
+        last = len(self.layers) - 1
+        x = self.normalization(x)
+        out: list[torch.Tensor] = []
+        k = 0
+        for i, (layer, act) in enumerate(zip(self.layers, self._act_modules, strict=True)):
+            if isinstance(layer, nn.LSTM):
+                hc = None if state is None else (state[2 * k], state[2 * k + 1])
+                x, (h, c) = layer(x, hc)
+                out += [h, c]
+                k += 1
+            else:
+                x = layer(x)
+            if not (logits and i == last):
+                x = act(x)
+        return x, tuple(out)
+
+    def zero_state(self, batch: int, device: torch.device) -> tuple[torch.Tensor, ...]:
+        """The state RTNeural's `reset()` gives, for `batch` parallel streams."""
+        out: list[torch.Tensor] = []
+        for layer in self.layers:
+            if isinstance(layer, nn.LSTM):
+                z = torch.zeros(1, batch, layer.hidden_size, device=device)
+                out += [z, z.clone()]
+        return tuple(out)
+
     def rtneural_layers(self) -> list[tuple[nn.Module, str]]:
         """The export order: each PyTorch module with the activation RTNeural applies after it."""
         return [(layer, act) for layer, act in zip(self.layers, self.activations, strict=True)]

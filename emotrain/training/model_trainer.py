@@ -26,6 +26,7 @@ from emotrain.errors import DataError
 from emotrain.models.normalization import CHECKPOINT_KEY, feature_statistics
 from emotrain.models.spec import ModelSpec
 from emotrain.runs.paths import RunPaths
+from emotrain.training.chain_inputs import perturb
 from emotrain.training.checkpoint import (
     FORMAT,
     FORMAT_VERSION,
@@ -41,6 +42,7 @@ from emotrain.training.metrics import TrainingMetrics
 from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.progress import Reporter
 from emotrain.training.rng import rng_state, set_rng_state
+from emotrain.training.streams import group_ids
 from emotrain.training.writer import BackgroundWriter
 
 GRAD_CLIP_NORM = 1.0  # the default of --grad-clip-norm
@@ -109,6 +111,13 @@ class ModelTrainer:
         self.y_train = SequenceRows(targets, train_index)
         self.x_val = SequenceRows(inputs, val_index)
         self.y_val = SequenceRows(targets, val_index)
+        # Stateful training (recurrent networks only): songs back to back, state carried.
+        self.stateful = config.training.stream_training == "stateful" and spec.recurrent
+        self.train_songs = group_ids(data.groups, split.train_index) if self.stateful else None
+        # The melody fed as the chain feeds it: a recognizer's output, not the exact label.
+        self.chain_inputs = config.training.melody_inputs == "recognizer-like" and spec.alias == (
+            "melody"
+        )
         self._setup()
 
     # -- setup ---------------------------------------------------------------------------------
@@ -135,6 +144,9 @@ class ModelTrainer:
         self.history = TrainingMetrics(self.spec.name, self.spec.metric, self.spec.higher_is_better)
         self.epoch = 0  # completed epochs
         self.best_metrics: dict[str, float] = {}
+        # Stateful mode: each stream's LSTM state after the last step, carried into the next
+        # epoch and recorded in every checkpoint (a resume continues the very same streams).
+        self.stream_state: tuple[torch.Tensor, ...] | None = None
 
     def load_state(self, ckpt: dict[str, Any]) -> None:
         """Continue from a checkpoint: weights, optimizer, scheduler, early stopping, history, RNG.
@@ -165,13 +177,19 @@ class ModelTrainer:
         self.best_metrics = dict(ckpt.get("val_metrics") or {})
         if ckpt.get("rng"):
             set_rng_state(ckpt["rng"])
+        saved = ckpt.get("stream_state")
+        if self.stateful and saved:
+            self.stream_state = tuple(t.to(self.device) for t in saved)
 
     # -- one epoch -----------------------------------------------------------------------------
     def _train_epoch(self, epoch: int) -> float:
+        if self.stateful:
+            return self._train_epoch_stateful(epoch)
         bs = self.config.training.batch_size
         n = self.x_train.shape[0]
         order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + epoch))
         order = order.to(self.device)
+        noise = torch.Generator().manual_seed(self.seed + epoch + 2**31)
         self.model.train()
         total = torch.zeros((), device=self.device)
         params = list(self.model.parameters())
@@ -180,6 +198,8 @@ class ModelTrainer:
                 raise Interrupted
             idx = order[start : start + bs]
             xb, yb = self.x_train[idx], self.y_train[idx]
+            if self.chain_inputs:
+                xb = perturb(xb, noise)
             self.optimizer.zero_grad(set_to_none=True)
             loss = loss_from_logits(self.spec, self.model(xb, logits=True), yb)
             loss.backward()
@@ -188,6 +208,11 @@ class ModelTrainer:
             total += loss.detach() * idx.shape[0]
             self.reporter.batch_done(loss.detach())
         return float(total) / n
+
+    def _train_epoch_stateful(self, epoch: int) -> float:
+        from emotrain.training.stateful_epoch import train_stateful_epoch
+
+        return train_stateful_epoch(self, epoch, Interrupted)
 
     @torch.no_grad()
     def validate(self) -> tuple[float, dict[str, float]]:
@@ -236,6 +261,11 @@ class ModelTrainer:
                 self.x_train.shape[0] * self.x_train.shape[1]
             ),
             "validation_frames": self.x_val[0, :TEST_VECTOR_FRAMES].detach().cpu().clone(),
+            "stream_state": (
+                [t.detach().cpu().clone() for t in self.stream_state]
+                if self.stream_state is not None
+                else None
+            ),
         }
 
     def _save_latest(self, *, finished: bool = False) -> None:

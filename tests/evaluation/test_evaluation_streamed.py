@@ -230,3 +230,14 @@ def test_a_registry_version_is_judged_on_its_runs_songs(
     assert entry["checkpoint_kind"] == "registry" and entry["headline_mode"] == "streamed"
     want = report["models"]["emotionrecognizer"]["headline"]["model"]
     assert entry["headline"]["model"] == pytest.approx(want, abs=1e-5)
+
+
+def test_the_live_set_reports_how_fast_the_recognizer_follows_a_change(report) -> None:
+    from emotrain.cli.evaluate import response_lines
+
+    modes = report["models"]["emotionrecognizer"]["modes"]
+    live = modes["live_set"]["response"]
+    assert live["valence_changes"] + live["arousal_changes"] > 0
+    assert live["min_change"] == 0.4 and "response" in modes["streamed"]
+    lines = response_lines(modes)
+    assert "live set" in lines[-1] and all(len(line) <= 80 for line in lines)

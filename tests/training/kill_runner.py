@@ -55,6 +55,9 @@ def main() -> None:
 
         mt.ModelTrainer._train_epoch = train_epoch
         mt.loss_from_logits = loss
+        import emotrain.training.stateful_epoch as se
+
+        se.loss_from_logits = loss  # --stream-training stateful's epoch
     else:
         real_save = ckpt_mod.save_checkpoint
         real_write = eio.atomic_write_bytes
