@@ -9,7 +9,7 @@ RTNeural JSON (verified), then the preview runs exactly as the command does: dec
 the per-frame log-mel, every network through the reference interpreter, the melody decoded and
 every file written. Printed: seconds per stage and the real-time factor (seconds of audio per
 second of wall time; the issue asks for at least 50x, a 3-minute song in under 4 s). The
-interpreter's speed is most of it, so the factor moves with `emotrain.export.reference`.
+interpreter's speed is most of it, so the factor moves with `emotrain.plugin.reference`.
 """
 
 from __future__ import annotations

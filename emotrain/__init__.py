@@ -98,6 +98,12 @@ def train(
     for key in ("path", "cache_dir"):  # recorded absolute, as the CLI does, for `resume`
         if isinstance(options.get(key), (str, Path)):
             options[key] = str(Path(options[key]).expanduser().resolve())
+    if isinstance(options.get("emotion_model"), (str, Path)):  # as the CLI records it
+        from emotrain.registry.files import emotion_model_source
+
+        options["emotion_model"] = emotion_model_source(
+            str(options["emotion_model"]), "emotion_model"
+        )
     songs = options.get("validation_songs")
     if isinstance(songs, (list, tuple)):  # ids given as a Python list
         songs = ",".join(str(s) for s in songs)

@@ -120,10 +120,10 @@ def resolve_train_config(
     # Recorded absolute, so `resume` works from any working directory.
     cli["path"] = str(data.expanduser().resolve()) if data is not None else None
     cli["cache_dir"] = str(cache_dir.expanduser().resolve()) if cache_dir is not None else None
-    if cli.get("emotion_model") is not None:  # a path recorded absolute, NAME@N as given
-        given_model = Path(cli["emotion_model"]).expanduser()
-        if given_model.exists():
-            cli["emotion_model"] = str(given_model.resolve())
+    if cli.get("emotion_model") is not None:  # a path recorded absolute, NAME@N as its file
+        from emotrain.registry.files import emotion_model_source
+
+        cli["emotion_model"] = emotion_model_source(cli["emotion_model"])
     fmt = cli.pop("data_format")
     cli["format"] = fmt.strip().lower() if fmt is not None else None
     if cli.get("device") is not None:

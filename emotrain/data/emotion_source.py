@@ -3,7 +3,8 @@
 The plugin feeds harmony the recognizer's own embedding, not a corpus's clean labels, so a chord
 corpus without valence/arousal labels is given a recognizer: a run folder (its exported
 `emotionrecognizer.json`), an exported JSON file, or a registry version `NAME@N` / `NAME@ALIAS`
-(`$EMOTRAIN_REGISTRY`, default ./emotrain-registry). It runs through the reference interpreter in
+(`$EMOTRAIN_REGISTRY`, default ./emotrain-registry), which the command line and the Python API
+turn into the version's stored file first (registry/files.py: data/ sits below registry/). It runs through the reference interpreter in
 float32, each song streamed from one `reset()` over its log-mel frames: the plugin's computation.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from emotrain.errors import ConfigError, EmotrainError, ExportError
+from emotrain.errors import ConfigError, ExportError
 from emotrain.plugin.wiring import EMOTION, SHAPES
 
 OPTION = "--emotion-model"
@@ -37,7 +38,7 @@ class EmotionRecognizer:
 
 
 def _check(document: bytes, where: str) -> EmotionRecognizer:
-    from emotrain.export.reference import ReferenceModel
+    from emotrain.plugin.reference import ReferenceModel
 
     try:
         block = json.loads(document).get("emotrain")
@@ -62,7 +63,7 @@ def _check(document: bytes, where: str) -> EmotionRecognizer:
 
 
 def resolve_emotion_model(text: str) -> EmotionRecognizer:
-    """RUN folder, FILE.json or NAME@N -> the recognizer; ConfigError (exit 2) naming what is
+    """RUN folder or FILE.json (a registry version arrives as its file) -> the recognizer; ConfigError (exit 2) naming what is
     wrong: not found, not an RTNeural file, or another network."""
     path = Path(text).expanduser()
     if path.is_dir():
@@ -75,23 +76,6 @@ def resolve_emotion_model(text: str) -> EmotionRecognizer:
         return _check(file.read_bytes(), str(file))
     if path.is_file():
         return _check(path.read_bytes(), str(path))
-    if "@" not in text:
-        raise ConfigError(
-            f"{OPTION}: {text} is not a run folder, an exported JSON file or a registry "
-            "version NAME@N"
-        )
-    from emotrain.registry import registry_dir
-    from emotrain.registry.store import Registry
-
-    try:
-        with Registry(registry_dir(None), create=False) as registry:
-            version = registry.get(text)
-            document = registry.read_object(version)
-    except EmotrainError as exc:
-        raise ConfigError(f"{OPTION}: {exc}") from None
-    if version.name != EMOTION:
-        raise ConfigError(
-            f"{OPTION}: {text} is a version of {version.name}, not of the emotion recognizer "
-            f"({EMOTION})"
-        )
-    return _check(document, version.ref)
+    raise ConfigError(
+        f"{OPTION}: {text} is not a run folder, an exported JSON file or a registry version NAME@N"
+    )

@@ -178,7 +178,7 @@ def compare_chords(
     import torch
 
     from emotrain.errors import ConfigError
-    from emotrain.evaluation.compare import CHORDS, compare_predictions
+    from emotrain.evaluation.comparison_stats import CHORDS, compare_predictions
 
     streams = chord_streams(chosen.data_config, sorted(set(chosen.groups)), chosen.output_dir)
     parts = []

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from emotrain.evaluation.directions import LOWER_IS_BETTER
+from emotrain.models.directions import LOWER_IS_BETTER
 from emotrain.plugin.embedding import EMBEDDING_DIM, HALF
 
 #: Std below this (relative to the mean's magnitude) counts as constant: correlation undefined.

@@ -51,7 +51,7 @@ class Side:
 def _reference_predictor(data: bytes) -> Callable[[torch.Tensor], torch.Tensor]:
     """The plugin's computation: reset(), then one forward() per frame, for each sequence (all
     sequences of a batch side by side: `run_batch`)."""
-    from emotrain.export.reference import ReferenceModel
+    from emotrain.plugin.reference import ReferenceModel
 
     model = ReferenceModel(data, np.float32)
 

@@ -166,7 +166,7 @@ def torch_streamer(model: Any, device: Any = "cpu") -> Streamer:
 
 def reference_streamer(document: bytes | dict) -> Streamer:
     """An exported file through the reference interpreter: the plugin's computation, in float32."""
-    from emotrain.export.reference import ReferenceModel
+    from emotrain.plugin.reference import ReferenceModel
 
     model = ReferenceModel(document, np.float32)
 

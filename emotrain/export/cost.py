@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from emotrain.export.lint import cpp_layers
-from emotrain.export.reference import ReferenceModel
+from emotrain.plugin.reference import ReferenceModel
 
 DEFAULT_BPM = 120.0
 #: Calls of each audit stream: about 24 s of frames, or 2 min of sixteenths at 120 bpm.

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from emotrain.export.reference import ReferenceModel
 from emotrain.export.writer import float32_texts
+from emotrain.plugin.reference import ReferenceModel
 
 GOLDEN_FORMAT = "emotrain-golden"
 INPUT_FILE, OUTPUT_FILE, META_FILE = "input.csv", "output.csv", "golden.json"

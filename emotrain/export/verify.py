@@ -24,8 +24,8 @@ from torch import nn
 
 from emotrain.errors import ExportError
 from emotrain.export.layouts import LayerList
-from emotrain.export.reference import ReferenceModel, load_document
 from emotrain.models.network import ACTIVATIONS
+from emotrain.plugin.reference import ReferenceModel, load_document
 from emotrain.tolerance import DEFAULT_TOLERANCE
 
 DEFAULT_STEPS = 64

@@ -271,7 +271,7 @@ def metric_figure(history: dict[str, Any]) -> Figure:
     """The headline validation metric per epoch (bold) on its own axis; the other validation
     metrics on a second axis below, each saying which way is better. (Drawn on one axis, MAE,
     lower-is-better, sat on an axis named "cosine similarity" under "higher is better".)"""
-    from emotrain.evaluation.directions import higher_is_better
+    from emotrain.models.directions import higher_is_better
 
     rows = history["epochs"]
     epochs = [row["epoch"] for row in rows]

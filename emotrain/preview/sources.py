@@ -85,7 +85,7 @@ class ModelSet:
 
 def _load(name: str, file: str, data: bytes | None, missing: str, **known: Any) -> Network:
     """Parse the bytes as the plugin would; an unusable file becomes a fallback, not an error."""
-    from emotrain.export.reference import ReferenceModel
+    from emotrain.plugin.reference import ReferenceModel
     from emotrain.registry.store import sha256_bytes
 
     net = Network(name, file, **known)

@@ -157,8 +157,10 @@ def test_training_does_not_import_export(graph):
 
 
 def test_plugin_imports_only_itself_and_no_torch(graph):
+    """The plugin as code stands alone: itself, and the error kinds every layer raises."""
     edges, _ = graph
-    assert _arrows(edges, "emotrain.plugin", lambda t: not t.startswith("emotrain.plugin")) == []
+    allowed = ("emotrain.plugin", "emotrain.errors")
+    assert _arrows(edges, "emotrain.plugin", lambda t: not t.startswith(allowed)) == []
     for path in (ROOT / "plugin").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from emotrain.evaluation.compare import compare_predictions, overall_verdict, parse_margins
+from emotrain.evaluation.comparison_stats import compare_predictions, overall_verdict, parse_margins
 
 SONGS, FRAMES, DIMS = 20, 2, 2
 SIGMA_A, SIGMA_B = 1.0, 0.8  # B's errors are smaller: B is better by a known amount

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from emotrain.cli.compare import report_table
-from emotrain.evaluation.compare import FIGURES, M
+from emotrain.evaluation.comparison_stats import FIGURES, M
 
 
 def _report() -> dict:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from corpora import make_random_note_emopia
 
 from emotrain.evaluation import baselines, metrics
-from emotrain.evaluation.compare import compare_predictions
+from emotrain.evaluation.comparison_stats import compare_predictions
 
 TRAIN = ["-m", "melody", "--epochs", "6", "--seq-len", "16", "--batch-size", "16"]
 TRAIN += ["--device", "cpu", "--quiet"]

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from emotrain.export.reference import ReferenceModel
 from emotrain.export.rtneural import export_layers
 from emotrain.export.verify import TorchReference
+from emotrain.plugin.reference import ReferenceModel
 
 
 class Measured:

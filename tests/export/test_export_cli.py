@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from emotrain.export.reference import ReferenceModel
 from emotrain.models.registry import get_spec
+from emotrain.plugin.reference import ReferenceModel
 from emotrain.training.checkpoint import FORMAT, architecture_dicts
 
 

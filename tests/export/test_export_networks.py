@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from emotrain.export.reference import ReferenceModel
 from emotrain.export.rtneural import export_model
 from emotrain.models.registry import MODEL_NAMES, get_spec
+from emotrain.plugin.reference import ReferenceModel
 
 EXPECTED_TYPES = {
     "emotionrecognizer": ["dense", "dense", "lstm", "dense"],

@@ -9,9 +9,9 @@ import pytest
 from torch import nn
 
 from emotrain.errors import ExportError
-from emotrain.export.reference import ReferenceModel
 from emotrain.export.rtneural import export_layers
 from emotrain.export.verify import TorchReference, measure
+from emotrain.plugin.reference import ReferenceModel
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import pytest
 from torch import nn
 
 from emotrain.errors import ExportError
-from emotrain.export.reference import ReferenceModel
 from emotrain.export.rtneural import export_layers
 from emotrain.export.verify import TorchReference
+from emotrain.plugin.reference import ReferenceModel
 
 F32 = 2e-6
 F64 = 1e-12

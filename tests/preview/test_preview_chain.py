@@ -119,8 +119,8 @@ def test_outputs_hold_every_network_with_time_axes_and_where_it_came_from(
 
 def test_live_set_carries_state_from_song_to_song_and_nothing_else(trained, cli, tmp_path) -> None:
     from emotrain.data.audio import load_audio
-    from emotrain.export.reference import ReferenceModel
     from emotrain.plugin.features import log_mel
+    from emotrain.plugin.reference import ReferenceModel
 
     songs = [trained.songs[3], trained.songs[1]]
     args = ["--models", trained.models, "--decode", "sample", "--seed", "5"]
