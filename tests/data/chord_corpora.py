@@ -9,6 +9,7 @@ chords from the sound, and must not be judged better than the baseline.
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -69,4 +70,37 @@ def make_chord_corpus(
             writer = csv.writer(handle)
             writer.writerow(["file", "valence", "arousal"])
             writer.writerows(rows)
+    return root
+
+
+def write_jams(
+    path: Path, chords: list[tuple[float, float, str]], namespace: str = "chord"
+) -> None:
+    """A JAMS file as GuitarSet's: one annotation of `namespace` with (time, duration, value)."""
+    import jams
+
+    doc = jams.JAMS()
+    doc.file_metadata.duration = max(t + d for t, d, _ in chords)
+    ann = jams.Annotation(namespace=namespace)
+    for t, d, value in chords:
+        ann.append(time=t, duration=d, value=value)
+    doc.annotations.append(ann)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():  # jams' own schema check of the test's file, not ours
+        warnings.simplefilter("ignore")
+        doc.save(str(path), strict=False)
+
+
+def make_guitarset(root: Path, *, songs: int = 4, seconds: float = 1.0, seed: int = 0) -> Path:
+    """GuitarSet's layout: `audio_mono-mic/<id>_mic.wav` and `annotation/<id>.jams`, no labels."""
+    rng = np.random.default_rng(seed)
+    names = list(CHORDS)
+    for i in range(songs):
+        sequence = [names[j] for j in rng.integers(0, len(names), 4)]
+        audio = np.concatenate([render(CHORDS[c], seconds, rng) for c in sequence])
+        stem = f"0{i}_BN1-129-Eb_comp"
+        (root / "audio_mono-mic").mkdir(parents=True, exist_ok=True)
+        sf.write(root / "audio_mono-mic" / f"{stem}_mic.wav", audio, SR, subtype="FLOAT")
+        chords = [(k * seconds, seconds, c) for k, c in enumerate(sequence)]
+        write_jams(root / "annotation" / f"{stem}.jams", chords)
     return root

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from emotrain.config import DataConfig
 from emotrain.data.chord_files import ChordFileError, read_lab
 from emotrain.plugin.chords import CLASS_NAMES, EXCLUDED, chord_class
 from emotrain.plugin.timing import HOP, SAMPLE_RATE
-from tests.data.chord_corpora import make_chord_corpus
+from tests.data.chord_corpora import make_chord_corpus, write_jams
 
 TRAIN = ["train", "-m", "harmony", "--epochs", "1", "--seq-len", "4", "--batch-size", "8"]
 TRAIN += ["--device", "cpu", "--quiet"]
@@ -96,21 +95,6 @@ def test_audio_without_its_lab_is_a_reported_skip(corpus, cli, tmp_path):
     assert not (tmp_path / "strict").exists()
 
 
-def _jams(path: Path, chords: list[tuple[float, float, str]], namespace: str = "chord") -> None:
-    import jams
-
-    doc = jams.JAMS()
-    doc.file_metadata.duration = max(t + d for t, d, _ in chords)
-    ann = jams.Annotation(namespace=namespace)
-    for t, d, value in chords:
-        ann.append(time=t, duration=d, value=value)
-    doc.annotations.append(ann)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():  # jams' own schema check of the test's file, not ours
-        warnings.simplefilter("ignore")
-        doc.save(str(path), strict=False)
-
-
 def test_guitarset_style_jams_pair_with_their_recordings(corpus, tmp_path):
     from emotrain.data.base import DataReport
     from emotrain.data.chord_corpus import plan
@@ -121,10 +105,10 @@ def test_guitarset_style_jams_pair_with_their_recordings(corpus, tmp_path):
         shutil.copy(
             corpus / f"song{i}.wav", root / "audio_mono-mic" / f"0{i}_BN1-129-Eb_comp_mic.wav"
         )
-        _jams(root / "annotation" / f"0{i}_BN1-129-Eb_comp.jams",
+        write_jams(root / "annotation" / f"0{i}_BN1-129-Eb_comp.jams",
               [(0.0, 0.5, "C:maj"), (0.5, 0.5, "A:min7/b3")])  # fmt: skip
     (root / "audio_mono-mic" / "stray.wav").write_bytes((corpus / "song2.wav").read_bytes())
-    _jams(root / "annotation" / "stray.jams", [(0.0, 1.0, 1)], namespace="beat")
+    write_jams(root / "annotation" / "stray.jams", [(0.0, 1.0, 1)], namespace="beat")
     report = DataReport(source="test")
     items = plan(root, report, use_labels=False)
     assert [item.song for item in items] == [

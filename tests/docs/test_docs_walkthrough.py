@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from corpora import DEAM_IDS, make_audio_folder, make_deam, make_emopia, make_pmemo, write_audio
 from walkthrough import SKIP_MARK, blocks, commands, pages, simple_argv
 
+from tests.data.chord_corpora import make_chord_corpus, make_guitarset
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = pages(ROOT)
 #: Pages with something to run (a page of synopses only, like resume.md, has nothing).
@@ -41,6 +43,8 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_pmemo(home / "datasets" / "PMEmo2019")
     make_emopia(home / "datasets" / "EMOPIA_1.0")
     make_audio_folder(home / "my_songs")
+    make_chord_corpus(home / "my_chords", songs=6)
+    make_guitarset(home / "GuitarSet")
     return home
 
 

@@ -171,4 +171,9 @@ def test_a_refused_ship_into_new_folders_leaves_none_behind(cli, registry, tmp_p
     assert not (tmp_path / "a").exists()
     shipped = cli("registry", "ship", "--to", target, "--model", "groove", "--registry", registry)
     assert shipped.code == 0, shipped.err
-    assert sorted(p.name for p in target.iterdir()) == ["groovepredictor.json", "models.lock.json"]
+    assert sorted(p.name for p in target.iterdir()) == [
+        "groovepredictor.golden",  # the C++ side's files beside the JSON (export/companions.py)
+        "groovepredictor.h",
+        "groovepredictor.json",
+        "models.lock.json",
+    ]
