@@ -15,13 +15,11 @@ folder against it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import json
 import os
 import secrets
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from typing import Any
 from emotrain.errors import ConfigError, DataError
 from emotrain.io import atomic_write_bytes, check_folder_writable, fsync_dir, sha256_file
 from emotrain.registry.store import Registry, now, sha256_bytes, who
+from emotrain.registry.swap import recover, swap_in
 
 LOCK_FILE = "models.lock.json"
 LOCK_FORMAT = "emotrain-models-lock"
@@ -83,54 +82,6 @@ def _read_lock(folder: Path) -> dict[str, Any] | None:
 
 
 # ---- the folder swap ----------------------------------------------------------------------------
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    fn.restype = ctypes.c_int
-    at_fdcwd, rename_exchange = -100, 2
-    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False  # an old kernel or a file system without it: use the two renames
-    raise OSError(code, os.strerror(code), str(b))
-
-
-def _siblings(target: Path, kind: str) -> list[Path]:
-    return sorted(target.parent.glob(f".{target.name}.{kind}-*"))
-
-
-def recover(target: Path) -> None:
-    """Put right what an interrupted ship left: a folder moved aside but not replaced is moved
-    back, and unfinished new sets (never visible under the target's name) are removed."""
-    if not target.exists():
-        old = _siblings(target, "old")
-        if old:
-            os.rename(old[-1], target)
-    for leftover in (*_siblings(target, "ship"), *_siblings(target, "old")):
-        shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _swap(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.rename(new, target)
-    elif _exchange(new, target):
-        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old set
-    else:
-        aside = target.parent / f".{target.name}.old-{secrets.token_hex(4)}"
-        os.rename(target, aside)
-        os.rename(new, target)
-        shutil.rmtree(aside, ignore_errors=True)
-    fsync_dir(target.parent)
 
 
 def _write_member(path: Path, data: bytes) -> None:
@@ -316,7 +267,7 @@ def ship(
         atomic_write_bytes(new / LOCK_FILE, text.encode("utf-8"))
         fsync_dir(new)
         try:
-            _swap(new, target)
+            swap_in(new, target)
         except OSError as exc:
             if exc.errno != errno.EBUSY:
                 raise

@@ -18,21 +18,16 @@ from typing import Any
 
 import torch
 
-from emotrain._version import __version__
 from emotrain.config import RunConfig, model_seed
 from emotrain.data.base import SequenceData, SequenceRows
 from emotrain.data.split import Split
 from emotrain.errors import DataError
-from emotrain.models.normalization import CHECKPOINT_KEY, feature_statistics
+from emotrain.models.normalization import feature_statistics
 from emotrain.models.spec import ModelSpec
 from emotrain.runs.paths import RunPaths
 from emotrain.training.chain_inputs import perturb
 from emotrain.training.checkpoint import (
-    FORMAT,
-    FORMAT_VERSION,
     load_checkpoint,
-    load_normalization,
-    load_weights,
     save_checkpoint,
     serialize,
 )
@@ -41,7 +36,7 @@ from emotrain.training.loggers.base import LoggerSet
 from emotrain.training.metrics import TrainingMetrics
 from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.progress import Reporter
-from emotrain.training.rng import rng_state, set_rng_state
+from emotrain.training.run_state import checkpoint_payload, restore_state
 from emotrain.training.streams import group_ids
 from emotrain.training.writer import BackgroundWriter
 
@@ -50,8 +45,6 @@ GRAD_CLIP_NORM = 1.0  # the default of --grad-clip-norm
 #: Called after each epoch is validated with (epoch, its history row); a non-empty return is the
 #: reason to stop the model there as "pruned" (a hyperparameter search dropping a poor trial).
 EpochCallback = Callable[[int, dict[str, Any]], "str | None"]
-#: Consecutive validation frames embedded in the export as its test vectors (real inputs, not noise).
-TEST_VECTOR_FRAMES = 8
 
 
 class Interrupted(Exception):
@@ -149,37 +142,9 @@ class ModelTrainer:
         self.stream_state: tuple[torch.Tensor, ...] | None = None
 
     def load_state(self, ckpt: dict[str, Any]) -> None:
-        """Continue from a checkpoint: weights, optimizer, scheduler, early stopping, history, RNG.
-
-        Old-pipeline checkpoints lack most of this; what cannot be restored is said, not guessed.
-        """
-        load_weights(self.model, ckpt["model_state_dict"], self.spec.name)
-        load_normalization(self.model, ckpt, self.spec.name)  # none recorded: trained on raw inputs
-        if ckpt.get("optimizer_state_dict"):
-            try:
-                self.optimizer.load_state_dict(ckpt["optimizer_state_dict"])
-            except (ValueError, KeyError, RuntimeError) as exc:
-                self.reporter.warn(
-                    f"[{self.spec.name}] optimizer state not restored ({exc}); Adam starts afresh"
-                )
-        if ckpt.get("scheduler_state_dict"):
-            self.scheduler.load_state_dict(ckpt["scheduler_state_dict"])
-        if ckpt.get("early_stopping"):
-            self.stopper.load_state_dict(ckpt["early_stopping"])
-        self.epoch = int(ckpt.get("epoch", 0) or 0)
-        metrics = ckpt.get("metrics")
-        if isinstance(metrics, dict) and isinstance(metrics.get("epochs"), list):
-            self.history = TrainingMetrics.from_dict(metrics)
-        self.history.truncate(self.epoch)
-        self.history.status = "running"
-        self.history.stopped_epoch = None
-        self.history.stop_reason = None
-        self.best_metrics = dict(ckpt.get("val_metrics") or {})
-        if ckpt.get("rng"):
-            set_rng_state(ckpt["rng"])
-        saved = ckpt.get("stream_state")
-        if self.stateful and saved:
-            self.stream_state = tuple(t.to(self.device) for t in saved)
+        """Continue from a checkpoint: weights, optimizer, scheduler, early stopping, history, RNG,
+        the state carried between windows (training/run_state.py)."""
+        restore_state(self, ckpt)
 
     # -- one epoch -----------------------------------------------------------------------------
     def _train_epoch(self, epoch: int) -> float:
@@ -230,43 +195,7 @@ class ModelTrainer:
 
     # -- checkpoints ---------------------------------------------------------------------------
     def payload(self, *, finished: bool = False) -> dict[str, Any]:
-        return {
-            # the old pipeline's keys
-            "epoch": self.epoch,
-            "model_state_dict": {
-                k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()
-            },
-            "optimizer_state_dict": self.optimizer.state_dict(),
-            "metrics": self.history.to_dict(),
-            "model_name": self.spec.name,
-            # ours
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "emotrain_version": __version__,
-            "architecture": self.model.architecture(),
-            "scheduler_state_dict": self.scheduler.state_dict(),
-            "early_stopping": self.stopper.state_dict(),
-            "rng": rng_state(),
-            "config": self.config.to_dict(),
-            "device_type": self.device.type,  # what `--device auto` meant here, for resume
-            "data_fingerprint": self.data_fingerprint,
-            "data_description": self.description,
-            "split": self.split_manifest,
-            "best_epoch": self.stopper.best_epoch,
-            "best_val_loss": self.stopper.best_score,
-            "val_metrics": dict(self.best_metrics),
-            "finished": finished,
-            "status": self.history.status,
-            CHECKPOINT_KEY: self.model.normalization.to_checkpoint(
-                self.x_train.shape[0] * self.x_train.shape[1]
-            ),
-            "validation_frames": self.x_val[0, :TEST_VECTOR_FRAMES].detach().cpu().clone(),
-            "stream_state": (
-                [t.detach().cpu().clone() for t in self.stream_state]
-                if self.stream_state is not None
-                else None
-            ),
-        }
+        return checkpoint_payload(self, finished=finished)
 
     def _save_latest(self, *, finished: bool = False) -> None:
         save_checkpoint(

@@ -228,3 +228,13 @@ def test_no_circle_between_packages(graph):
     for m, ts in edges.items():
         packages.setdefault(_top(m), set()).update(_top(t) for t in ts if _top(t) != _top(m))
     assert _cycles(packages) == []
+
+
+def test_no_module_is_past_400_lines():
+    """A file past ~400 lines is asking to be split along a responsibility (architecture.md)."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in ROOT.rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}

@@ -105,15 +105,15 @@ def test_interrupted_ship_leaves_the_old_set_whole(cli, registry, tmp_path, monk
 def test_interrupted_between_the_two_renames_is_put_right(cli, registry, tmp_path, monkeypatch):
     """Without RENAME_EXCHANGE the swap is two renames; a ship killed between them leaves the
     old set moved aside, and the next ship moves it back before doing anything."""
-    from emotrain.registry import ship
+    from emotrain.registry import ship, swap
 
     _add_and_promote(cli, registry, export_file(tmp_path / "a.json", "groove"))
     plugin = tmp_path / "models"
     assert cli("registry", "ship", "--to", plugin, "-m", "groove", "--registry", registry).code == 0
     before = _snapshot(plugin)
-    monkeypatch.setattr(ship, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(swap, "_exchange", lambda a, b: False)
     renames = []
-    real_rename = ship.os.rename
+    real_rename = swap.os.rename
 
     def killed_at_second(src, dst):
         renames.append(src)
@@ -121,11 +121,11 @@ def test_interrupted_between_the_two_renames_is_put_right(cli, registry, tmp_pat
             raise KeyboardInterrupt
         real_rename(src, dst)
 
-    monkeypatch.setattr(ship.os, "rename", killed_at_second)
+    monkeypatch.setattr(swap.os, "rename", killed_at_second)
     _add_and_promote(cli, registry, export_file(tmp_path / "b.json", "groove", seed=4))
     assert cli("registry", "ship", "--to", plugin, "-m", "groove", "--registry", registry).code
     assert not plugin.exists() and list(tmp_path.glob(".models.old-*"))
-    monkeypatch.setattr(ship.os, "rename", real_rename)
+    monkeypatch.setattr(swap.os, "rename", real_rename)
     ship.recover(plugin)
     assert _snapshot(plugin) == before
 
