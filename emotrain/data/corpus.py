@@ -38,7 +38,7 @@ from emotrain.data.labels import (
     frame_labels,
     read_table,
 )
-from emotrain.data.midi import MidiReadError, piano_roll
+from emotrain.data.midi import each_readable, piano_roll
 from emotrain.data.performance import PERFORMANCE_MODELS, performance_sequences
 from emotrain.errors import ConfigError, DataError
 from emotrain.models.registry import MODEL_NAMES
@@ -211,20 +211,7 @@ def _midi_sequences(
 ) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
     xs, ys, groups = [], [], []
     seq_len = data.seq_len
-    for done, item in enumerate(items, start=1):
-        name = (
-            item.path.relative_to(root).as_posix()
-            if item.path.is_relative_to(root)
-            else str(item.path)
-        )
-        try:
-            roll = piano_roll(item.path)
-        except MidiReadError as exc:
-            report.skip(name, str(exc))
-            continue
-        finally:
-            if progress:
-                progress("reading MIDI files", done, len(items))
+    for item, name, roll in each_readable(items, root, report, progress, piano_roll):
         n_seq = roll.shape[0] // seq_len
         if n_seq == 0:
             report.skip(name, f"shorter than one sequence ({roll.shape[0]} steps < {seq_len})")

@@ -9,9 +9,13 @@ symusic's C++ parser reads a clip in well under a millisecond.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 STEPS_PER_QUARTER = 4
 N_NOTES = 128
@@ -24,8 +28,8 @@ class MidiReadError(Exception):
     """A MIDI file that cannot be parsed or has nothing to learn from; becomes a reported skip."""
 
 
-def piano_roll(path: str | Path) -> np.ndarray:
-    """(steps, 128) float32 of 0/1 note activity, one row per sixteenth note."""
+def load_score(path: str | Path) -> tuple[Any, int]:
+    """(symusic Score, ticks per quarter); MidiReadError (a reported skip) when it cannot be parsed."""
     from symusic import Score
 
     try:
@@ -36,6 +40,38 @@ def piano_roll(path: str | Path) -> np.ndarray:
     tpq = int(score.ticks_per_quarter)
     if tpq <= 0:
         raise MidiReadError(f"cannot parse MIDI: ticks per quarter is {tpq}")
+    return score, tpq
+
+
+def each_readable(
+    items: Sequence[Any],
+    root: Path,
+    report: Any,
+    progress: Callable[[str, int, int], None] | None,
+    read: Callable[[Path], T],
+) -> Iterator[tuple[Any, str, T]]:
+    """(item, its name under root, read(item.path)) for every file that reads; a file that does
+    not is a reported skip under its name, and progress counts both."""
+    for done, item in enumerate(items, start=1):
+        name = (
+            item.path.relative_to(root).as_posix()
+            if item.path.is_relative_to(root)
+            else str(item.path)
+        )
+        try:
+            value = read(item.path)
+        except MidiReadError as exc:
+            report.skip(name, str(exc))
+            continue
+        finally:
+            if progress:
+                progress("reading MIDI files", done, len(items))
+        yield item, name, value
+
+
+def piano_roll(path: str | Path) -> np.ndarray:
+    """(steps, 128) float32 of 0/1 note activity, one row per sixteenth note."""
+    score, tpq = load_score(path)
     step = tpq / STEPS_PER_QUARTER
     starts, ends, pitches = [], [], []
     for track in score.tracks:

@@ -24,7 +24,7 @@ import numpy as np
 
 from emotrain.data.base import DataReport
 from emotrain.data.labels import MidiItem
-from emotrain.data.midi import MidiReadError
+from emotrain.data.midi import MidiReadError, each_readable, load_score
 from emotrain.plugin.dynamics import Performance, frame_dynamics, n_frames_of
 from emotrain.plugin.embedding import emotion_embedding
 from emotrain.plugin.groove import TempoMap, frame_grooves
@@ -51,16 +51,7 @@ class MidiPerformance:
 def read_performance(path: str | Path) -> MidiPerformance:
     """The file's non-drum notes and sustain pedal; MidiReadError (a reported skip) when it
     cannot be parsed, has no note outside drum tracks, or has no tempo event."""
-    from symusic import Score
-
-    try:
-        score = Score(str(path))
-    except Exception as exc:  # symusic raises plain RuntimeError/ValueError for malformed files
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise MidiReadError(f"cannot parse MIDI: {reason}") from exc
-    tpq = int(score.ticks_per_quarter)
-    if tpq <= 0:
-        raise MidiReadError(f"cannot parse MIDI: ticks per quarter is {tpq}")
+    score, tpq = load_score(path)
     cols: dict[str, list[np.ndarray]] = {"time": [], "duration": [], "pitch": [], "velocity": []}
     pedal_t, pedal_v = [], []
     for track in score.tracks:
@@ -131,20 +122,7 @@ def performance_sequences(
 ) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
     """(inputs, targets, groups) per clip: (n_seq, seq_len, in) and (n_seq, seq_len, out)."""
     xs, ys, groups = [], [], []
-    for done, item in enumerate(items, start=1):
-        name = (
-            item.path.relative_to(root).as_posix()
-            if item.path.is_relative_to(root)
-            else str(item.path)
-        )
-        try:
-            midi = read_performance(item.path)
-        except MidiReadError as exc:
-            report.skip(name, str(exc))
-            continue
-        finally:
-            if progress:
-                progress("reading MIDI files", done, len(items))
+    for item, name, midi in each_readable(items, root, report, progress, read_performance):
         y = targets(model, midi)
         n_seq = y.shape[0] // seq_len
         if n_seq == 0:
