@@ -94,7 +94,9 @@ def test_two_hosts_survive_a_killed_worker_and_a_dropped_connection(pg_url, tmp_
                 p.kill()
     wall = time.monotonic() - started
     assert a1.returncode == -9, outs["a1"][1]
-    assert [p.returncode for p in (a2, b1, b2)] == [0, 0, 0], outs["b1"][1][-3000:]
+    codes = {name: p.returncode for name, p in (("a2", a2), ("b1", b1), ("b2", b2))}
+    failed = "\n".join(f"--- {n} exit {c}:\n{outs[n][1][-2000:]}" for n, c in codes.items() if c)
+    assert list(codes.values()) == [0, 0, 0], failed
     assert dropped is not None, outs["b1"][1]
     assert f"note: trial {dropped}" in outs["b1"][1]
 
