@@ -8,7 +8,6 @@ imports torch, nor anything of emotrain but errors.py.
 - features.py, streaming.py: the per-frame log-mel bands, whole-file and block by block
 - embedding.py: valence/arousal <-> the 64-d emotion embedding, quadrants
 - wiring.py: the five networks' names, shapes and which vector feeds which network
-- dynamics.py, groove.py: a performance -> the dynamics vector; a bar -> the groove vector
 - reference.py: RTNeural's run-time loader and forward() in numpy (the exported files as run)
 - chain.py: a set of exported networks run over songs or a live set from one reset
 - chords.py, dynamics.py, groove.py: what the helpers' outputs mean (chord vocabulary and Harte
