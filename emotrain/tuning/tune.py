@@ -138,7 +138,7 @@ def tune(
     if spec.storage.startswith("journal:"):
         spec.dir.mkdir(parents=True, exist_ok=True)  # the journal file lives in DIR
     storage = open_storage(spec)  # an unreachable database is refused before DIR is made
-    study = create_or_load(spec, storage)
+    create_or_load(spec, storage)
     spec.dir.mkdir(parents=True, exist_ok=True)
     spec = tracking.start_parent_run(spec)  # MLflow: the study's parent run (docs/tune.md)
     atomic_write_json(spec.dir / STUDY_JSON, spec.to_dict())
@@ -173,17 +173,34 @@ def tune(
             _run_processes(spec, stop_event, deadline, update)
     finally:
         update()
-    study = load_optuna_study(spec, storage)
-    out = report.summary(spec, study)
-    best = report.best_trial(study)
-    from emotrain.tuning.objective import ensure_export, trial_dir
+    return finish_study(spec, storage)
 
-    if best is not None and RunPaths(trial_dir(spec, best.number)).run_config.exists():
-        ensure_export(spec, best.number)  # trials write none; the best one's is best/
-        out["files"] = report.write_best(spec, best)
-    elif best is not None:  # a folder per machine: the machine that ran it writes best/
-        out["best_elsewhere"] = f"trial {best.number} ran on another machine; its folder is there"
-    out["plots"], out["plots_skipped"] = report.write_plots(spec, study)
+
+FINISH_LOCK = ".finish.lock"
+
+
+def finish_study(spec: StudySpec, storage: Any) -> dict[str, Any]:
+    """The study's report, best/ and plots. Every command of a study ends here, on each machine
+    at once: the best trial's export is made under the run-folder lock, which refuses a second
+    holder, so the finishers sharing the study folder take turns (the later ones find the export
+    made and only rewrite the report)."""
+    from emotrain.tuning import report, tracking
+    from emotrain.tuning.objective import ensure_export, trial_dir
+    from emotrain.tuning.rdb import host_lock
+    from emotrain.tuning.study import load_optuna_study
+
+    with host_lock(spec.dir / FINISH_LOCK):
+        study = load_optuna_study(spec, storage)
+        out = report.summary(spec, study)
+        best = report.best_trial(study)
+        if best is not None and RunPaths(trial_dir(spec, best.number)).run_config.exists():
+            ensure_export(spec, best.number)  # trials write none; the best one's is best/
+            out["files"] = report.write_best(spec, best)
+        elif best is not None:  # a folder per machine: the machine that ran it writes best/
+            out["best_elsewhere"] = (
+                f"trial {best.number} ran on another machine; its folder is there"
+            )
+        out["plots"], out["plots_skipped"] = report.write_plots(spec, study)
     tracking.finish_parent_run(spec, out)
     return out
 
