@@ -79,7 +79,9 @@ def test_a_learned_note_distribution_is_better_on_likelihood(melody_runs, cli, t
         assert h["n_groups"] == 5 and entry["modes"][mode]["n_clips"] == 10
     live = entry["modes"]["live_set"]
     assert live["order"].startswith("taken in turn by quadrant")
-    assert [c[1] for c in live["songs"][:4]] == ["1", "2", "3", "4"]  # Q1_..., Q2_..., ...
+    quads = [int(c[1]) for c in live["songs"]]  # Q<q>_<song>_<clip>
+    kinds = sorted(set(quads))
+    assert len(kinds) >= 2 and quads[: len(kinds)] == kinds  # one of each quadrant first, in turn
     ratio = live["live_ratio"]
     assert ratio["n_clips"] == 10 and set(ratio["per_clip"]) == set(live["songs"])
     assert 0 < ratio["min"] <= ratio["median"] < float("inf")
