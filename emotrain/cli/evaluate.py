@@ -208,6 +208,18 @@ def response_lines(modes: dict[str, Any]) -> list[str]:
     return out
 
 
+def ratio_lines(modes: dict[str, Any]) -> list[str]:
+    """The melody's best-note confidence inside the live set against from a reset
+    (evaluation/live_ratio.py): min and median over the clips; per clip in the JSON."""
+    r = modes.get("live_set", {}).get("live_ratio")
+    if not r or r.get("min") is None:
+        return []
+    return [
+        f"  best-note probability in the live set / from a reset, {r['n_clips']} clips:",
+        f"    min {r['min']:.3f} ({_plain(r['worst_clip'])}), median {r['median']:.3f}",
+    ]
+
+
 def verdict_line(entry: dict[str, Any]) -> str:
     """The answer a user came for: better than predicting the mean, on the headline and the loss?"""
     h, loss = entry["headline"], entry.get("loss", "")
@@ -257,7 +269,7 @@ def print_report(report: dict[str, Any], console: Any) -> None:
         console.print(model_table(entry, console.width))
         if entry.get("modes"):
             console.print(modes_table(entry, console.width))
-            for line in response_lines(entry["modes"]):
+            for line in response_lines(entry["modes"]) + ratio_lines(entry["modes"]):
                 console.print(line, highlight=False, soft_wrap=True)
         if entry.get("per_dimension"):
             console.print(dimension_table(entry["per_dimension"]))

@@ -1,7 +1,8 @@
 """One model's figures beside the mean baseline's, whatever runs it (a checkpoint or an export).
 
 Every network is judged on its evaluated sequences (windows); the emotion recognizer also on its
-songs streamed whole and as a live set (streamed.py), which then give its headline.
+songs, the melody on its clips, streamed whole and as a live set (streamed.py), which then give
+its headline.
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ def _melody_notes(pred: Any, data: EvalData) -> list[str]:
     return []
 
 
+def _whole_streams(spec: Any) -> Any:
+    """How `spec`'s evaluated data is rebuilt whole for streaming, None where it is not streamed:
+    the recognizer's songs (streams.py), the melody's clips (melody_streams.py)."""
+    from emotrain.plugin.wiring import MELODY
+
+    if spec.streamed:
+        from emotrain.evaluation.streams import streams_for
+
+        return streams_for
+    if spec.name == MELODY:
+        from emotrain.evaluation.melody_streams import melody_streams
+
+        return melody_streams
+    return None
+
+
 def judge(
     spec: Any, pred: Any, data: EvalData, streamer: Streamer | None, opts: Any, what: str
 ) -> tuple[dict[str, Any], list[str]]:
@@ -38,7 +55,7 @@ def judge(
     from emotrain.evaluation import baselines, metrics, verdicts
 
     scores = metrics.model_metrics(spec.name, pred, data.targets)
-    mean = baselines.mean_target(data.baseline_targets)
+    mean = baselines.baseline_constant(spec.name, data.baseline_targets)
     base_pred = baselines.constant_prediction(mean, data.targets)
     base_scores = metrics.model_metrics(spec.name, base_pred, data.targets)
     results = verdicts.compare(spec.name, pred, data.targets, base_pred, data.groups, opts)
@@ -56,11 +73,11 @@ def judge(
         "bootstrap": verdicts.bootstrap_description(results, data.group_unit),
     }
     out: dict[str, Any] = {"headline_mode": "windowed"}
-    if spec.streamed and streamer is not None:
+    whole = _whole_streams(spec) if streamer is not None else None
+    if whole is not None:
         from emotrain.evaluation import streamed
-        from emotrain.evaluation.streams import streams_for
 
-        modes = streamed.evaluate_streams(spec, streams_for(data), streamer, mean, opts, what=what)
+        modes = streamed.evaluate_streams(spec, whole(data), streamer, mean, opts, what=what)
         modes["windowed"] = {
             **judged,
             "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames, each from a "

@@ -10,7 +10,36 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
+
+
+def best_note(outputs: np.ndarray) -> float:
+    """Mean over a clip's steps of its most probable note's probability."""
+    return float(np.asarray(outputs).max(-1).mean())
+
+
+def ratio_summary(
+    names: list[str], reset: list[np.ndarray], live: list[np.ndarray]
+) -> dict[str, Any]:
+    """Each clip's live/reset best-note ratio from the two passes' outputs (per clip, in the live
+    set's order), with the min and median: the `live_ratio` block of `evaluate`'s live set."""
+    per_clip, ratios = {}, []
+    for name, r_out, l_out in zip(names, reset, live, strict=True):
+        r, v = best_note(r_out), best_note(l_out)
+        ratio = v / r if r > 0 else None
+        per_clip[name] = {"reset": r, "live": v, "ratio": ratio}
+        if ratio is not None:
+            ratios.append(ratio)
+    worst = min(per_clip, key=lambda c: per_clip[c]["ratio"] or 0.0) if per_clip else None
+    return {
+        "figure": "mean best-note probability inside the live set / the same clip from a reset",
+        "n_clips": len(per_clip),
+        "min": float(min(ratios)) if ratios else None,
+        "median": float(np.median(ratios)) if ratios else None,
+        "worst_clip": worst,
+        "per_clip": per_clip,
+    }
 
 
 def live_set_ratios(model: Any, clips: dict[str, torch.Tensor], order: list[str]) -> dict[str, Any]:

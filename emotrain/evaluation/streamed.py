@@ -1,4 +1,4 @@
-"""The emotion recognizer judged as the plugin runs it: songs streamed whole, and a live set.
+"""A recurrent network judged as the plugin runs it: songs streamed whole, and a live set.
 
 Three evaluations of one model, each beside the same constant baseline and bootstrapped over the
 same songs (the same seed draws the same songs in each):
@@ -8,6 +8,11 @@ same songs (the same seed draws the same songs in each):
 - `live_set`: all evaluated songs back to back from a single reset, in the stated order, each
   song's frames scored from that one pass;
 - `windowed`: the training windows (`--seq-len` frames), each from a zero state, as before.
+
+The emotion recognizer streams songs (streams.py) and also reports how fast it follows a change of
+label (response.py); the melody streams clips (melody_streams.py), its live set changes quadrant
+at every join, and it also reports each clip's best-note confidence inside the set against the
+same clip from a reset (live_ratio.py).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import torch
 
 from emotrain.evaluation import benchmark, verdicts
 from emotrain.evaluation.moments import sequence_sums
-from emotrain.evaluation.streams import LIVE_SET_ORDER, Streamer, Streams
+from emotrain.evaluation.streams import Streamer, Streams
 
 #: The report's order of the emotion figures: the frame figures, the headline, the benchmark's.
 ORDER = (
@@ -41,10 +46,11 @@ def judge_streams(
     opts: verdicts.BootstrapOptions,
 ) -> dict[str, Any]:
     """Figures of streamed outputs beside the constant baseline, bootstrapped over songs."""
+    from emotrain.plugin.wiring import EMOTION
     from emotrain.stats import paired_bootstrap_many
 
     keep = [i for i, m in enumerate(streams.masks) if m.any()]
-    songs = [streams.songs[i] for i in keep]
+    songs = [streams.song_of[i] for i in keep]
     pred = np.concatenate([outputs[i][streams.masks[i]] for i in keep])
     target = np.concatenate([streams.targets[i][streams.masks[i]] for i in keep])
     lengths = [int(streams.masks[i].sum()) for i in keep]
@@ -56,14 +62,21 @@ def judge_streams(
     masks = [streams.masks[i] for i in keep]
     targets = [streams.targets[i] for i in keep]
     constant = [np.broadcast_to(const, (m.shape[0], const.shape[0])) for m in masks]
+    with_benchmark = spec.name == EMOTION  # the MediaEval figures are the recognizer's
     sides = []
     for frames_pred, per_song in ((p, [outputs[i] for i in keep]), (base, constant)):
         sums, finish = sequence_sums(spec.name, frames_pred, t, segments=starts)
-        bench = benchmark.song_columns(per_song, targets, masks, streams.frame_rate)
+        bench = (
+            benchmark.song_columns(per_song, targets, masks, streams.frame_rate)
+            if with_benchmark
+            else None
+        )
         sides.append((sums, finish, bench))
 
     def statistic(side: tuple) -> Any:
         sums, finish, bench = side
+        if bench is None:
+            return lambda idx: _ordered(finish(sums[idx].sum(0)))
         return lambda idx: _ordered(
             {**finish(sums[idx].sum(0)), **benchmark.finish(bench[idx].sum(0))}
         )
@@ -78,7 +91,8 @@ def judge_streams(
     spread = verdicts.prediction_spread(p, t)
     headline, notes = verdicts.headline(spec, scores, base_scores, results, spread)
     return {
-        "n_songs": len(songs),
+        "n_songs": len(set(songs)),
+        **({f"n_{streams.stream_unit}": len(keep)} if streams.stream_unit else {}),
         "n_frames": int(sum(o.shape[0] for o in outputs)),
         "n_scored_frames": int(target.shape[0]),
         "headline": headline,
@@ -106,20 +120,27 @@ def evaluate_streams(
     if not (_finite(songs_out) and _finite(live_out)):
         raise CheckpointError(f"cannot evaluate {what}: its streamed predictions are not finite")
     streamed = judge_streams(spec, streams, songs_out, baseline_mean, opts)
-    streamed["how"] = f"{streams.source}; one reset() per {streams.unit[:-1]}"
+    streamed["how"] = f"{streams.source}; one reset() per {streams.each}"
     live = judge_streams(spec, streams, live_out, baseline_mean, opts)
     live["how"] = (
-        f"the {len(streams.songs)} {streams.unit} back to back as one stream from a single "
-        f"reset(), {LIVE_SET_ORDER}"
+        f"the {len(streams.songs)} {streams.stream_unit or streams.unit} back to back as one "
+        f"stream from a single reset(), {streams.order}"
     )
-    live["order"] = LIVE_SET_ORDER
+    live["order"] = streams.order
     live["songs"] = list(streams.songs)
-    from emotrain.evaluation.response import response_summary
+    from emotrain.plugin.wiring import EMOTION, MELODY
 
-    rate = streams.frame_rate
-    streamed["response"] = response_summary(songs_out, streams.targets, streams.masks, rate)
-    joined = [np.concatenate(x) for x in (live_out, streams.targets, streams.masks)]
-    live["response"] = response_summary([joined[0]], [joined[1]], [joined[2]], rate)
+    if spec.name == EMOTION:
+        from emotrain.evaluation.response import response_summary
+
+        rate = streams.frame_rate
+        streamed["response"] = response_summary(songs_out, streams.targets, streams.masks, rate)
+        joined = [np.concatenate(x) for x in (live_out, streams.targets, streams.masks)]
+        live["response"] = response_summary([joined[0]], [joined[1]], [joined[2]], rate)
+    if spec.name == MELODY:
+        from emotrain.evaluation.live_ratio import ratio_summary
+
+        live["live_ratio"] = ratio_summary(streams.songs, songs_out, live_out)
     return {"streamed": streamed, "live_set": live}
 
 

@@ -43,6 +43,20 @@ class Streams:
     frame_rate: float  # frames per second (the audio frame rate; nominal for synthetic items)
     unit: str  # "songs" or "items"
     source: str  # how the streams were made, for the report
+    #: The song of each stream, what the bootstrap resamples (None: each stream is its song). The
+    #: melody streams clips, several to a song.
+    groups: list[str] | None = None
+    order: str = LIVE_SET_ORDER  # the live set's order, in the report's words
+    stream_unit: str | None = None  # what one stream is, where not one of `unit` ("clips")
+
+    @property
+    def song_of(self) -> list[str]:
+        return list(self.songs if self.groups is None else self.groups)
+
+    @property
+    def each(self) -> str:
+        """One stream, in the report's words: "song", "item", "clip"."""
+        return (self.stream_unit or self.unit)[:-1]
 
 
 def song_order(song: str) -> tuple:

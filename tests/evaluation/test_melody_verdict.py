@@ -66,6 +66,46 @@ def test_a_learned_note_distribution_is_better_on_likelihood(melody_runs, cli, t
     # The thresholded figure cannot see it: no note's probability reaches 0.5.
     assert entry["metrics"]["note_f1"] == 0.0 and entry["baseline"]["note_f1"] == 0.0
     assert entry["comparison"]["note_f1"]["verdict"] != "better"
+    # As the plugin plays it: each clip whole from a reset (the headline), and the clips back to
+    # back from one reset, quadrants in turn. Measured: streamed diff -0.0047 [-0.0054, -0.0041],
+    # live set about -0.0043 [-0.0051, -0.0038], over 5 held-out songs (10 clips).
+    assert entry["headline_mode"] == "streamed" and set(entry["modes"]) == {
+        "streamed", "live_set", "windowed"
+    }  # fmt: skip
+    for mode in ("streamed", "live_set"):
+        h = entry["modes"][mode]["headline"]
+        assert h["metric"] == "bce" and h["verdict"] == "better", (mode, h)
+        assert h["diff"] < -0.002 and h["ci"][1] < -0.001, (mode, h)
+        assert h["n_groups"] == 5 and entry["modes"][mode]["n_clips"] == 10
+    live = entry["modes"]["live_set"]
+    assert live["order"].startswith("taken in turn by quadrant")
+    quads = [int(c[1]) for c in live["songs"]]  # Q<q>_<song>_<clip>
+    kinds = sorted(set(quads))
+    assert len(kinds) >= 2 and quads[: len(kinds)] == kinds  # one of each quadrant first, in turn
+    ratio = live["live_ratio"]
+    assert ratio["n_clips"] == 10 and set(ratio["per_clip"]) == set(live["songs"])
+    assert 0 < ratio["min"] <= ratio["median"] < float("inf")
+    for clip in ratio["per_clip"].values():  # measured min 0.55, median 0.95
+        assert 0 < clip["ratio"] < float("inf") and clip["live"] > 0 and clip["reset"] > 0
+        assert clip["ratio"] == pytest.approx(clip["live"] / clip["reset"])
+    _text_report_fits(entry)
+
+
+def _text_report_fits(entry: dict) -> None:
+    """The text report shows the modes and the ratio summary, every line within 80 columns."""
+    from rich.console import Console
+
+    from emotrain.cli.evaluate import print_report
+
+    console = Console(width=80, record=True, color_system=None)
+    print_report({"models": {"melodytransformer": entry}}, console)
+    text = console.export_text()
+    assert "bce by how the songs are fed" in text and "live set" in text
+    assert "best-note probability in the live set / from a reset, 10 clips:" in text
+    ratio = entry["modes"]["live_set"]["live_ratio"]
+    assert f"median {ratio['median']:.3f}" in text
+    table = text[text.index("metric / verdict") : text.index("better than the baseline (")]
+    assert max(len(line) for line in table.splitlines()) <= 80
 
 
 def test_shuffled_quadrant_labels_are_not_better(melody_runs, cli, tmp_path) -> None:
@@ -75,6 +115,12 @@ def test_shuffled_quadrant_labels_are_not_better(melody_runs, cli, tmp_path) -> 
     # Measured (seeds 0-3): intervals straddling 0, e.g. [-0.0024, 0.0032].
     assert headline["metric"] == "bce" and headline["verdict"] != "better"
     assert result.code == 1 and "melodytransformer" in result.err
+    # Every mode, the live set included (measured [-0.0025, 0.0032] and [-0.0026, 0.0029]).
+    for mode in ("streamed", "live_set", "windowed"):
+        h = entry["modes"][mode]["headline"]
+        assert h["verdict"] == "not distinguishable", (mode, h)
+        assert h["ci"][0] < -0.0005 and h["ci"][1] > 0.0005, (mode, h)
+    assert 0 < entry["modes"]["live_set"]["live_ratio"]["min"] < float("inf")
 
 
 def test_the_baseline_prices_an_unheard_note_as_rare_not_impossible() -> None:
