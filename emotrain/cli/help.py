@@ -94,23 +94,20 @@ def _unbraced(pieces: list[str]) -> list[str]:
     return [p.replace("{", "").replace("}", "") for p in pieces]  # `{RUN_DIR}` -> `RUN_DIR`
 
 
-class HelpCommand(TyperCommand):
+class _OurScreen:
+    """What commands and groups both change: the usage line unbraced, our panels drawn."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return _unbraced(super().collect_usage_pieces(ctx))  # type: ignore[misc]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with _our_panels():
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+
+
+class HelpCommand(_OurScreen, TyperCommand):
     """A command whose help screen reads at 80 columns and lists `--debug`."""
 
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        return _unbraced(super().collect_usage_pieces(ctx))
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        with _our_panels():
-            super().format_help(ctx, formatter)
-
-
-class HelpGroup(TyperGroup):
+class HelpGroup(_OurScreen, TyperGroup):
     """A group (`emotrain`, `registry`) drawn with the same panels."""
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        return _unbraced(super().collect_usage_pieces(ctx))
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        with _our_panels():
-            super().format_help(ctx, formatter)
