@@ -84,6 +84,20 @@ def assert_same_run(got: Path, want: Path) -> None:
     assert ea["layers"] == eb["layers"]
 
 
+def killed_then_resumed(out: Path, point: str, epoch: int, args: list[str]) -> None:
+    """`emotrain train *args -o out` SIGKILLed at `point` of `epoch` (kill_runner.py), then
+    `emotrain resume out`, which must finish without a traceback."""
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), point, str(epoch), "--", *args, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    resumed = _emotrain("resume", out, "--quiet")
+    assert "Traceback" not in resumed.stderr
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ref") / "run"
@@ -97,15 +111,7 @@ def reference(tmp_path_factory) -> Path:
 )
 def test_sigkill_then_resume_is_bit_exact(tmp_path, reference, point, epoch):
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, str(RUNNER), point, str(epoch), "--", *ARGS, "-o", str(out)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
-    resumed = _emotrain("resume", out, "--quiet")
-    assert "Traceback" not in resumed.stderr
+    killed_then_resumed(out, point, epoch, ARGS)
     assert_same_run(out, reference)
     assert not list(out.rglob("*.tmp"))  # stale temp files of the crash are cleaned up
 

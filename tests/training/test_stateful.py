@@ -3,17 +3,20 @@ SIGKILL at any point resumes to the very same bits (the carried state is in the 
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-
 import pytest
 import torch
 
 from emotrain.models.registry import get_spec
 from emotrain.training.checkpoint import load_checkpoint
 from emotrain.training.streams import group_ids, stream_schedule
-from tests.training.test_resume import ARGS, NAME, RUNNER, _emotrain, _env, _same, assert_same_run
+from tests.training.test_resume import (
+    ARGS,
+    NAME,
+    _emotrain,
+    _same,
+    assert_same_run,
+    killed_then_resumed,
+)
 
 STATEFUL = [*ARGS, "--stream-training", "stateful"]
 
@@ -71,15 +74,7 @@ def test_carried_state_is_in_the_checkpoint_and_same_seed_same_bits(tmp_path, st
 @pytest.mark.parametrize(("point", "epoch"), [("mid-epoch", 3), ("after-latest", 2)])
 def test_sigkill_then_resume_is_bit_exact_when_stateful(tmp_path, stateful_reference, point, epoch):
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, str(RUNNER), point, str(epoch), "--", *STATEFUL, "-o", str(out)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
-    resumed = _emotrain("resume", out, "--quiet")
-    assert "Traceback" not in resumed.stderr
+    killed_then_resumed(out, point, epoch, STATEFUL)
     assert_same_run(out, stateful_reference)
     a = load_checkpoint(out / f"checkpoints/{NAME}_latest.pt")["stream_state"]
     b = load_checkpoint(stateful_reference / f"checkpoints/{NAME}_latest.pt")["stream_state"]
@@ -116,12 +111,5 @@ def test_stateful_recognizer_like_resume_is_bit_exact(tmp_path):
     args = [*STATEFUL, "--melody-inputs", "recognizer-like", "--epochs", "3"]
     want, out = tmp_path / "want", tmp_path / "run"
     _emotrain(*args, "-o", want)
-    proc = subprocess.run(
-        [sys.executable, str(RUNNER), "mid-epoch", "2", "--", *args, "-o", str(out)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
-    _emotrain("resume", out, "--quiet")
+    killed_then_resumed(out, "mid-epoch", 2, args)
     assert_same_run(out, want)
