@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
+
+
+def shown_name(path: Path, root: Path) -> str:
+    """How a report names a corpus file: relative to the corpus root, else its whole path."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 @dataclass

@@ -135,6 +135,15 @@ def default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+def cache_note(results: Sequence[Extracted], cache: FeatureCache) -> str:
+    """The report's line on where a source's features came from (cache hits against extracted)."""
+    hits = sum(r.cached for r in results)
+    return (
+        f"features: {hits} file(s) from the cache, {len(results) - hits} extracted "
+        f"(cache: {cache.folder})"
+    )
+
+
 def extract_all(
     paths: Sequence[Path],
     cache: FeatureCache,

@@ -26,7 +26,7 @@ import torch
 
 from emotrain.data.audio import AUDIO_SUFFIXES
 from emotrain.data.base import DataReport
-from emotrain.data.cache import FeatureCache, ProgressFn, extract_all
+from emotrain.data.cache import FeatureCache, ProgressFn, cache_note, extract_all
 from emotrain.data.chord_files import (
     ANNOTATION_SUFFIXES,
     JAMS_SUFFIX,
@@ -191,11 +191,7 @@ def sequences(
     """Each song cut into non-overlapping windows of seq_len frames (a shorter tail and windows
     with no chord frame dropped), as float32 tensors with the song of each window."""
     results = extract_all([item.path for item in items], cache, progress=progress)
-    hits = sum(r.cached for r in results)
-    report.notes.append(
-        f"features: {hits} file(s) from the cache, {len(results) - hits} extracted "
-        f"(cache: {cache.folder})"
-    )
+    report.notes.append(cache_note(results, cache))
     if recognizer is not None:
         report.notes.append(
             f"emotion input: {recognizer.where} (sha256 {recognizer.sha256[:12]}), run over each "

@@ -19,8 +19,14 @@ import torch
 
 from emotrain.data import deam, emopia, folder, pmemo
 from emotrain.data.audio import AUDIO_SUFFIXES, AudioReadError, load_audio
-from emotrain.data.base import DataReport, SequenceData
-from emotrain.data.cache import FeatureCache, ProgressFn, extract_all, resolve_cache_dir
+from emotrain.data.base import DataReport, SequenceData, shown_name
+from emotrain.data.cache import (
+    FeatureCache,
+    ProgressFn,
+    cache_note,
+    extract_all,
+    resolve_cache_dir,
+)
 from emotrain.data.detect import (
     AUDIO_MODEL,
     HARMONY_MODEL,
@@ -158,19 +164,11 @@ def _audio_sequences(
     into its rows. At DEAM's scale that holds the features once, not the per-song arrays plus
     the windows cut from them plus their concatenation (#18)."""
     results = extract_all([item.path for item in items], cache, progress=progress, keep=False)
-    hits = sum(r.cached for r in results)
-    report.notes.append(
-        f"features: {hits} file(s) from the cache, {len(results) - hits} extracted "
-        f"(cache: {cache.folder})"
-    )
+    report.notes.append(cache_note(results, cache))
     seq_len = data.seq_len
     planned = []
     for item, result in zip(items, results, strict=True):
-        name = (
-            item.path.relative_to(root).as_posix()
-            if item.path.is_relative_to(root)
-            else str(item.path)
-        )
+        name = shown_name(item.path, root)
         if result.error is not None or result.digest is None:
             report.skip(name, result.error or "unreadable")
             continue

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from emotrain.data.base import shown_name
+
 T = TypeVar("T")
 
 STEPS_PER_QUARTER = 4
@@ -53,11 +55,7 @@ def each_readable(
     """(item, its name under root, read(item.path)) for every file that reads; a file that does
     not is a reported skip under its name, and progress counts both."""
     for done, item in enumerate(items, start=1):
-        name = (
-            item.path.relative_to(root).as_posix()
-            if item.path.is_relative_to(root)
-            else str(item.path)
-        )
+        name = shown_name(item.path, root)
         try:
             value = read(item.path)
         except MidiReadError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,9 +10,7 @@ from emotrain.models.spec import ModelSpec
 
 if TYPE_CHECKING:  # a type only: config.py validates with data/, not the reverse
     from emotrain.config import DataConfig
-
-#: Optional progress callback for slow sources: (description, done, total).
-ProgressFn = Callable[[str, int, int], None]
+    from emotrain.data.cache import ProgressFn
 
 
 def load_data(
