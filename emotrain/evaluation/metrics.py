@@ -13,6 +13,7 @@ import math
 import torch
 
 from emotrain.models.directions import LOWER_IS_BETTER
+from emotrain.models.registry import get_spec
 from emotrain.plugin.embedding import EMBEDDING_DIM, HALF
 
 #: Std below this (relative to the mean's magnitude) counts as constant: correlation undefined.
@@ -288,12 +289,12 @@ def regression_metrics(pred: torch.Tensor, target: torch.Tensor) -> dict[str, fl
     return {"mse": mse(pred, target), "mae": mae(pred, target)}
 
 
-_BY_MODEL = {
-    "emotionrecognizer": emotion_metrics,
-    "melodytransformer": melody_metrics,
-    "harmonypredictor": harmony_metrics,
-    "dynamicsengine": regression_metrics,
-    "groovepredictor": regression_metrics,
+#: Each family of figures (a network's `spec.figures`) and the function that gives them.
+_BY_FAMILY = {
+    "emotion": emotion_metrics,
+    "notes": melody_metrics,
+    "chords": harmony_metrics,
+    "regression": regression_metrics,
 }
 
 
@@ -303,5 +304,5 @@ def model_metrics(model: str, pred: torch.Tensor, target: torch.Tensor) -> dict[
     A value that came out NaN or infinite is undefined, so it is None: a report must stay valid
     JSON (`allow_nan=False`) and must never show NaN as if it were a figure.
     """
-    scores = _BY_MODEL[model](pred, target)
+    scores = _BY_FAMILY[get_spec(model).figures](pred, target)
     return {k: v if v is None or math.isfinite(v) else None for k, v in scores.items()}

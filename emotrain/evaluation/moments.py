@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from emotrain.evaluation.metrics import CONSTANT_STD, quadrant, valence_arousal
+from emotrain.models.registry import get_spec
 
 Finish = Callable[[np.ndarray], dict[str, float | None]]
 
@@ -253,12 +254,12 @@ def _regression(pred: torch.Tensor, target: torch.Tensor) -> tuple[_Columns, Fin
     return cols, finish
 
 
-_BY_MODEL = {
-    "emotionrecognizer": _emotion,
-    "melodytransformer": _melody,
-    "harmonypredictor": _harmony,
-    "dynamicsengine": _regression,
-    "groovepredictor": _regression,
+#: Each family of figures (a network's `spec.figures`) and its per-sequence sums.
+_BY_FAMILY = {
+    "emotion": _emotion,
+    "notes": _melody,
+    "chords": _harmony,
+    "regression": _regression,
 }
 
 
@@ -275,7 +276,7 @@ def sequence_sums(
     target = target.detach().to("cpu", torch.float64)
     token = _SEGMENTS.set(None if segments is None else np.asarray(segments, dtype=np.int64))
     try:
-        cols, finish = _BY_MODEL[model](pred, target)
+        cols, finish = _BY_FAMILY[get_spec(model).figures](pred, target)
     finally:
         _SEGMENTS.reset(token)
     return cols.matrix(), finish

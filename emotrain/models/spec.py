@@ -19,6 +19,12 @@ class ModelSpec:
     parameters: int  # the contract's count; a test checks the built model against it
     input_meaning: str
     output_meaning: str
+    #: Which family of figures measures it ("emotion" | "notes" | "chords" | "regression"): the
+    #: training metrics, evaluation's figures and their bootstrap sums are chosen by it, not by name.
+    figures: str = "regression"
+    #: The validation figures training records each epoch (history `val_<name>`); a study may
+    #: optimise any of them (`tune --metric`), each in the direction models/directions.py gives.
+    val_metrics: tuple[str, ...] = ("mae",)
     # How evaluation judges it (evaluation/verdicts.py, judge.py, compare.py, baselines.py):
     judged_by: str | None = None  # the report's headline figure, where not `metric`
     streamed: bool = False  # judged on whole songs streamed from one reset, as the plugin runs it

@@ -49,18 +49,18 @@ class MetricAccumulator:
         p = pred.reshape(-1, pred.shape[-1])
         t = target.reshape(-1, target.shape[-1])
         self._add("frames", torch.tensor(float(p.shape[0])))
-        name = self.spec.name
-        if name == "emotionrecognizer":
+        family = self.spec.figures
+        if family == "emotion":
             cos = F.cosine_similarity(p, t, dim=-1, eps=1e-8)
             self._add("cosine_similarity", cos.sum())
             self._add("abs_err", (p - t).abs().mean(-1).sum())
-        elif name == "melodytransformer":
+        elif family == "notes":
             hit = p >= 0.5
             on = t >= 0.5
             self._add("tp", (hit & on).sum())
             self._add("fp", (hit & ~on).sum())
             self._add("fn", (~hit & on).sum())
-        elif name == "harmonypredictor":
+        elif family == "chords":
             # frames with an all-zero target (an excluded chord) are not scored
             known = t.clamp_min(0).sum(-1) > 0
             self._add("top1", ((p.argmax(-1) == t.argmax(-1)) & known).sum())
@@ -71,15 +71,15 @@ class MetricAccumulator:
     def result(self) -> dict[str, float]:
         s = {k: float(v) for k, v in self.sums.items()}
         n = max(s.get("frames", 0.0), 1.0)
-        name = self.spec.name
-        if name == "emotionrecognizer":
+        family = self.spec.figures
+        if family == "emotion":
             return {"cosine_similarity": s["cosine_similarity"] / n, "mae": s["abs_err"] / n}
-        if name == "melodytransformer":
+        if family == "notes":
             tp, fp, fn = s["tp"], s["fp"], s["fn"]
             precision = tp / (tp + fp) if tp + fp > 0 else 0.0
             recall = tp / (tp + fn) if tp + fn > 0 else 0.0
             f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
             return {"note_precision": precision, "note_recall": recall, "note_f1": f1}
-        if name == "harmonypredictor":
+        if family == "chords":
             return {"top1_accuracy": s["top1"] / max(s.get("scored", 0.0), 1.0)}
         return {"mae": s["abs_err"] / n}

@@ -31,22 +31,15 @@ from emotrain.tuning.study import (
     open_storage,
 )
 
-#: The validation figures each network reports (besides val_loss), and which way is better.
-METRICS: dict[str, dict[str, str]] = {
-    "emotionrecognizer": {"val_cosine_similarity": "maximize", "val_mae": "minimize"},
-    "melodytransformer": {
-        "val_note_precision": "maximize",
-        "val_note_recall": "maximize",
-        "val_note_f1": "maximize",
-    },
-    "harmonypredictor": {"val_top1_accuracy": "maximize"},
-    "dynamicsengine": {"val_mae": "minimize"},
-    "groovepredictor": {"val_mae": "minimize"},
-}
-
 
 def metric_direction(model: str, metric: str) -> str:
-    allowed = {"val_loss": "minimize", **METRICS.get(model, {})}
+    """A study optimises val_loss or a validation figure the network's spec says it records."""
+    from emotrain.models.directions import higher_is_better
+    from emotrain.models.registry import get_spec
+
+    allowed = {"val_loss": "minimize"}
+    for name in get_spec(model).val_metrics:
+        allowed[f"val_{name}"] = "maximize" if higher_is_better(name) else "minimize"
     if metric not in allowed:
         raise ConfigError(f"--metric: {model} reports {', '.join(allowed)}, not {metric!r}")
     return allowed[metric]

@@ -81,3 +81,27 @@ def test_every_unknown_model_is_named_at_once(cli, tmp_path):
     assert len(result.err_lines) == 1
     assert "unknown models 'foo', 'bar'; allowed: all, emotionrecognizer" in result.err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_the_spec_declares_the_figures_training_and_evaluation_compute(spec):
+    """The spec is the one declaration: training records exactly its val_metrics, evaluation's
+    figures and their bootstrap sums come from its family, and `tune --metric` offers them."""
+    from emotrain.evaluation.metrics import model_metrics
+    from emotrain.evaluation.moments import sequence_sums
+    from emotrain.training.objectives import MetricAccumulator
+    from emotrain.tuning.tune import metric_direction
+
+    torch.manual_seed(0)
+    pred, target = torch.rand(4, 6, spec.out_features), torch.rand(4, 6, spec.out_features)
+    acc = MetricAccumulator(spec)
+    acc.update(pred, target)
+    assert tuple(acc.result()) == spec.val_metrics
+    figures = model_metrics(spec.name, pred, target)
+    sums, finish = sequence_sums(spec.name, pred, target)
+    assert set(finish(sums.sum(0))) <= set(figures)
+    assert metric_direction(spec.name, "val_loss") == "minimize"
+    for name in spec.val_metrics:
+        assert metric_direction(spec.name, f"val_{name}") in ("maximize", "minimize")
+    with pytest.raises(ConfigError):
+        metric_direction(spec.name, "val_not_a_figure")
