@@ -62,6 +62,8 @@ def _mix_to_mono(data: np.ndarray) -> np.ndarray:
     """The mean of the channels, summed channel after channel in float32 as librosa's `to_mono`
     (np.mean over the channel axis) does, so the same bits; `data.mean(axis=1)` on frames of two
     interleaved channels takes ~100x longer (a reduction of length 2 per sample)."""
+    if data.shape[1] == 1:
+        return data[:, 0]  # already mono: a view (the column of one-channel frames is contiguous)
     mono = np.array(data[:, 0], dtype=np.float32)
     for channel in range(1, data.shape[1]):
         mono += data[:, channel]

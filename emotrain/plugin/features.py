@@ -8,16 +8,22 @@ Slaney area normalisation (the HTK scale differs by tens of dB), then
 that frame's loudest band minus 80 dB. A plugin computing one frame at a time cannot know the
 loudest bin of a whole file, so a whole-file floor would train the network on inputs it never sees.
 
-Everything runs in float64 and is rounded to float32 at the end. float32 steps measured no faster
-(numpy's float64 FFT is most of the time), and a float32 FFT is off by up to 1e-3 dB in the bands
-near a pure tone's 80 dB floor. torch's FFT (MKL) measured no faster over the whole computation on
-one thread and stalls in thread barriers on a busy machine; this package stays numpy-only.
+Everything runs in float64 and is rounded to float32 at the end. numpy's float64 FFT is about half
+the time (3.6 ms of a 20 s song); the mel bands are one scipy sparse product (a tenth of the
+numpy steps' cost, the same bits), and frames go in blocks of 64 through one reused FFT input
+buffer (1 MB: it stays in cache). Measured and not kept (issue #25): a float32 FFT with the frames
+it could move by more than 5e-4 dB sent back to float64. On music-like MP3s about 12% of frames
+go back (the band above ~10 kHz, where soxr's anti-aliasing leaves it 50-70 dB down, is where a
+float32 FFT's error, about eps32 times the loudest bin, lands), and then the whole costs more
+than float64 alone; without any frame sent back it saves only 17%. torch's FFT (MKL) measured no
+faster over the whole computation on one thread and stalls in thread barriers on a busy machine.
+This package imports no torch; scipy is optional (numpy's steps give the same bits without it).
 
 Every frame depends on its own n_fft samples alone, and `frame_features` computes each row of a
 batch with the same arithmetic whatever the batch holds: numpy's FFT transforms row by row
-(checked for many batch sizes in tests/data/test_data_features.py), and everything after it is
-elementwise numpy, the mel bands summed bin by bin in a fixed order (a BLAS matrix product may sum
-in another order for another number of frames). So the streaming extractor
+(checked for many batch sizes in tests/data/test_data_features.py), everything after it is
+elementwise, and each mel band is summed bin by bin in one fixed order (a BLAS matrix product may
+sum in another order for another number of frames). So the streaming extractor
 (emotrain/plugin/streaming.py), fed blocks of any size, gives the very bits of `log_mel`.
 """
 
@@ -181,32 +187,73 @@ def frame_features(
         raise ValueError(f"frames must be (k, {params.n_fft}), got {frames.shape}")
     if frames.dtype not in (np.float32, np.float64):
         frames = frames.astype(np.float64)
-    k, n_bins = frames.shape[0], params.n_fft // 2 + 1
     if out is None:
-        out = np.empty((k, params.n_mels), dtype=np.float32)
-    if k == 0:
-        return out
-    windowed = np.multiply(frames, hann_window(params.n_fft), dtype=np.float64)
+        out = np.empty((frames.shape[0], params.n_mels), dtype=np.float32)
+    if frames.shape[0]:
+        _features_into(frames, params, out, np.empty(frames.shape, dtype=np.float64))
+    return out
+
+
+def _features_into(
+    frames: np.ndarray, params: MelParams, out: np.ndarray, windowed: np.ndarray
+) -> None:
+    """`frame_features` with the FFT's input buffer given, so that `log_mel` reuses one (fresh
+    megabytes for every block cost page faults, and a busy machine pays them dearly)."""
+    k, n_bins = frames.shape[0], params.n_fft // 2 + 1
+    np.multiply(frames, hann_window(params.n_fft), out=windowed)
     spec = np.fft.rfft(windowed, axis=1)
     if params.power == 2.0:
-        parts = np.square(spec.view(np.float64).reshape(k, n_bins, 2))
+        parts = np.square(spec.view(np.float64), out=spec.view(np.float64)).reshape(k, n_bins, 2)
         power = np.add(parts[..., 0], parts[..., 1])
     else:
         power = np.abs(spec) ** params.power
-    sums = _band_sums(params)
-    terms = np.take(power.T, sums.bins, axis=0)  # (all steps' bands, k): whole rows below
-    terms *= sums.weights
-    mel = np.zeros((params.n_mels, k), dtype=np.float64)
-    for j, b0 in enumerate(sums.first):
-        mel[b0:] += terms[sums.start[j] : sums.start[j + 1]]
-    db = np.maximum(mel, params.amin, out=mel)
+    db = mel_power(power, params)
+    np.maximum(db, params.amin, out=db)
     np.log10(db, out=db)
     db *= 10.0
     db -= 10.0 * np.log10(max(params.amin, abs(params.ref)))
     if params.top_db is not None:
         np.maximum(db, db.max(axis=0) - params.top_db, out=db)
     out[...] = db.T
-    return out
+
+
+def mel_power(power: np.ndarray, params: MelParams = DEFAULT_PARAMS) -> np.ndarray:
+    """(n_mels, k) float64 mel powers of (k, n_bins) float64 power spectra.
+
+    Each band is summed bin by bin, lowest bin first, starting from 0: the same bits for a frame
+    whatever the batch, and the same bits both ways this is computed. With scipy (installed with
+    emotrain's dependencies) a sparse matrix product does it in a tenth of the time: scipy's CSR
+    product adds `weight * power` into each band in the matrix's column order, with no fused
+    multiply-add (tests/data/test_data_features.py compares both ways bit for bit). Without
+    scipy, numpy's fixed order of elementwise steps (`_BandSums`) gives those very bits.
+    """
+    matrix = _sparse_filterbank(params)
+    if matrix is not None:
+        return np.asarray(matrix @ np.ascontiguousarray(power.T))
+    return _stepwise_mel_power(power, params)
+
+
+def _stepwise_mel_power(power: np.ndarray, params: MelParams) -> np.ndarray:
+    sums = _band_sums(params)
+    terms = np.take(power.T, sums.bins, axis=0)  # (all steps' bands, k): whole rows below
+    terms *= sums.weights
+    mel = np.zeros((params.n_mels, power.shape[0]), dtype=np.float64)
+    for j, b0 in enumerate(sums.first):
+        mel[b0:] += terms[sums.start[j] : sums.start[j + 1]]
+    return mel
+
+
+@lru_cache(maxsize=8)
+def _sparse_filterbank(params: MelParams):
+    """The filterbank as a scipy CSR matrix (its nonzero weights, each row's columns in order),
+    or None without scipy."""
+    try:
+        from scipy.sparse import csr_matrix
+    except ImportError:  # pragma: no cover - scipy comes with mir_eval
+        return None
+    matrix = csr_matrix(mel_filterbank(params))
+    matrix.sort_indices()
+    return matrix
 
 
 def n_frames(n_samples: int, params: MelParams = DEFAULT_PARAMS) -> int:
@@ -217,14 +264,14 @@ def log_mel(
     samples: np.ndarray,
     params: MelParams = DEFAULT_PARAMS,
     *,
-    block_frames: int = 128,
+    block_frames: int = 64,
 ) -> np.ndarray:
     """(frames, n_mels) float32 log-mel dB of mono samples already at `params.sample_rate`.
 
     The signal is zero-padded by n_fft // 2 on both sides (`center=True`, `pad_mode="constant"`);
     frame i covers padded samples [i * hop, i * hop + n_fft). Frames go through `frame_features`
-    in blocks of `block_frames` (a few MB at a time, however long the song); any block size gives
-    the same bits.
+    in blocks of `block_frames` through one FFT input buffer (1 MB for 64 frames, however long
+    the song); any block size gives the same bits.
     """
     y = np.asarray(samples).reshape(-1)
     if y.dtype not in (np.float32, np.float64):  # float32 stays float32: widened exactly later
@@ -236,6 +283,8 @@ def log_mel(
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]  # a view, no copy
     out = np.empty((frames.shape[0], params.n_mels), dtype=np.float32)
     step = max(1, int(block_frames))
+    windowed = np.empty((min(step, frames.shape[0]), n_fft), dtype=np.float64)
     for first in range(0, frames.shape[0], step):
-        frame_features(frames[first : first + step], params, out=out[first : first + step])
+        block = frames[first : first + step]
+        _features_into(block, params, out[first : first + step], windowed[: block.shape[0]])
     return out

@@ -147,3 +147,42 @@ def test_every_row_is_the_same_bits_whatever_the_batch():
             np.testing.assert_array_equal(frame_features(batch), single[start : start + k])
     np.testing.assert_array_equal(frame_features(frames.astype(np.float64)), single)
     assert frame_features(frames[:0]).shape == (0, 128)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    k=st.integers(1, 200),
+    seed=st.integers(0, 2**16),
+    params=st.sampled_from(
+        [
+            DEFAULT_PARAMS,
+            MelParams(n_mels=40, fmin=50.0, fmax=7000.0, top_db=None),
+            MelParams(n_fft=1024, hop_length=256, n_mels=96),
+            MelParams(n_fft=4096, n_mels=256),
+        ]
+    ),
+)
+def test_the_sparse_product_gives_the_bits_of_the_numpy_steps(k, seed, params):
+    """`mel_power` takes scipy's CSR product where numpy's elementwise steps were: both must sum
+    each band in the same order with the same roundings, or cached features would change bits
+    and a machine without scipy would compute other features than one with it."""
+    from emotrain.plugin.features import _stepwise_mel_power, mel_power
+
+    rng = np.random.default_rng(seed)
+    n_bins = params.n_fft // 2 + 1
+    # power spectra over 200 dB, exact zeros, a loud low bin next to near-floor bands
+    power = rng.random((k, n_bins)) * 10.0 ** rng.uniform(-16, 4, (k, n_bins))
+    power[rng.random((k, n_bins)) < 0.05] = 0.0
+    power[:, 3] *= 1e8
+    np.testing.assert_array_equal(mel_power(power, params), _stepwise_mel_power(power, params))
+    rows = [mel_power(power[i : i + 1], params) for i in range(k)]
+    np.testing.assert_array_equal(np.concatenate(rows, axis=1), mel_power(power, params))
+
+
+def test_without_scipy_log_mel_gives_the_same_bits(monkeypatch):
+    from emotrain.plugin import features
+
+    y = parity_signal(22050, 1.5).astype(np.float32)
+    with_scipy = log_mel(y)
+    monkeypatch.setattr(features, "_sparse_filterbank", lambda params: None)
+    np.testing.assert_array_equal(log_mel(y), with_scipy)
