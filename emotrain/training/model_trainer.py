@@ -25,6 +25,7 @@ from emotrain.errors import DataError
 from emotrain.models.normalization import feature_statistics
 from emotrain.models.spec import ModelSpec
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import RunStatus
 from emotrain.training.chain_inputs import perturb
 from emotrain.training.checkpoint import (
     load_checkpoint,
@@ -54,7 +55,7 @@ class Interrupted(Exception):
 @dataclass
 class ModelResult:
     name: str
-    status: str  # finished | early_stopped | diverged | pruned | interrupted
+    status: RunStatus  # a str: finished, early_stopped, diverged, pruned, export_failed
     best_epoch: int | None
     best_val_loss: float | None
     val_metrics: dict[str, float]
@@ -223,7 +224,7 @@ class ModelTrainer:
             return self._loop()
         except Interrupted:
             self.writer.wait()  # the last completed epoch's files are whole before we say so
-            self.history.status = "interrupted"
+            self.history.status = RunStatus.INTERRUPTED
             self.history.save(self.paths.history_dir)
             raise
         finally:
@@ -296,15 +297,15 @@ class ModelTrainer:
         stop, stop_reason = self.stopper.should_stop(epoch)
         prune_reason = self.on_epoch(epoch, dict(row)) if self.on_epoch is not None else None
         if stop:
-            self.history.status = "early_stopped"
+            self.history.status = RunStatus.EARLY_STOPPED
             self.history.stopped_epoch, self.history.stop_reason = epoch, stop_reason
         elif epoch == t.epochs:
-            self.history.status = "finished"
+            self.history.status = RunStatus.FINISHED
         elif prune_reason:
-            self.history.status = "pruned"
+            self.history.status = RunStatus.PRUNED
             self.history.stopped_epoch = epoch
             self.history.stop_reason = stop_reason = prune_reason
-        finished = self.history.status != "running"
+        finished = self.history.status != RunStatus.RUNNING
         self._write_epoch(improved=improved, finished=finished)
         self.reporter.epoch_done(
             name,
@@ -329,13 +330,13 @@ class ModelTrainer:
         )
         self.reporter.message(f"[{self.spec.name}] {reason}")
         self.stopper.restore(self.model)
-        self.history.status = "diverged"
+        self.history.status = RunStatus.DIVERGED
         self.history.stopped_epoch, self.history.stop_reason = epoch, reason
         self.history.save(self.paths.history_dir)
         # Mark the last good epoch's checkpoint finished, so `resume` does not replay the divergence.
         latest = self.paths.checkpoint(self.spec.name, "latest")
         ckpt = load_checkpoint(latest)
-        ckpt.update(finished=True, status="diverged", stop_reason=reason)
+        ckpt.update(finished=True, status=RunStatus.DIVERGED.value, stop_reason=reason)
         save_checkpoint(latest, ckpt)
         self.reporter.model_done(self.spec.name)
         return self._result(reason)

@@ -15,12 +15,11 @@ from typing import Any
 from emotrain.errors import DataError, RunInterrupted
 from emotrain.io import remove_stale_temp_files
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import ENDED_EARLY, FINAL_STATUSES, RunStatus
 from emotrain.tolerance import DEFAULT_TOLERANCE
 from emotrain.training.checkpoint import save_checkpoint
 from emotrain.training.progress import Reporter
 from emotrain.training.resume_plan import (
-    ENDED_EARLY,
-    FINAL_STATUSES,
     ResumePlan,
     check_run_folder,
     plan_resume,
@@ -67,13 +66,14 @@ def _finish_only(
     )
     if history is not None and history.status not in FINAL_STATUSES:
         # --epochs shortened the plan to what is already done: the run is finished now.
-        history.status = "finished"
-        ckpt = {**ckpt, "finished": True, "status": "finished", "metrics": history.to_dict()}
+        history.status = RunStatus.FINISHED
+        ckpt = {**ckpt, "finished": True, "status": str(RunStatus.FINISHED)}
+        ckpt["metrics"] = history.to_dict()
         save_checkpoint(paths.checkpoint(plan.name, "latest"), ckpt)
         history.save(paths.history_dir)
     result = ModelResult(
         name=plan.name,
-        status=history.status if history else "finished",
+        status=history.status if history else RunStatus.FINISHED,
         best_epoch=ckpt.get("best_epoch"),
         best_val_loss=ckpt.get("best_val_loss"),
         val_metrics=dict(ckpt.get("val_metrics") or {}),

@@ -17,12 +17,9 @@ from emotrain.config import RunConfig
 from emotrain.errors import CheckpointError, ConfigError
 from emotrain.models.registry import MODEL_NAMES, resolve_models
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import ENDED_EARLY, FINAL_STATUSES, RunStatus
 from emotrain.training.checkpoint import load_checkpoint, spec_for_checkpoint
 from emotrain.training.resume_settings import adjust, apply_overrides, check_locked
-
-FINAL_STATUSES = ("finished", "early_stopped", "diverged", "pruned")
-#: Statuses that end a model whatever its planned epochs (a larger --epochs does not continue it).
-ENDED_EARLY = ("early_stopped", "diverged", "pruned")
 
 
 @dataclass
@@ -87,11 +84,10 @@ def _run_config(paths: RunPaths, warnings: list[str]) -> RunConfig | None:
         return None
 
 
-def _status(ckpt: dict[str, Any]) -> str:
+def _status(ckpt: dict[str, Any]) -> RunStatus:
     history = ckpt.get("metrics")
-    return str(
-        ckpt.get("status")
-        or (history.get("status", "running") if isinstance(history, dict) else "running")
+    return RunStatus.of(
+        ckpt.get("status") or (history.get("status") if isinstance(history, dict) else None)
     )
 
 

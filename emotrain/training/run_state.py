@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from emotrain._version import __version__
 from emotrain.models.normalization import CHECKPOINT_KEY
+from emotrain.runs.status import RunStatus
 from emotrain.training.checkpoint import (
     FORMAT,
     FORMAT_VERSION,
@@ -53,7 +54,7 @@ def checkpoint_payload(t: ModelTrainer, *, finished: bool = False) -> dict[str, 
         "best_val_loss": t.stopper.best_score,
         "val_metrics": dict(t.best_metrics),
         "finished": finished,
-        "status": t.history.status,
+        "status": str(t.history.status),  # a plain string: weights_only refuses an Enum
         CHECKPOINT_KEY: t.model.normalization.to_checkpoint(
             t.x_train.shape[0] * t.x_train.shape[1]
         ),
@@ -89,7 +90,7 @@ def restore_state(t: ModelTrainer, ckpt: dict[str, Any]) -> None:
     if isinstance(metrics, dict) and isinstance(metrics.get("epochs"), list):
         t.history = TrainingMetrics.from_dict(metrics)
     t.history.truncate(t.epoch)
-    t.history.status = "running"
+    t.history.status = RunStatus.RUNNING
     t.history.stopped_epoch = None
     t.history.stop_reason = None
     t.best_metrics = dict(ckpt.get("val_metrics") or {})

@@ -23,6 +23,7 @@ from emotrain.errors import (
 from emotrain.io import atomic_write_json, check_folder_writable
 from emotrain.models.registry import get_spec
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import RunStatus
 from emotrain.tolerance import DEFAULT_TOLERANCE
 from emotrain.training.loggers.base import LoggerOptions, LoggerSet
 from emotrain.training.model_trainer import EpochCallback, ModelResult, ModelTrainer
@@ -107,7 +108,7 @@ def finish_model(
             exported, error = exporter(best, paths.root, tolerance)
         except ExportError as exc:
             paths.export(name).unlink(missing_ok=True)  # an older export would pass for this one
-            result.status, result.export_failure = "export_failed", str(exc)
+            result.status, result.export_failure = RunStatus.EXPORT_FAILED, str(exc)
             reporter.warn(f"[{name}] export failed; its checkpoints are kept: {exc}")
         else:
             files["export"] = exported
