@@ -29,6 +29,7 @@ from emotrain.runs.status import RunStatus
 from emotrain.training.chain_inputs import perturb
 from emotrain.training.checkpoint import (
     load_checkpoint,
+    load_weights,
     save_checkpoint,
     serialize,
 )
@@ -203,6 +204,18 @@ class ModelTrainer:
             self.paths.checkpoint(self.spec.name, "latest"), self.payload(finished=finished)
         )
 
+    def restore_best(self) -> bool:
+        """Put `best.pt`'s weights back into the model; False when no epoch ever improved.
+
+        The best state is that file (written when an epoch improves), not a second copy of the
+        weights kept in memory and in every checkpoint."""
+        self.writer.wait()  # the last improving epoch's best.pt is whole
+        best = self.paths.checkpoint(self.spec.name, "best")
+        if not best.exists():
+            return False
+        load_weights(self.model, load_checkpoint(best)["model_state_dict"], best)
+        return True
+
     # -- the loop ------------------------------------------------------------------------------
     def fit(self) -> ModelResult:
         t = self.config.training
@@ -277,7 +290,7 @@ class ModelTrainer:
             return self._diverged(epoch, val_loss)
         elapsed = time.perf_counter() - started
         lr = self.optimizer.param_groups[0]["lr"]
-        improved = self.stopper.step(val_loss, epoch, self.model)
+        improved = self.stopper.step(val_loss, epoch)  # no copy: best.pt is the best state
         self.scheduler.step(val_loss)
         self.epoch = epoch
         n_train = self.x_train.shape[0]
@@ -329,7 +342,7 @@ class ModelTrainer:
             f"(try a lower --learning-rate); the best checkpoint is kept"
         )
         self.reporter.message(f"[{self.spec.name}] {reason}")
-        self.stopper.restore(self.model)
+        self.restore_best()
         self.history.status = RunStatus.DIVERGED
         self.history.stopped_epoch, self.history.stop_reason = epoch, reason
         self.history.save(self.paths.history_dir)

@@ -85,6 +85,7 @@ def restore_state(t: ModelTrainer, ckpt: dict[str, Any]) -> None:
         t.scheduler.load_state_dict(ckpt["scheduler_state_dict"])
     if ckpt.get("early_stopping"):
         t.stopper.load_state_dict(ckpt["early_stopping"])
+        t.stopper.best_state = None  # an older file's copy of the weights: best.pt is the best
     t.epoch = int(ckpt.get("epoch", 0) or 0)
     metrics = ckpt.get("metrics")
     if isinstance(metrics, dict) and isinstance(metrics.get("epochs"), list):

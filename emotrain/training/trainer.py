@@ -127,7 +127,7 @@ def _finish(
     finish: bool = True,
     exporter: Exporter | None = None,
 ) -> None:
-    trainer.stopper.restore(trainer.model)  # the trainer ends holding the best weights
+    trainer.restore_best()  # the trainer ends holding the best weights, read from best.pt
     if finish:
         history = trainer.history.to_dict()
         finish_model(result, paths, history, reporter, tolerance=tolerance, exporter=exporter)
