@@ -28,8 +28,8 @@ from emotrain.runs.paths import RunPaths
 from emotrain.runs.status import RunStatus
 from emotrain.training.chain_inputs import perturb
 from emotrain.training.checkpoint import (
-    load_checkpoint,
     load_weights,
+    read_checkpoint,
     save_checkpoint,
     serialize,
 )
@@ -213,7 +213,7 @@ class ModelTrainer:
         best = self.paths.checkpoint(self.spec.name, "best")
         if not best.exists():
             return False
-        load_weights(self.model, load_checkpoint(best)["model_state_dict"], best)
+        load_weights(self.model, read_checkpoint(best).model_state_dict, best)
         return True
 
     # -- the loop ------------------------------------------------------------------------------
@@ -348,9 +348,10 @@ class ModelTrainer:
         self.history.save(self.paths.history_dir)
         # Mark the last good epoch's checkpoint finished, so `resume` does not replay the divergence.
         latest = self.paths.checkpoint(self.spec.name, "latest")
-        ckpt = load_checkpoint(latest)
-        ckpt.update(finished=True, status=RunStatus.DIVERGED.value, stop_reason=reason)
-        save_checkpoint(latest, ckpt)
+        ckpt = read_checkpoint(latest).record(
+            finished=True, status=str(RunStatus.DIVERGED), stop_reason=reason
+        )
+        save_checkpoint(latest, ckpt.to_dict())
         self.reporter.model_done(self.spec.name)
         return self._result(reason)
 

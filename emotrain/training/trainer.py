@@ -22,6 +22,7 @@ from emotrain.errors import (
 )
 from emotrain.io import atomic_write_json, check_folder_writable
 from emotrain.models.registry import get_spec
+from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
 from emotrain.runs.status import RunStatus
 from emotrain.tolerance import DEFAULT_TOLERANCE
@@ -177,10 +178,11 @@ def run_models(
     for item in prepared:
         spec = get_spec(item.name)
         ckpt = (checkpoints or {}).get(item.name)
-        if ckpt is not None and ckpt.get("split"):
+        recorded = Checkpoint.from_dict(ckpt).split if ckpt is not None else None
+        if recorded:
             from emotrain.data.split import split_from_manifest
 
-            manifest = ckpt["split"]
+            manifest = recorded
             split = split_from_manifest(
                 item.data.groups, manifest, source=f"the split recorded in {item.name}'s checkpoint"
             )
