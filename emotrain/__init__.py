@@ -82,9 +82,14 @@ def train(
     `tolerance` is the export check's, as `--tolerance`."""
     from dataclasses import fields
 
-    from emotrain.config import DataConfig, RunConfig, TrainingConfig, apply_env_caps
+    from emotrain.config import (
+        DataConfig,
+        RunConfig,
+        TrainingConfig,
+        apply_env_caps,
+        choose_models,
+    )
     from emotrain.errors import ConfigError
-    from emotrain.models.registry import resolve_models
     from emotrain.pipeline import train as _train
     from emotrain.training.progress import make_reporter
 
@@ -98,6 +103,8 @@ def train(
     for key in ("path", "cache_dir"):  # recorded absolute, as the CLI does, for `resume`
         if isinstance(options.get(key), (str, Path)):
             options[key] = str(Path(options[key]).expanduser().resolve())
+    if options.get("path") is not None and options.get("format") is None:
+        options["format"] = "auto"  # a corpus with no format is detected, as `--data` alone
     if isinstance(options.get("emotion_model"), (str, Path)):  # as the CLI records it
         from emotrain.registry.files import emotion_model_source
 
@@ -111,9 +118,10 @@ def train(
         from emotrain.data.split import resolve_song_spec
 
         options["validation_songs"] = resolve_song_spec(str(songs))
+    data = DataConfig(**{k: v for k, v in options.items() if k in data_keys})
     config = RunConfig(
-        models=resolve_models(models),
-        data=DataConfig(**{k: v for k, v in options.items() if k in data_keys}),
+        models=choose_models(models, None, data),  # the CLI's rule: `all` is what data can teach
+        data=data,
         training=TrainingConfig(**{k: v for k, v in options.items() if k in train_keys}),
         output=str(output),
     )

@@ -249,13 +249,40 @@ def model_seed(seed: int, model_name: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(model_name.encode())) % (2**31 - 1)
 
 
+def choose_models(given: Any, file_models: Any, data: DataConfig) -> tuple[str, ...]:
+    """The models a run trains, one rule for the command line and the Python API alike.
+
+    The models given (`--model`, `models=`; None: not given) win over the config file's `models`,
+    which win over the default `all`. `all`, however it came, means every model the data can
+    teach: with a real corpus, the models that corpus can train (EMOPIA: the melody, dynamics and
+    groove), so `emotrain train --data X` and `emotrain.train(data=X)` train the same models.
+    Models named one by one are kept as named, and preflight refuses those the corpus cannot train.
+    """
+    from emotrain.models.registry import asks_for_all, resolve_models
+
+    names = given if given is not None else file_models
+    models = resolve_models(names)
+    if (
+        asks_for_all(names)
+        and data.path is not None
+        and data.format in DATA_FORMATS
+        and data.kind != "synthetic"
+    ):
+        from emotrain.data.corpus import supported_models
+
+        # None it can teach: keep `all`, so preflight says what the corpus can train.
+        models = supported_models(data) or models
+    return models
+
+
 def merge_run_config(
-    command_line: dict[str, Any], file: dict[str, Any] | None = None, *, models: tuple[str, ...]
+    command_line: dict[str, Any], file: dict[str, Any] | None = None, *, models: Any = None
 ) -> RunConfig:
     """The one place precedence is decided: the command line over the config file over the defaults.
 
     `command_line` maps field names of DataConfig/TrainingConfig (plus `output`) to the values the
-    user typed, None for an option not given; `file` is `configfile.read_config_file`'s answer.
+    user typed, None for an option not given; `file` is `configfile.read_config_file`'s answer;
+    `models` the names given (None: the file's, else all), chosen by `choose_models`.
     """
     file = file or {}
     given = command_line.get("validation_split"), command_line.get("validation_songs")
@@ -276,10 +303,11 @@ def merge_run_config(
                 values[f.name] = command_line[f.name]
         sections[section] = values
     output = command_line.get("output")
+    data = DataConfig(**sections["data"])
     return apply_env_caps(
         RunConfig(
-            models=models,
-            data=DataConfig(**sections["data"]),
+            models=choose_models(models, file.get("models"), data),
+            data=data,
             training=TrainingConfig(**sections["training"]),
             output=str(output)
             if output is not None

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from emotrain.runs.status import RunStatus
 from emotrain.tolerance import DEFAULT_TOLERANCE
 
 
@@ -176,9 +177,9 @@ def raise_if_failed(results: list[Any]) -> None:
     from emotrain.errors import TrainingError
 
     bad = [
-        r.export_failure if r.status == "export_failed" else f"{r.name}: {r.stop_reason}"
+        r.export_failure if r.status == RunStatus.EXPORT_FAILED else f"{r.name}: {r.stop_reason}"
         for r in results
-        if r.status in ("diverged", "export_failed")
+        if r.status in (RunStatus.DIVERGED, RunStatus.EXPORT_FAILED)
     ]
     if bad:
         raise TrainingError("; ".join(bad))

@@ -34,7 +34,7 @@ from emotrain.cli.options import (
     model_option,
     run_option,
 )
-from emotrain.config import DataConfig, RunConfig
+from emotrain.config import RunConfig
 from emotrain.tolerance import DEFAULT_TOLERANCE
 
 
@@ -110,9 +110,8 @@ def resolve_train_config(
     options: dict[str, Any], *, model: list[str] | None, config_file: Path | None
 ) -> RunConfig:
     """Command-line values (None: not given) over the `--config` file over the defaults."""
-    from emotrain.config import DATA_FORMATS, merge_run_config
+    from emotrain.config import merge_run_config
     from emotrain.configfile import read_config_file
-    from emotrain.models.registry import resolve_models
 
     file = read_config_file(config_file) if config_file is not None else {}
     cli = dict(options)
@@ -137,17 +136,6 @@ def resolve_train_config(
         # The command line's default is to detect; a new --data is detected, not read as the
         # file's format.
         cli["format"] = "auto"
-    if model is not None:
-        models = resolve_models(model)
-    elif "models" in file:
-        models = resolve_models(file["models"])
-    else:
-        models = resolve_models(None)
-        fmt_now = cli["format"] or file_data.get("format", "auto")
-        path_now = cli["path"] or file_data.get("path")
-        if path_now is not None and fmt_now in DATA_FORMATS and fmt_now != "synthetic":
-            # The default `all` means "every model this corpus can train".
-            from emotrain.data.corpus import supported_models
-
-            models = supported_models(DataConfig(format=fmt_now, path=str(path_now))) or models
-    return merge_run_config(cli, file, models=models)
+    # --model over the file's `models` over `all`, narrowed to what a corpus can train: the
+    # rule the Python API shares (config.choose_models).
+    return merge_run_config(cli, file, models=model)

@@ -18,6 +18,7 @@ import torch
 from emotrain.config import DataConfig, RunConfig, model_seed
 from emotrain.errors import ConfigError, DataError
 from emotrain.models.spec import ModelSpec
+from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
 
 DEFAULT_SEED = 42
@@ -56,7 +57,7 @@ class ExternalData:
 
 def run_config_of(ckpt: dict[str, Any], run_dir: Path | None) -> RunConfig | None:
     """The configuration a checkpoint was trained with: its own copy, else the run's file."""
-    recorded = ckpt.get("config")
+    recorded = Checkpoint.from_dict(ckpt).config
     if isinstance(recorded, dict) and recorded:
         return RunConfig.from_dict(recorded)
     if run_dir is not None and RunPaths(run_dir).run_config.is_file():
@@ -78,7 +79,7 @@ def _manifest(ckpt: dict[str, Any], run_dir: Path | None, name: str) -> tuple[An
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise DataError(f"split manifest {path} is corrupt: not valid JSON") from exc
             return manifest, f"splits/{name}_split.json", f"split manifest {path}"
-    split = ckpt.get("split")
+    split = Checkpoint.from_dict(ckpt).split
     if isinstance(split, dict) and split.get("val"):
         where = "the split recorded in the checkpoint"
         return split, where, where
@@ -129,7 +130,7 @@ def run_validation_data(
     seed = model_seed(config.training.seed, spec.name)
     data = _load(spec, data_cfg, seed, run_dir if run_dir is not None else Path(config.output))
     notes = _source_notes(data)
-    recorded = ckpt.get("data_fingerprint")
+    recorded = Checkpoint.from_dict(ckpt).data_fingerprint
     if isinstance(recorded, str) and recorded and recorded != data.fingerprint():
         notes.append(
             "the rebuilt data differs from the data this checkpoint trained on (fingerprint "

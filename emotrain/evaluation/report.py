@@ -51,12 +51,13 @@ def evaluate_checkpoint(
     from emotrain.evaluation.streams import torch_streamer
     from emotrain.models.layers import multiply_adds_per_frame
     from emotrain.models.network import count_parameters
+    from emotrain.runs.checkpoint import Checkpoint
     from emotrain.training.checkpoint import load_checkpoint_model
 
     path = Path(path)
     ckpt, spec, model = load_checkpoint_model(path)
     model = model.to(device).eval()
-    is_ours = ckpt.get("format") == "emotrain-checkpoint"
+    named = Checkpoint.from_dict(ckpt)
 
     data = choose_data(spec, ckpt, run_dir, external, cache_dir, seed, output_dir)
     pred = predict(model, data.inputs, batch_size=batch_size, device=device)
@@ -74,9 +75,9 @@ def evaluate_checkpoint(
     return {
         "checkpoint": str(path),
         "checkpoint_kind": kind,
-        "checkpoint_format": "emotrain" if is_ours else "old-pipeline",
-        "epoch": ckpt.get("epoch"),
-        "best_epoch": ckpt.get("best_epoch"),
+        "checkpoint_format": named.format_label,
+        "epoch": named.epoch,
+        "best_epoch": named.best_epoch,
         "data": data.description,
         "parameters": count_parameters(model),
         "macs_per_frame": multiply_adds_per_frame(model.layer_specs),

@@ -19,6 +19,7 @@ import torch
 
 from emotrain.errors import ConfigError, DataError
 from emotrain.evaluation.data import EvalData, ExternalData, choose_data, run_config_of
+from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
 
 #: The bootstrap resamples songs; with fewer than this there is nothing to resample.
@@ -88,11 +89,13 @@ def _run_context(side: Side, config: dict | None, run_dir: str | None, split: st
     """Give a side its run's configuration and split manifest, when they can still be found."""
     if run_dir and Path(run_dir).is_dir():
         side.run_dir = Path(run_dir)
+    named = Checkpoint.from_dict(side.ckpt)
     if isinstance(config, dict) and config:
-        side.ckpt["config"] = config
+        named.record(config=config)
     if split and Path(split).is_file() and side.run_dir is None:
         with contextlib.suppress(OSError, json.JSONDecodeError, UnicodeDecodeError):
-            side.ckpt["split"] = json.loads(Path(split).read_text(encoding="utf-8"))
+            named.record(split=json.loads(Path(split).read_text(encoding="utf-8")))
+    side.ckpt = named.to_dict()
 
 
 def _checkpoint_side(label: str, path: Path, batch_size: int, device: str) -> Side:

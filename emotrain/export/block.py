@@ -72,27 +72,19 @@ def emotrain_block(name: str, in_features: int, out_features: int, metadata: dic
 
 def checkpoint_metadata(ckpt: dict[str, Any], path: Path) -> dict[str, Any]:
     """The provenance part of the "emotrain" block, from a loaded checkpoint and its file."""
-    from emotrain.training.checkpoint import FORMAT as CKPT_FORMAT
+    from emotrain.runs.checkpoint import Checkpoint
 
-    ours = ckpt.get("format") == CKPT_FORMAT
+    c = Checkpoint.from_dict(ckpt)
     return {
         "source_checkpoint": {
             "file": Path(path).name,
             "sha256": sha256_file(path),
-            "written_by": "emotrain" if ours else "original training scripts",
-            "emotrain_version": ckpt.get("emotrain_version"),
-            "epoch": ckpt.get("epoch"),
+            "written_by": c.written_by,
+            "emotrain_version": c.emotrain_version,
+            "epoch": c.epoch,
         },
-        "best_epoch": ckpt.get("best_epoch"),
-        "training_data": ckpt.get("data_description"),
-        "data_fingerprint": ckpt.get("data_fingerprint"),
-        "val_metrics": _val_metrics(ckpt),
+        "best_epoch": c.best_epoch,
+        "training_data": c.data_description,
+        "data_fingerprint": c.data_fingerprint,
+        "val_metrics": c.best_figures(),
     }
-
-
-def _val_metrics(ckpt: dict[str, Any]) -> dict[str, Any] | None:
-    metrics = ckpt.get("val_metrics")
-    if not isinstance(metrics, dict):
-        return None
-    loss = ckpt.get("best_val_loss")
-    return {"val_loss": loss, **metrics} if isinstance(loss, (int, float)) else dict(metrics)

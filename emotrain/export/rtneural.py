@@ -328,6 +328,7 @@ def export_checkpoint(
     network (`overwrite=True` allows it); writing the same network again is always fine. A
     checkpoint that never finished an epoch is refused unless `allow_untrained`.
     """
+    from emotrain.runs.checkpoint import Checkpoint
     from emotrain.training.checkpoint import load_checkpoint_model
     from emotrain.training.readiness import check_trained
 
@@ -336,7 +337,7 @@ def export_checkpoint(
     untrained = check_trained(ckpt, path, allow_untrained=allow_untrained)
     if untrained:
         note = f"{untrained}; {note}" if note else untrained
-    frames = ckpt.get("validation_frames")
+    frames = Checkpoint.from_dict(ckpt).validation_frames
     test_inputs = None
     if (
         isinstance(frames, torch.Tensor)

@@ -119,6 +119,16 @@ def get_spec(name: str) -> ModelSpec:
     return _BY_KEY[key]
 
 
+def asks_for_all(names: list[str] | tuple[str, ...] | str | None) -> bool:
+    """Whether user input asks for `all` (None is the default `all`), which a corpus narrows to
+    the models it can teach (config.choose_models)."""
+    if names is None:
+        return True
+    if isinstance(names, str):
+        names = [names]
+    return any(part.strip().lower() == "all" for item in names for part in str(item).split(","))
+
+
 def resolve_models(names: list[str] | tuple[str, ...] | str | None) -> tuple[str, ...]:
     """Turn user input (names, aliases, 'all', comma lists) into canonical names in contract order."""
     if names is None:

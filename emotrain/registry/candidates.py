@@ -76,14 +76,15 @@ def _matching_checkpoint(run_dir: Path, name: str, sha: str | None) -> Path | No
 
 
 def _from_export(path: Path, tolerance: float, allow_untrained: bool = False) -> Candidate:
-    from emotrain.training.checkpoint import FORMAT, load_checkpoint
+    from emotrain.runs.checkpoint import FORMAT, WRITTEN_BY_EMOTRAIN
+    from emotrain.training.checkpoint import load_checkpoint
     from emotrain.training.readiness import check_trained
 
     data = path.read_bytes()
     verification = check_export(data, str(path), tolerance=tolerance)
     block = json.loads(data)["emotrain"]
     recorded = block.get("source_checkpoint") or {}
-    ours = {"format": FORMAT} if recorded.get("written_by") == "emotrain" else {}
+    ours = {"format": FORMAT} if recorded.get("written_by") == WRITTEN_BY_EMOTRAIN else {}
     untrained = check_trained(
         {**ours, "epoch": recorded.get("epoch")}, path, allow_untrained=allow_untrained
     )

@@ -19,6 +19,7 @@ from typing import Any
 from emotrain._version import __version__
 from emotrain.io import sha256_file
 from emotrain.registry.store import now, sha256_bytes, who
+from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
 
 TUNE_TRIAL_FILE = "tune_trial.json"
@@ -94,7 +95,7 @@ def _split(run_dir: Path | None, ckpt: dict[str, Any], name: str) -> dict[str, A
     if run_dir is not None and RunPaths(run_dir).split(name).is_file():
         path = RunPaths(run_dir).split(name)
         return {"file": str(path), "sha256": sha256_file(path)}
-    split = ckpt.get("split")
+    split = Checkpoint.from_dict(ckpt).split
     if isinstance(split, dict) and split:
         text = json.dumps(split, sort_keys=True, allow_nan=False).encode()
         return {"file": None, "sha256": sha256_bytes(text), "from": "the checkpoint's copy"}
@@ -102,7 +103,7 @@ def _split(run_dir: Path | None, ckpt: dict[str, Any], name: str) -> dict[str, A
 
 
 def _config(ckpt: dict[str, Any], run_dir: Path | None) -> dict[str, Any] | None:
-    recorded = ckpt.get("config")
+    recorded = Checkpoint.from_dict(ckpt).config
     if isinstance(recorded, dict) and recorded:
         return recorded
     if run_dir is not None:
@@ -110,20 +111,6 @@ def _config(ckpt: dict[str, Any], run_dir: Path | None) -> dict[str, Any] | None
         if isinstance(config, dict):
             return config
     return None
-
-
-def _old_metrics(ckpt: dict[str, Any]) -> dict[str, Any] | None:
-    """The old scripts' `metrics`: lists per epoch; their last values are what the file ended on."""
-    metrics = ckpt.get("metrics")
-    if not isinstance(metrics, dict):
-        return None
-    out = {}
-    for key, value in metrics.items():
-        if isinstance(value, list) and value and isinstance(value[-1], (int, float)):
-            out[key] = float(value[-1])
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[key] = float(value)
-    return out or None
 
 
 def build_lineage(
@@ -143,10 +130,10 @@ def build_lineage(
     ckpt = ckpt or {}
     config = _config(ckpt, run_dir) if ckpt or run_dir else None
     data_cfg = config.get("data", {}) if isinstance(config, dict) else {}
-    ours = ckpt.get("format") == "emotrain-checkpoint"
+    named = Checkpoint.from_dict(ckpt)
     val_metrics = block.get("val_metrics")
-    if val_metrics is None and ckpt and not ours:
-        val_metrics = _old_metrics(ckpt)
+    if val_metrics is None and ckpt:
+        val_metrics = named.old_scripts_metrics()  # None for ours
     where = ckpt_path.parent if ckpt_path is not None else source.parent
     return {
         "model": name,
@@ -157,12 +144,12 @@ def build_lineage(
             "run_dir": None if run_dir is None else str(run_dir.resolve()),
         },
         "source_checkpoint": block.get("source_checkpoint"),
-        "checkpoint_format": (None if not ckpt else ("emotrain" if ours else "old-pipeline")),
-        "epoch": ckpt.get("epoch"),
-        "best_epoch": ckpt.get("best_epoch", block.get("best_epoch")),
+        "checkpoint_format": named.format_label if ckpt else None,
+        "epoch": named.epoch,
+        "best_epoch": named.best_epoch if named.has("best_epoch") else block.get("best_epoch"),
         "data": {
-            "fingerprint": block.get("data_fingerprint") or ckpt.get("data_fingerprint"),
-            "description": block.get("training_data") or ckpt.get("data_description"),
+            "fingerprint": block.get("data_fingerprint") or named.data_fingerprint,
+            "description": block.get("training_data") or named.data_description,
             "path": data_cfg.get("path"),
             "format": data_cfg.get("format"),
         },
@@ -173,7 +160,7 @@ def build_lineage(
         "verification": verification,
         "feature_recipe": block.get("feature_recipe"),
         "versions": {
-            "trained_with_emotrain": ckpt.get("emotrain_version"),
+            "trained_with_emotrain": named.emotrain_version,
             "exported_with_emotrain": block.get("emotrain_version"),
             "registered_with_emotrain": __version__,
             "torch": torch.__version__,

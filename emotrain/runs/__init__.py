@@ -6,5 +6,6 @@ asks `RunPaths` (and the two readers below it) where a file is, rather than spel
 """
 
 from emotrain.runs.paths import RunPaths, run_dir_of_checkpoint
+from emotrain.runs.status import RunStatus
 
-__all__ = ["RunPaths", "run_dir_of_checkpoint"]
+__all__ = ["RunPaths", "RunStatus", "run_dir_of_checkpoint"]

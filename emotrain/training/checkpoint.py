@@ -1,9 +1,9 @@
 """Checkpoints: safe to load, atomic to write, readable across versions and from the old scripts.
 
 A checkpoint is a plain dict of tensors and Python scalars, so `torch.load(weights_only=True)` reads
-all of it and a file carrying a pickled object that would run code is refused. It keeps the old
-pipeline's keys (`epoch`, `model_state_dict`, `optimizer_state_dict`, `metrics`, `model_name`) so
-files written by those scripts still load, and adds ours, read with `.get(key, default)`.
+all of it and a file carrying a pickled object that would run code is refused. What its keys are,
+and how an old scripts' file reads, is `emotrain.runs.checkpoint.Checkpoint` alone; this module
+reads and writes the file, and fits the old scripts' weights (`load_weights`).
 
 Weights (`model_state_dict`) are kept apart from the run state (optimizer, scheduler, early stopping,
 RNG, history); `epoch` counts completed epochs, so a resumed run starts at `epoch + 1`.
@@ -24,28 +24,9 @@ from emotrain.io import atomic_torch_save, atomic_write_bytes
 from emotrain.models.layers import layer_from_dict, layer_to_dict
 from emotrain.models.registry import SPECS, model_of_file_name
 from emotrain.models.spec import ModelSpec
+from emotrain.runs.checkpoint import FORMAT, FORMAT_VERSION, Checkpoint
 
-FORMAT = "emotrain-checkpoint"
-FORMAT_VERSION = 1
-
-# Names the old scripts may have used for the same networks.
-_OLD_NAMES = {
-    "emotionrecognizer": "emotionrecognizer",
-    "emotion_recognizer": "emotionrecognizer",
-    "emotion": "emotionrecognizer",
-    "melodytransformer": "melodytransformer",
-    "melody_transformer": "melodytransformer",
-    "melody": "melodytransformer",
-    "harmonypredictor": "harmonypredictor",
-    "harmony_predictor": "harmonypredictor",
-    "harmony": "harmonypredictor",
-    "dynamicsengine": "dynamicsengine",
-    "dynamics_engine": "dynamicsengine",
-    "dynamics": "dynamicsengine",
-    "groovepredictor": "groovepredictor",
-    "groove_predictor": "groovepredictor",
-    "groove": "groovepredictor",
-}
+__all__ = ["FORMAT", "FORMAT_VERSION", "Checkpoint", "load_checkpoint", "read_checkpoint"]
 
 
 def serialize(payload: dict[str, Any]) -> bytes:
@@ -95,18 +76,22 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             f"cannot read checkpoint {p}: not a PyTorch checkpoint, or truncated or corrupt "
             f"({type(exc).__name__})"
         ) from exc
-    if not isinstance(obj, dict) or "model_state_dict" not in obj:
+    if not isinstance(obj, dict) or not Checkpoint.from_dict(obj).has_weights:
         raise CheckpointError(
             f"{p} is not an emotrain checkpoint: expected a dict with 'model_state_dict'"
         )
     return obj
 
 
+def read_checkpoint(path: str | Path) -> Checkpoint:
+    """`load_checkpoint`, its keys named."""
+    return Checkpoint.from_dict(load_checkpoint(path))
+
+
 def spec_for_checkpoint(ckpt: dict[str, Any], path: str | Path = "") -> ModelSpec:
     """The model a checkpoint belongs to, by its recorded name (old or new spelling)."""
-    raw = str(ckpt.get("model_name", "")).strip()
-    key = raw.lower().replace("-", "_").replace(" ", "_")
-    name = _OLD_NAMES.get(key) or _OLD_NAMES.get(key.replace("_", ""))
+    named = Checkpoint.from_dict(ckpt)
+    raw, name = str(named.model_name).strip(), named.model()
     if name is None:
         allowed = ", ".join(s.name for s in SPECS)
         raise CheckpointError(
@@ -116,7 +101,7 @@ def spec_for_checkpoint(ckpt: dict[str, Any], path: str | Path = "") -> ModelSpe
 
 
 def architecture_of(ckpt: dict[str, Any], spec: ModelSpec) -> tuple:
-    arch = ckpt.get("architecture")
+    arch = Checkpoint.from_dict(ckpt).architecture
     if not arch:
         return spec.layers
     return tuple(layer_from_dict(d) for d in arch)
@@ -192,7 +177,7 @@ def load_checkpoint_model(path: str | Path) -> tuple[dict[str, Any], ModelSpec, 
             f"{path}: its recorded architecture is not the {spec.name} the plugin loads "
             f"({len(layers)} layers recorded, {len(spec.layers)} expected, or other sizes)"
         )
-    state = ckpt["model_state_dict"]
+    state = Checkpoint.from_dict(ckpt).model_state_dict
     if not isinstance(state, dict):
         raise CheckpointError(f"{path}: 'model_state_dict' is not a dict of tensors")
     load_weights(model, state, path)
@@ -206,7 +191,7 @@ def load_normalization(model: Any, ckpt: dict[str, Any], path: str | Path = "") 
     from emotrain.models.normalization import CHECKPOINT_KEY
 
     try:
-        model.normalization.load_checkpoint_entry(ckpt.get(CHECKPOINT_KEY))
+        model.normalization.load_checkpoint_entry(Checkpoint.from_dict(ckpt).normalization)
     except (ValueError, TypeError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: unreadable '{CHECKPOINT_KEY}' entry ({exc})") from exc
 

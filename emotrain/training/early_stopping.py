@@ -1,8 +1,10 @@
-"""Early stopping that really restores the best weights.
+"""Early stopping: when the monitored value stopped improving by more than `min_delta`.
 
-The old scripts kept a reference to the live parameter tensors as "best", so the restore at the end
-put back the last epoch's weights. Here the best state is a deep copy (`clone()` of every tensor),
-taken when the monitored value improves by more than `min_delta`.
+Training keeps no copy of the weights here: it passes no model to `step`, and its best state is
+`best.pt`, written when an epoch improves (`ModelTrainer.restore_best` reads it back). A caller
+without such a file may pass the model, and then `step` keeps a deep copy (`clone()` of every
+tensor; the old scripts kept references to the live tensors, so their restore put back the last
+epoch's weights) that `restore` loads.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class EarlyStopping:
         return self.patience - self.wait
 
     def step(self, value: float, epoch: int, model: torch.nn.Module | None = None) -> bool:
-        """Record one epoch's value; returns True when it is a new best (and copies the weights)."""
+        """Record one epoch's value; True when it is a new best (then a given model's weights
+        are copied: training passes none, its best state is best.pt)."""
         if self.is_improvement(value):
             self.best_score = float(value)
             self.best_epoch = epoch

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.io import atomic_write_json, atomic_write_text
+from emotrain.runs.status import RunStatus
 
 HISTORY_FORMAT_VERSION = 1
 
@@ -30,7 +31,7 @@ class TrainingMetrics:
         self.best_val_loss: float | None = None
         self.stopped_epoch: int | None = None
         self.stop_reason: str | None = None
-        self.status = "running"
+        self.status: RunStatus = RunStatus.RUNNING
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append({k: _clean(v) for k, v in row.items()})
@@ -50,7 +51,7 @@ class TrainingMetrics:
             "best_val_loss": _clean(self.best_val_loss),
             "stopped_epoch": self.stopped_epoch,
             "stop_reason": self.stop_reason,
-            "status": self.status,
+            "status": str(self.status),  # the plain word: JSON, weights_only
             "epochs": [dict(r) for r in self.rows],
         }
 
@@ -62,7 +63,7 @@ class TrainingMetrics:
         m.best_val_loss = d.get("best_val_loss")
         m.stopped_epoch = d.get("stopped_epoch")
         m.stop_reason = d.get("stop_reason")
-        m.status = d.get("status", "running")
+        m.status = RunStatus.of(d.get("status"))
         return m
 
     def csv_text(self) -> str:

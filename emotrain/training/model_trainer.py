@@ -25,9 +25,11 @@ from emotrain.errors import DataError
 from emotrain.models.normalization import feature_statistics
 from emotrain.models.spec import ModelSpec
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import RunStatus
 from emotrain.training.chain_inputs import perturb
 from emotrain.training.checkpoint import (
-    load_checkpoint,
+    load_weights,
+    read_checkpoint,
     save_checkpoint,
     serialize,
 )
@@ -54,7 +56,7 @@ class Interrupted(Exception):
 @dataclass
 class ModelResult:
     name: str
-    status: str  # finished | early_stopped | diverged | pruned | interrupted
+    status: RunStatus  # a str: finished, early_stopped, diverged, pruned, export_failed
     best_epoch: int | None
     best_val_loss: float | None
     val_metrics: dict[str, float]
@@ -202,6 +204,18 @@ class ModelTrainer:
             self.paths.checkpoint(self.spec.name, "latest"), self.payload(finished=finished)
         )
 
+    def restore_best(self) -> bool:
+        """Put `best.pt`'s weights back into the model; False when no epoch ever improved.
+
+        The best state is that file (written when an epoch improves), not a second copy of the
+        weights kept in memory and in every checkpoint."""
+        self.writer.wait()  # the last improving epoch's best.pt is whole
+        best = self.paths.checkpoint(self.spec.name, "best")
+        if not best.exists():
+            return False
+        load_weights(self.model, read_checkpoint(best).model_state_dict, best)
+        return True
+
     # -- the loop ------------------------------------------------------------------------------
     def fit(self) -> ModelResult:
         t = self.config.training
@@ -223,7 +237,7 @@ class ModelTrainer:
             return self._loop()
         except Interrupted:
             self.writer.wait()  # the last completed epoch's files are whole before we say so
-            self.history.status = "interrupted"
+            self.history.status = RunStatus.INTERRUPTED
             self.history.save(self.paths.history_dir)
             raise
         finally:
@@ -276,7 +290,7 @@ class ModelTrainer:
             return self._diverged(epoch, val_loss)
         elapsed = time.perf_counter() - started
         lr = self.optimizer.param_groups[0]["lr"]
-        improved = self.stopper.step(val_loss, epoch, self.model)
+        improved = self.stopper.step(val_loss, epoch)  # no copy: best.pt is the best state
         self.scheduler.step(val_loss)
         self.epoch = epoch
         n_train = self.x_train.shape[0]
@@ -296,15 +310,15 @@ class ModelTrainer:
         stop, stop_reason = self.stopper.should_stop(epoch)
         prune_reason = self.on_epoch(epoch, dict(row)) if self.on_epoch is not None else None
         if stop:
-            self.history.status = "early_stopped"
+            self.history.status = RunStatus.EARLY_STOPPED
             self.history.stopped_epoch, self.history.stop_reason = epoch, stop_reason
         elif epoch == t.epochs:
-            self.history.status = "finished"
+            self.history.status = RunStatus.FINISHED
         elif prune_reason:
-            self.history.status = "pruned"
+            self.history.status = RunStatus.PRUNED
             self.history.stopped_epoch = epoch
             self.history.stop_reason = stop_reason = prune_reason
-        finished = self.history.status != "running"
+        finished = self.history.status != RunStatus.RUNNING
         self._write_epoch(improved=improved, finished=finished)
         self.reporter.epoch_done(
             name,
@@ -328,15 +342,16 @@ class ModelTrainer:
             f"(try a lower --learning-rate); the best checkpoint is kept"
         )
         self.reporter.message(f"[{self.spec.name}] {reason}")
-        self.stopper.restore(self.model)
-        self.history.status = "diverged"
+        self.restore_best()
+        self.history.status = RunStatus.DIVERGED
         self.history.stopped_epoch, self.history.stop_reason = epoch, reason
         self.history.save(self.paths.history_dir)
         # Mark the last good epoch's checkpoint finished, so `resume` does not replay the divergence.
         latest = self.paths.checkpoint(self.spec.name, "latest")
-        ckpt = load_checkpoint(latest)
-        ckpt.update(finished=True, status="diverged", stop_reason=reason)
-        save_checkpoint(latest, ckpt)
+        ckpt = read_checkpoint(latest).record(
+            finished=True, status=str(RunStatus.DIVERGED), stop_reason=reason
+        )
+        save_checkpoint(latest, ckpt.to_dict())
         self.reporter.model_done(self.spec.name)
         return self._result(reason)
 

@@ -22,10 +22,9 @@ UNTRAINED_OPTION = "--allow-untrained"
 def is_untrained(ckpt: dict[str, Any]) -> bool:
     """An emotrain checkpoint that never finished an epoch. The old scripts' files count epochs
     their own way, so they are never judged by it."""
-    from emotrain.training.checkpoint import FORMAT
+    from emotrain.runs.checkpoint import Checkpoint
 
-    epoch = ckpt.get("epoch")
-    return ckpt.get("format") == FORMAT and isinstance(epoch, int) and epoch < 1
+    return Checkpoint.from_dict(ckpt).untrained
 
 
 def untrained_note(path: str | Path) -> str:

@@ -14,13 +14,13 @@ from typing import Any
 
 from emotrain.errors import DataError, RunInterrupted
 from emotrain.io import remove_stale_temp_files
+from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import ENDED_EARLY, FINAL_STATUSES, RunStatus
 from emotrain.tolerance import DEFAULT_TOLERANCE
 from emotrain.training.checkpoint import save_checkpoint
 from emotrain.training.progress import Reporter
 from emotrain.training.resume_plan import (
-    ENDED_EARLY,
-    FINAL_STATUSES,
     ResumePlan,
     check_run_folder,
     plan_resume,
@@ -59,25 +59,21 @@ def _finish_only(
     from emotrain.training.model_trainer import ModelResult
     from emotrain.training.trainer import finish_model, tracked_files
 
-    ckpt = plan.ckpt or {}
-    history = (
-        TrainingMetrics.from_dict(ckpt["metrics"])
-        if isinstance(ckpt.get("metrics"), dict)
-        else None
-    )
+    ckpt = Checkpoint.from_dict(plan.ckpt or {})
+    history = TrainingMetrics.from_dict(ckpt.metrics) if isinstance(ckpt.metrics, dict) else None
     if history is not None and history.status not in FINAL_STATUSES:
         # --epochs shortened the plan to what is already done: the run is finished now.
-        history.status = "finished"
-        ckpt = {**ckpt, "finished": True, "status": "finished", "metrics": history.to_dict()}
-        save_checkpoint(paths.checkpoint(plan.name, "latest"), ckpt)
+        history.status = RunStatus.FINISHED
+        ckpt.record(finished=True, status=str(history.status), metrics=history.to_dict())
+        save_checkpoint(paths.checkpoint(plan.name, "latest"), ckpt.to_dict())
         history.save(paths.history_dir)
     result = ModelResult(
         name=plan.name,
-        status=history.status if history else "finished",
-        best_epoch=ckpt.get("best_epoch"),
-        best_val_loss=ckpt.get("best_val_loss"),
-        val_metrics=dict(ckpt.get("val_metrics") or {}),
-        epochs_run=int(ckpt.get("epoch", 0) or 0),
+        status=history.status if history else RunStatus.FINISHED,
+        best_epoch=ckpt.best_epoch,
+        best_val_loss=ckpt.best_val_loss,
+        val_metrics=dict(ckpt.val_metrics or {}),
+        epochs_run=int(ckpt.epoch or 0),
         stop_reason=history.stop_reason if history else None,
     )
     rows = history.to_dict() if history else {}

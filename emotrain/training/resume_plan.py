@@ -16,13 +16,11 @@ from typing import Any
 from emotrain.config import RunConfig
 from emotrain.errors import CheckpointError, ConfigError
 from emotrain.models.registry import MODEL_NAMES, resolve_models
+from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import ENDED_EARLY, FINAL_STATUSES, RunStatus
 from emotrain.training.checkpoint import load_checkpoint, spec_for_checkpoint
 from emotrain.training.resume_settings import adjust, apply_overrides, check_locked
-
-FINAL_STATUSES = ("finished", "early_stopped", "diverged", "pruned")
-#: Statuses that end a model whatever its planned epochs (a larger --epochs does not continue it).
-ENDED_EARLY = ("early_stopped", "diverged", "pruned")
 
 
 @dataclass
@@ -66,7 +64,8 @@ def _recovery_hint(path: Path, name: str, source: str, root: Path) -> str:
 
 
 def _has_config(ckpt: dict[str, Any]) -> bool:
-    return isinstance(ckpt.get("config"), dict) and bool(ckpt["config"].get("training"))
+    config = Checkpoint.from_dict(ckpt).config
+    return isinstance(config, dict) and bool(config.get("training"))
 
 
 def _run_config(paths: RunPaths, warnings: list[str]) -> RunConfig | None:
@@ -87,12 +86,10 @@ def _run_config(paths: RunPaths, warnings: list[str]) -> RunConfig | None:
         return None
 
 
-def _status(ckpt: dict[str, Any]) -> str:
-    history = ckpt.get("metrics")
-    return str(
-        ckpt.get("status")
-        or (history.get("status", "running") if isinstance(history, dict) else "running")
-    )
+def _status(ckpt: dict[str, Any]) -> RunStatus:
+    c = Checkpoint.from_dict(ckpt)
+    history = c.metrics if isinstance(c.metrics, dict) else {}
+    return RunStatus.of(c.status or history.get("status"))
 
 
 def _plan_model(
@@ -127,7 +124,7 @@ def _plan_model(
     ckpt = _load(path, name, source, root)
     try:
         if _has_config(ckpt):
-            config = RunConfig.from_dict(ckpt["config"])
+            config = RunConfig.from_dict(Checkpoint.from_dict(ckpt).config)
             try:
                 config.validate()
             except ConfigError as exc:  # the file's values, not the user's options
@@ -146,7 +143,7 @@ def _plan_model(
             )
         config = replace(config, models=(name,), output=str(root))
         config = adjust(config, name, epochs, device, notes, warns)
-        done = int(ckpt.get("epoch", 0) or 0)
+        done = int(Checkpoint.from_dict(ckpt).epoch or 0)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         raise CheckpointError(f"{path}: its recorded configuration is unreadable ({exc})") from exc
 

@@ -11,13 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emotrain._version import __version__
-from emotrain.models.normalization import CHECKPOINT_KEY
-from emotrain.training.checkpoint import (
-    FORMAT,
-    FORMAT_VERSION,
-    load_normalization,
-    load_weights,
-)
+from emotrain.runs.checkpoint import Checkpoint
+from emotrain.runs.status import RunStatus
+from emotrain.training.checkpoint import load_normalization, load_weights
 from emotrain.training.metrics import TrainingMetrics
 from emotrain.training.rng import rng_state, set_rng_state
 
@@ -29,41 +25,36 @@ TEST_VECTOR_FRAMES = 8
 
 
 def checkpoint_payload(t: ModelTrainer, *, finished: bool = False) -> dict[str, Any]:
-    return {
-        # the old pipeline's keys
-        "epoch": t.epoch,
-        "model_state_dict": {k: v.detach().cpu().clone() for k, v in t.model.state_dict().items()},
-        "optimizer_state_dict": t.optimizer.state_dict(),
-        "metrics": t.history.to_dict(),
-        "model_name": t.spec.name,
-        # ours
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "emotrain_version": __version__,
-        "architecture": t.model.architecture(),
-        "scheduler_state_dict": t.scheduler.state_dict(),
-        "early_stopping": t.stopper.state_dict(),
-        "rng": rng_state(),
-        "config": t.config.to_dict(),
-        "device_type": t.device.type,  # what `--device auto` meant here, for resume
-        "data_fingerprint": t.data_fingerprint,
-        "data_description": t.description,
-        "split": t.split_manifest,
-        "best_epoch": t.stopper.best_epoch,
-        "best_val_loss": t.stopper.best_score,
-        "val_metrics": dict(t.best_metrics),
-        "finished": finished,
-        "status": t.history.status,
-        CHECKPOINT_KEY: t.model.normalization.to_checkpoint(
-            t.x_train.shape[0] * t.x_train.shape[1]
-        ),
-        "validation_frames": t.x_val[0, :TEST_VECTOR_FRAMES].detach().cpu().clone(),
-        "stream_state": (
+    """The file's dict of the trainer's state now (the keys are runs.checkpoint.Checkpoint's)."""
+    return Checkpoint(
+        epoch=t.epoch,
+        model_state_dict={k: v.detach().cpu().clone() for k, v in t.model.state_dict().items()},
+        optimizer_state_dict=t.optimizer.state_dict(),
+        metrics=t.history.to_dict(),
+        model_name=t.spec.name,
+        emotrain_version=__version__,
+        architecture=t.model.architecture(),
+        scheduler_state_dict=t.scheduler.state_dict(),
+        early_stopping=t.stopper.state_dict(),
+        rng=rng_state(),
+        config=t.config.to_dict(),
+        device_type=t.device.type,  # what `--device auto` meant here, for resume
+        data_fingerprint=t.data_fingerprint,
+        data_description=t.description,
+        split=t.split_manifest,
+        best_epoch=t.stopper.best_epoch,
+        best_val_loss=t.stopper.best_score,
+        val_metrics=dict(t.best_metrics),
+        finished=finished,
+        status=str(t.history.status),  # a plain string: weights_only refuses an Enum
+        normalization=t.model.normalization.to_checkpoint(t.x_train.shape[0] * t.x_train.shape[1]),
+        validation_frames=t.x_val[0, :TEST_VECTOR_FRAMES].detach().cpu().clone(),
+        stream_state=(
             [x.detach().cpu().clone() for x in t.stream_state]
             if t.stream_state is not None
             else None
         ),
-    }
+    ).to_dict()
 
 
 def restore_state(t: ModelTrainer, ckpt: dict[str, Any]) -> None:
@@ -71,30 +62,30 @@ def restore_state(t: ModelTrainer, ckpt: dict[str, Any]) -> None:
 
     Old-pipeline checkpoints lack most of this; what cannot be restored is said, not guessed.
     """
-    load_weights(t.model, ckpt["model_state_dict"], t.spec.name)
+    c = Checkpoint.from_dict(ckpt)
+    load_weights(t.model, c.model_state_dict, t.spec.name)
     load_normalization(t.model, ckpt, t.spec.name)  # none recorded: trained on raw inputs
-    if ckpt.get("optimizer_state_dict"):
+    if c.optimizer_state_dict:
         try:
-            t.optimizer.load_state_dict(ckpt["optimizer_state_dict"])
+            t.optimizer.load_state_dict(c.optimizer_state_dict)
         except (ValueError, KeyError, RuntimeError) as exc:
             t.reporter.warn(
                 f"[{t.spec.name}] optimizer state not restored ({exc}); Adam starts afresh"
             )
-    if ckpt.get("scheduler_state_dict"):
-        t.scheduler.load_state_dict(ckpt["scheduler_state_dict"])
-    if ckpt.get("early_stopping"):
-        t.stopper.load_state_dict(ckpt["early_stopping"])
-    t.epoch = int(ckpt.get("epoch", 0) or 0)
-    metrics = ckpt.get("metrics")
-    if isinstance(metrics, dict) and isinstance(metrics.get("epochs"), list):
-        t.history = TrainingMetrics.from_dict(metrics)
+    if c.scheduler_state_dict:
+        t.scheduler.load_state_dict(c.scheduler_state_dict)
+    if c.early_stopping:
+        t.stopper.load_state_dict(c.early_stopping)
+        t.stopper.best_state = None  # an older file's copy of the weights: best.pt is the best
+    t.epoch = int(c.epoch or 0)
+    if isinstance(c.metrics, dict) and isinstance(c.metrics.get("epochs"), list):
+        t.history = TrainingMetrics.from_dict(c.metrics)
     t.history.truncate(t.epoch)
-    t.history.status = "running"
+    t.history.status = RunStatus.RUNNING
     t.history.stopped_epoch = None
     t.history.stop_reason = None
-    t.best_metrics = dict(ckpt.get("val_metrics") or {})
-    if ckpt.get("rng"):
-        set_rng_state(ckpt["rng"])
-    saved = ckpt.get("stream_state")
-    if t.stateful and saved:
-        t.stream_state = tuple(x.to(t.device) for x in saved)
+    t.best_metrics = dict(c.val_metrics or {})
+    if c.rng:
+        set_rng_state(c.rng)
+    if t.stateful and c.stream_state:
+        t.stream_state = tuple(x.to(t.device) for x in c.stream_state)

@@ -22,7 +22,9 @@ from emotrain.errors import (
 )
 from emotrain.io import atomic_write_json, check_folder_writable
 from emotrain.models.registry import get_spec
+from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import RunStatus
 from emotrain.tolerance import DEFAULT_TOLERANCE
 from emotrain.training.loggers.base import LoggerOptions, LoggerSet
 from emotrain.training.model_trainer import EpochCallback, ModelResult, ModelTrainer
@@ -107,7 +109,7 @@ def finish_model(
             exported, error = exporter(best, paths.root, tolerance)
         except ExportError as exc:
             paths.export(name).unlink(missing_ok=True)  # an older export would pass for this one
-            result.status, result.export_failure = "export_failed", str(exc)
+            result.status, result.export_failure = RunStatus.EXPORT_FAILED, str(exc)
             reporter.warn(f"[{name}] export failed; its checkpoints are kept: {exc}")
         else:
             files["export"] = exported
@@ -126,7 +128,7 @@ def _finish(
     finish: bool = True,
     exporter: Exporter | None = None,
 ) -> None:
-    trainer.stopper.restore(trainer.model)  # the trainer ends holding the best weights
+    trainer.restore_best()  # the trainer ends holding the best weights, read from best.pt
     if finish:
         history = trainer.history.to_dict()
         finish_model(result, paths, history, reporter, tolerance=tolerance, exporter=exporter)
@@ -176,10 +178,11 @@ def run_models(
     for item in prepared:
         spec = get_spec(item.name)
         ckpt = (checkpoints or {}).get(item.name)
-        if ckpt is not None and ckpt.get("split"):
+        recorded = Checkpoint.from_dict(ckpt).split if ckpt is not None else None
+        if recorded:
             from emotrain.data.split import split_from_manifest
 
-            manifest = ckpt["split"]
+            manifest = recorded
             split = split_from_manifest(
                 item.data.groups, manifest, source=f"the split recorded in {item.name}'s checkpoint"
             )

@@ -23,6 +23,7 @@ from typing import Any
 from emotrain.config import RunConfig
 from emotrain.io import atomic_write_json
 from emotrain.runs.paths import RunPaths
+from emotrain.runs.status import RunStatus
 from emotrain.training.progress import Reporter
 from emotrain.tuning.space import apply_params
 from emotrain.tuning.study import StudySpec
@@ -230,13 +231,13 @@ def run_trial(
         return TrialOutcome("fail", None, f"{type(exc).__name__}: {exc}"[:500])
     status = _history_status(folder, spec.model)
     value = trial_value(folder, spec.model, spec.metric)
-    if status == "pruned":
+    if status == RunStatus.PRUNED:
         return TrialOutcome("pruned", value)
     if value is None:
         return TrialOutcome(
             "fail", None, f"no finite {spec.metric} at a best epoch (status {status})"
         )
-    if status == "diverged":
+    if status == RunStatus.DIVERGED:
         return TrialOutcome("complete", value, "diverged; the best epoch before it counts")
     return TrialOutcome("complete", value)
 

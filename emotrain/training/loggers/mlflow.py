@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from emotrain._version import __version__
+from emotrain.runs.status import RunStatus
 from emotrain.training.loggers.base import (
     LoggerOptions,
     flat_config,
@@ -27,7 +28,11 @@ from emotrain.training.loggers.base import (
 
 DEFAULT_EXPERIMENT = "emotrain"
 #: Terminal MLflow status of a model's history status.
-END_STATUS = {"diverged": "FAILED", "export_failed": "FAILED", "interrupted": "KILLED"}
+END_STATUS = {
+    RunStatus.DIVERGED: "FAILED",
+    RunStatus.EXPORT_FAILED: "FAILED",
+    RunStatus.INTERRUPTED: "KILLED",
+}
 
 
 def artifact_folder(key: str) -> str:
@@ -160,12 +165,12 @@ class MlflowLogger:
         for key, path in sorted(artifacts.items()):
             if Path(path).is_file():
                 self.client.log_artifact(run_id, str(path), artifact_folder(key))
-        self.client.set_tag(run_id, "emotrain.status", status)
+        self.client.set_tag(run_id, "emotrain.status", str(status))
         self.client.set_terminated(run_id, END_STATUS.get(status, "FINISHED"))
 
     def close(self) -> None:
         """Models still open here were interrupted: `resume` sets them running again."""
         for model in list(self.runs):
             run_id = self.runs.pop(model)
-            self.client.set_tag(run_id, "emotrain.status", "interrupted")
+            self.client.set_tag(run_id, "emotrain.status", str(RunStatus.INTERRUPTED))
             self.client.set_terminated(run_id, "KILLED")
