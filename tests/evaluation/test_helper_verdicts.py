@@ -75,9 +75,58 @@ def test_dynamics_and_groove_are_better_than_the_mean_on_held_out_songs(helper_r
     assert all(g["model_mae"][i] < 0.7 * g["baseline_mae"][i] for i in odd)
 
 
+def test_the_headline_is_every_clip_fed_whole_and_the_windows_agree(helper_reports) -> None:
+    """As the plugin feeds them: every frame of each held-out clip, the tail the windows drop
+    included; dense networks, so no live set. The windows are still reported beside it."""
+    for name in ("dynamicsengine", "groovepredictor"):
+        entry = helper_reports["real"][name]
+        assert entry["headline_mode"] == "streamed", name
+        assert set(entry["modes"]) == {"streamed", "windowed"}, name  # no live set: no state
+        streamed, windowed = entry["modes"]["streamed"], entry["modes"]["windowed"]
+        for mode, block in entry["modes"].items():
+            h = block["headline"]
+            print(name, mode, h["model"], h["baseline"], h["ci"], h["verdict"], block["n_frames"])
+            assert h["metric"] == "mae" and h["verdict"] == "better", (name, mode, h)
+            assert h["ci"][1] < -0.005 and h["n_groups"] == 16, (name, mode, h)
+            dims = block["per_dimension"]
+            assert len(dims["model_mae"]) == len(dims["baseline_mae"]) == len(dims["names"])
+        assert entry["headline"] == streamed["headline"]
+        assert entry["per_dimension"] == streamed["per_dimension"]
+        assert "no state between frames" in streamed["how"] and "zero state" not in windowed["how"]
+        # 16 songs, one clip each; the tails make the streamed frames more than the windows'.
+        assert streamed["n_songs"] == 16 and streamed["n_clips"] == 16
+        assert (
+            streamed["n_frames"]
+            > windowed["n_frames"]
+            == entry["n_frames"] - (streamed["n_frames"] - windowed["n_frames"])
+        )
+    _text_report_fits(helper_reports["real"])
+
+
+def _text_report_fits(models: dict) -> None:
+    from rich.console import Console
+
+    from emotrain.cli.evaluate import print_report
+
+    console = Console(width=80, record=True, color_system=None)
+    print_report({"models": models}, console)
+    text = console.export_text()
+    assert "mae by how the songs are fed" in text and "live set" not in text
+    assert "mae per dimension" in text
+    for _ in models:  # each model's tables: its figures, the modes, the dimensions
+        start = text.index("metric / verdict")
+        tables, text = text[start : text.index("better than the baseline (", start)], text[start:]
+        text = text[text.index("better than the baseline (") :]
+        assert max(len(line) for line in tables.splitlines()) <= 80, tables
+
+
 def test_shuffled_labels_are_not_distinguishable(helper_reports) -> None:
     for name in ("dynamicsengine", "groovepredictor"):
         entry = helper_reports["shuffled"][name]
         _show(f"shuffled {name}", entry)
         # Measured (seeds 0-2): intervals straddling 0, e.g. [-0.001, 0.004] and [-0.009, 0.008].
         assert entry["headline"]["verdict"] == "not distinguishable", name
+        for mode, block in entry["modes"].items():  # streamed (the headline) and windowed
+            h = block["headline"]
+            print("shuffled", name, mode, h["model"], h["baseline"], h["ci"], h["verdict"])
+            assert h["verdict"] == "not distinguishable", (name, mode, h)
