@@ -32,10 +32,11 @@ def _melody_notes(pred: Any, data: EvalData) -> list[str]:
     return []
 
 
-def whole_streams(spec: Any) -> Any:
+def whole_streams(spec: Any, data: EvalData) -> Any:
     """How `spec`'s evaluated data is rebuilt whole for streaming, None where it is not streamed:
     the recognizer's songs (streams.py), the melody's clips (melody_streams.py), the dynamics
-    engine's and groove predictor's clips (performance_streams.py)."""
+    engine's and groove predictor's clips of a MIDI corpus (performance_streams.py; their
+    synthetic items would stream as the very windows, their outputs depending on no state)."""
     from emotrain.plugin.wiring import DYNAMICS, GROOVE, MELODY
 
     if spec.streamed:
@@ -46,7 +47,8 @@ def whole_streams(spec: Any) -> Any:
         from emotrain.evaluation.melody_streams import melody_streams
 
         return melody_streams
-    if spec.name in (DYNAMICS, GROOVE):
+    cfg = data.data_config
+    if spec.name in (DYNAMICS, GROOVE) and cfg is not None and cfg.kind != "synthetic":
         from emotrain.evaluation.performance_streams import performance_streams
 
         return performance_streams(spec)
@@ -82,7 +84,7 @@ def judge(
     if dims is not None:
         judged["per_dimension"] = dims
     out: dict[str, Any] = {"headline_mode": "windowed"}
-    whole = whole_streams(spec) if streamer is not None else None
+    whole = whole_streams(spec, data) if streamer is not None else None
     if whole is not None:
         from emotrain.evaluation import streamed
 

@@ -11,7 +11,8 @@ Both networks are dense: no state, so an output depends on its frame's input alo
 reset per clip or as a live set from one reset, every frame gets the same output, so `evaluate`
 reports `streamed` (the headline) and the windows, and no live set (streamed.py).
 
-Synthetic data has no clips: each item is its own stream.
+Synthetic data is not streamed: its items are the windows themselves, and a dense network's
+outputs on them would be the windowed figures again (judge.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from emotrain.errors import DataError
 from emotrain.evaluation.melody_streams import midi_items
-from emotrain.evaluation.streams import Streams, song_order, streams_from_sequences
+from emotrain.evaluation.streams import Streams, song_order
 
 #: The clips' order in the report (a dense network's outputs do not depend on it).
 ORDER = "in name order"
@@ -74,13 +75,11 @@ def performance_streams_from_corpus(model: str, data_cfg: Any, songs: list[str])
 
 
 def performance_streams(spec: Any) -> Any:
-    """A builder of `spec`'s evaluated data (an EvalData) whole: clips of a MIDI corpus, or each
-    synthetic item."""
+    """A builder of `spec`'s evaluated data (an EvalData of a MIDI corpus) whole."""
 
     def build(data: Any) -> Streams:
-        cfg = data.data_config
-        if cfg is None or cfg.kind == "synthetic":
-            return streams_from_sequences(data.inputs, data.targets, data.groups, data.group_unit)
-        return performance_streams_from_corpus(spec.name, cfg, sorted(set(data.groups)))
+        return performance_streams_from_corpus(
+            spec.name, data.data_config, sorted(set(data.groups))
+        )
 
     return build
