@@ -26,13 +26,14 @@ SONGS, BARS = 16, 2
 
 
 @pytest.fixture(scope="module")
-def helper_reports(tmp_path_factory) -> dict[str, dict]:
-    """Each corpus (real, shuffled) trained once and evaluated once: the report's model entries."""
+def helper_runs(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
+    """Each corpus (real, shuffled) trained once and evaluated once: the run folder and the
+    report's model entries."""
     from emotrain.cli import main
 
     root = tmp_path_factory.mktemp("helper_verdicts")
     validation = ",".join(held_out_songs(SONGS))
-    reports = {}
+    runs = {}
     for name, shuffle in (("real", False), ("shuffled", True)):
         corpus = make_expressive_emopia(
             root / f"{name}_corpus", songs_per_quadrant=SONGS, bars=BARS, shuffle=shuffle
@@ -42,8 +43,14 @@ def helper_reports(tmp_path_factory) -> dict[str, dict]:
         assert main([*args, "-o", str(run)]) == 0
         code = main(["evaluate", "--checkpoint-dir", str(run), "-o", str(out), "--device", "cpu"])
         assert code == 0
-        reports[name] = json.loads((out / "evaluation_results.json").read_text())["models"]
-    return reports
+        report = json.loads((out / "evaluation_results.json").read_text())["models"]
+        runs[name] = (run, report)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def helper_reports(helper_runs) -> dict[str, dict]:
+    return {name: report for name, (_, report) in helper_runs.items()}
 
 
 def _show(name: str, entry: dict) -> None:
@@ -130,3 +137,25 @@ def test_shuffled_labels_are_not_distinguishable(helper_reports) -> None:
             h = block["headline"]
             print("shuffled", name, mode, h["model"], h["baseline"], h["ci"], h["verdict"])
             assert h["verdict"] == "not distinguishable", (name, mode, h)
+
+
+def test_compare_feeds_the_clips_whole_and_the_trained_run_wins(helper_runs, cli, tmp_path) -> None:
+    """`compare` judges dynamics and groove as `evaluate` does: every frame of each clip, no live
+    set; on new songs the run that learned beats the one trained on shuffled labels, and a run
+    against itself differs by exactly 0."""
+    songs = make_expressive_emopia(tmp_path / "new", songs_per_quadrant=4, bars=1, seed=7)
+    for name in ("dynamicsengine", "groovepredictor"):
+        a, b = (helper_runs[k][0] / "checkpoints" / f"{name}_best.pt" for k in ("shuffled", "real"))
+        out = cli("compare", a, b, "--data", songs, "-o", tmp_path / name, "--json")
+        assert out.code == 0, out.err
+        report = json.loads(out.out)
+        assert report["headline_mode"] == "streamed" and set(report["modes"]) == {"streamed"}
+        assert "no state between frames" in report["modes"]["streamed"]["how"]
+        assert report["bootstrap"]["n_songs"] == 16 and report["bootstrap"]["unit"] == "song"
+        mae = {row["figure"]: row for row in report["figures"]}["mae"]
+        print(name, mae["a"], mae["b"], mae["diff"], mae["ci_low"], mae["ci_high"], mae["verdict"])
+        assert mae["verdict"] == "better" and mae["ci_high"] < -0.005, mae
+        same = cli("compare", b, b, "--data", songs, "-o", tmp_path / f"{name}_same", "--json")
+        itself = json.loads(same.out)
+        assert itself["verdict"] == "equivalent", itself["figures"]
+        assert all(r["diff"] == 0 and r["ci_low"] == r["ci_high"] == 0 for r in itself["figures"])
