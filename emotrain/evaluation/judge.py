@@ -105,9 +105,10 @@ def judge(
         from emotrain.evaluation import harmony
 
         if harmony.is_chord_data(spec, data):
-            first = harmony.evaluate_chords(spec, data, streamer, opts, what=what)
+            modes = harmony.evaluate_chords(spec, data, streamer, opts, what=what)
+            first = modes["streamed"]
             modes = {
-                "streamed": first,
+                **modes,
                 "windowed": {
                     **judged,
                     "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames "
