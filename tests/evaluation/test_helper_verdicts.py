@@ -159,3 +159,17 @@ def test_compare_feeds_the_clips_whole_and_the_trained_run_wins(helper_runs, cli
         itself = json.loads(same.out)
         assert itself["verdict"] == "equivalent", itself["figures"]
         assert all(r["diff"] == 0 and r["ci_low"] == r["ci_high"] == 0 for r in itself["figures"])
+
+
+def test_the_exported_file_is_fed_whole_through_the_interpreter_alike(helper_runs, cli, tmp_path):
+    """The file that ships, run by the reference interpreter over the same whole clips, gets the
+    checkpoint's streamed figures to float32 rounding."""
+    run, report = helper_runs["real"]
+    out = cli("evaluate", "--checkpoint-dir", run / "dynamicsengine.json", "-o", tmp_path, "--json")
+    assert out.code == 0, out.err
+    entry = json.loads(out.out)["models"]["dynamicsengine"]
+    want = report["dynamicsengine"]["modes"]["streamed"]
+    assert set(entry["modes"]) == {"streamed", "windowed"}
+    got = entry["modes"]["streamed"]
+    assert got["n_frames"] == want["n_frames"] and got["headline"]["verdict"] == "better"
+    assert got["headline"]["model"] == pytest.approx(want["headline"]["model"], abs=1e-6)
