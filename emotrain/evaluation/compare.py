@@ -15,6 +15,11 @@ figure decides, except for the melody transformer, where only its likelihood (`b
 scoring rule) does: its thresholded and top-k figures are still compared and shown, but a model
 that learned a note distribution no note of which passes 0.5 would otherwise be called
 inconclusive by a note_f1 that cannot move.
+
+Where `evaluate` streams a network (the recognizer's songs, the melody's, dynamics' and groove's
+clips whole; judge.py `whole_streams`), so does compare, and the verdict is the streamed one: each
+song or clip from one reset, with the recurrent networks also compared as one live set. The
+windows, which do not ship, are not compared there.
 """
 
 from __future__ import annotations
@@ -43,17 +48,21 @@ PLOT_FILE = "comparison_intervals.png"
 def streamed_stats(
     side_a: Any, side_b: Any, chosen: Any, margins: dict[str, float], n_resamples: int, seed: int
 ) -> dict[str, dict[str, Any]]:
-    """Both sides over the songs streamed whole and as one live set (evaluation/streamed.py),
-    compared frame by frame with the bootstrap resampling songs, as for the windows."""
-    from emotrain.evaluation.streams import LIVE_SET_ORDER, streams_for
+    """Both sides over the songs (the melody's, dynamics' and groove's clips) streamed whole and,
+    for a recurrent network, as one live set, as `evaluate` streams them (judge.py
+    `whole_streams`), compared frame by frame with the bootstrap resampling songs."""
+    from emotrain.evaluation.judge import whole_streams
 
-    streams = streams_for(chosen)
+    spec = get_spec(side_a.name)
+    streams = whole_streams(spec, chosen)(chosen)
     keep = [i for i, m in enumerate(streams.masks) if m.any()]
-    groups = [streams.songs[i] for i in keep for _ in range(int(streams.masks[i].sum()))]
+    groups = [streams.song_of[i] for i in keep for _ in range(int(streams.masks[i].sum()))]
     target = np.concatenate([streams.targets[i][streams.masks[i]] for i in keep])
     targets = torch.from_numpy(target).to(torch.float64).unsqueeze(1)
     out = {}
-    for mode, carry in (("streamed", False), ("live_set", True)):
+    # A dense network has no state: a live set would give it its per-clip outputs again.
+    ways = (("streamed", False), ("live_set", True)) if spec.recurrent else (("streamed", False),)
+    for mode, carry in ways:
         preds = []
         for side in (side_a, side_b):
             outputs = side.streamer(streams.inputs, carry)
@@ -69,9 +78,14 @@ def streamed_stats(
         )  # fmt: skip
         stats["n_frames"] = int(target.shape[0])
         out[mode] = stats
-    out["streamed"]["how"] = f"{streams.source}; one reset() per {streams.unit[:-1]}"
-    out["live_set"]["how"] = f"the {streams.unit} back to back from one reset(), {LIVE_SET_ORDER}"
-    out["live_set"]["order"] = LIVE_SET_ORDER
+    if not spec.recurrent:
+        out["streamed"]["how"] = f"{streams.source}; a dense network, no state between frames"
+        return out
+    out["streamed"]["how"] = f"{streams.source}; one reset() per {streams.each}"
+    out["live_set"]["how"] = (
+        f"the {streams.stream_unit or streams.unit} back to back from one reset(), {streams.order}"
+    )
+    out["live_set"]["order"] = streams.order
     out["live_set"]["songs"] = [streams.songs[i] for i in keep]
     return out
 
@@ -104,6 +118,7 @@ def compare(
     """Compare B against A; returns the report and, with `output`, writes comparison.json there."""
     from emotrain.config import DATA_FORMATS
     from emotrain.evaluation.harmony import is_chord_data
+    from emotrain.evaluation.judge import whole_streams
     from emotrain.evaluation.report import check_output_folder
     from emotrain.io import atomic_write_json
 
@@ -126,7 +141,7 @@ def compare(
     )  # fmt: skip
     modes = None
     n_frames = int(chosen.inputs.shape[0] * chosen.inputs.shape[1])
-    if get_spec(side_a.name).streamed and side_a.streamer and side_b.streamer:
+    if whole_streams(get_spec(side_a.name), chosen) and side_a.streamer and side_b.streamer:
         # What ships: songs streamed whole (the verdict) and a live set; not the windows, whose
         # thousands of resampled figures would double the wait for a figure that does not ship.
         modes = streamed_stats(side_a, side_b, chosen, margin_table, n_resamples, bootstrap_seed)

@@ -8,11 +8,17 @@ the root, majmin and sevenths rules; the headline is majmin. The baseline knows 
 audio: every frame it says the chord most frequent in the training split (the argmax of the
 training split's chord frequencies). Model and baseline are compared by the paired bootstrap over
 songs, as every other verdict.
+
+Harmony itself is dense, but where its run names `--emotion-model` its input carries state: the
+recognizer's embedding, which in a live set still holds the last song's emotion at a join. Those
+runs are also judged as a live set: every file back to back, the recognizer run from one reset
+over all of them (`live_set`). With labels.csv emotion the input has no state, and a live set
+would repeat the streamed figures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,9 @@ class ChordStreams:
     annotations: list[Any]  # ChordAnnotation per file
     frame_rate: float
     notes: list[str]
+    #: (T_i, 128) bands per file, kept only where a recognizer makes the embedding (the live set).
+    features: list[np.ndarray] = field(default_factory=list)
+    recognizer: Any = None  # EmotionRecognizer of the run's --emotion-model, else None
 
 
 def chord_streams(data_cfg: Any, songs: list[str], output_dir: Path | None) -> ChordStreams:
@@ -54,7 +63,7 @@ def chord_streams(data_cfg: Any, songs: list[str], output_dir: Path | None) -> C
     items.sort(key=lambda item: (song_order(item.song), item.name))
     cache = FeatureCache(resolve_cache_dir(data_cfg.cache_dir, output_dir), DEFAULT_PARAMS)
     results = extract_all([item.path for item in items], cache)
-    out = ChordStreams([], [], [], [], [], DEFAULT_PARAMS.frame_rate, [])
+    out = ChordStreams([], [], [], [], [], DEFAULT_PARAMS.frame_rate, [], recognizer=recognizer)
     for item, result in zip(items, results, strict=True):
         if result.features is None:
             continue  # the windowed data skipped it too, and said so in the notes
@@ -64,6 +73,8 @@ def chord_streams(data_cfg: Any, songs: list[str], output_dir: Path | None) -> C
         out.inputs.append(inputs)
         out.classes.append(classes)
         out.annotations.append(item.annotation)
+        if recognizer is not None:
+            out.features.append(result.features)
     if not out.names:
         raise DataError(f"none of the {len(wanted)} evaluated songs could be read from {root}")
     return out
@@ -148,17 +159,51 @@ def judge_chords(
     }
 
 
+def live_inputs(streams: ChordStreams) -> list[np.ndarray] | None:
+    """Harmony's input to every file of a live set: the recognizer run over all the files back to
+    back from one reset, then each frame's first 64 bands; None where no recognizer feeds it."""
+    from emotrain.plugin.wiring import HARMONY_BANDS, harmony_input
+
+    if streams.recognizer is None:
+        return None
+    model = streams.recognizer.model
+    model.reset()
+    out = []
+    for features in streams.features:
+        embedding = np.asarray(model.run(features, reset=False), dtype=np.float32)
+        out.append(harmony_input(embedding, features[:, :HARMONY_BANDS]).astype(np.float32))
+    return out
+
+
 def evaluate_chords(
     spec: Any, data: Any, streamer: Streamer, opts: verdicts.BootstrapOptions, *, what: str
-) -> dict[str, Any]:
-    """`judge_chords` on the evaluated data's songs (an EvalData of a chord corpus)."""
+) -> dict[str, dict[str, Any]]:
+    """`judge_chords` on the evaluated data's songs (an EvalData of a chord corpus): `streamed`,
+    and `live_set` where the recognizer's state reaches harmony's input."""
     from emotrain.errors import CheckpointError
 
     streams = chord_streams(data.data_config, sorted(set(data.groups)), data.output_dir)
-    outputs = streamer(streams.inputs, False)
-    if not all(bool(np.isfinite(o).all()) for o in outputs):
-        raise CheckpointError(f"cannot evaluate {what}: its streamed predictions are not finite")
-    return judge_chords(spec, streams, outputs, baseline_class(data.baseline_targets), opts)
+    base = baseline_class(data.baseline_targets)
+    live = live_inputs(streams)
+    modes = {}
+    for mode, inputs in (("streamed", streams.inputs), ("live_set", live)):
+        if inputs is None:
+            continue
+        outputs = streamer(inputs, False)  # dense: its own state is none, the input's is in it
+        if not all(bool(np.isfinite(o).all()) for o in outputs):
+            raise CheckpointError(
+                f"cannot evaluate {what}: its streamed predictions are not finite"
+            )
+        modes[mode] = judge_chords(spec, streams, outputs, base, opts)
+    if "live_set" in modes:
+        modes["live_set"]["how"] = (
+            f"the {len(streams.names)} file(s) back to back, the --emotion-model recognizer run "
+            "over them from a single reset() (sorted by song id), so each song's embedding "
+            "starts from the last one's; harmony scored as streamed"
+        )
+        modes["live_set"]["order"] = "sorted by song id"
+        modes["live_set"]["songs"] = list(streams.names)
+    return modes
 
 
 def is_chord_data(spec: Any, data: Any) -> bool:

@@ -2,7 +2,8 @@
 
 Every network is judged on its evaluated sequences (windows); the emotion recognizer also on its
 songs, the melody on its clips, streamed whole and as a live set (streamed.py), which then give
-its headline.
+its headline; the dynamics engine and the groove predictor on their clips fed whole (dense
+networks: no live set), their headline too.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ def _melody_notes(pred: Any, data: EvalData) -> list[str]:
     return []
 
 
-def _whole_streams(spec: Any) -> Any:
+def whole_streams(spec: Any, data: EvalData) -> Any:
     """How `spec`'s evaluated data is rebuilt whole for streaming, None where it is not streamed:
-    the recognizer's songs (streams.py), the melody's clips (melody_streams.py)."""
-    from emotrain.plugin.wiring import MELODY
+    the recognizer's songs (streams.py), the melody's clips (melody_streams.py), the dynamics
+    engine's and groove predictor's clips of a MIDI corpus (performance_streams.py; their
+    synthetic items would stream as the very windows, their outputs depending on no state)."""
+    from emotrain.plugin.wiring import DYNAMICS, GROOVE, MELODY
 
     if spec.streamed:
         from emotrain.evaluation.streams import streams_for
@@ -44,6 +47,11 @@ def _whole_streams(spec: Any) -> Any:
         from emotrain.evaluation.melody_streams import melody_streams
 
         return melody_streams
+    cfg = data.data_config
+    if spec.name in (DYNAMICS, GROOVE) and cfg is not None and cfg.kind != "synthetic":
+        from emotrain.evaluation.performance_streams import performance_streams
+
+        return performance_streams(spec)
     return None
 
 
@@ -51,7 +59,7 @@ def judge(
     spec: Any, pred: Any, data: EvalData, streamer: Streamer | None, opts: Any, what: str
 ) -> tuple[dict[str, Any], list[str]]:
     """(the report's figure fields, notes): `pred` is the windowed prediction of `data.inputs`;
-    `streamer` runs whole songs (the emotion recognizer's headline), None for windows only."""
+    `streamer` runs whole songs or clips (the streamed headline), None for windows only."""
     from emotrain.evaluation import baselines, metrics, verdicts
 
     scores = metrics.model_metrics(spec.name, pred, data.targets)
@@ -72,16 +80,20 @@ def judge(
         "comparison": verdicts.comparisons(results),
         "bootstrap": verdicts.bootstrap_description(results, data.group_unit),
     }
+    dims = per_dimension(spec.name, pred, base_pred, data.targets)
+    if dims is not None:
+        judged["per_dimension"] = dims
     out: dict[str, Any] = {"headline_mode": "windowed"}
-    whole = _whole_streams(spec) if streamer is not None else None
+    whole = whole_streams(spec, data) if streamer is not None else None
     if whole is not None:
         from emotrain.evaluation import streamed
 
         modes = streamed.evaluate_streams(spec, whole(data), streamer, mean, opts, what=what)
         modes["windowed"] = {
             **judged,
-            "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames, each from a "
-            "zero state (as training sees them)",
+            "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames"
+            + (", each from a zero state" if spec.recurrent else "")
+            + " (as training sees them)",
             "notes": notes,
         }
         first = modes["streamed"]
@@ -93,9 +105,10 @@ def judge(
         from emotrain.evaluation import harmony
 
         if harmony.is_chord_data(spec, data):
-            first = harmony.evaluate_chords(spec, data, streamer, opts, what=what)
+            modes = harmony.evaluate_chords(spec, data, streamer, opts, what=what)
+            first = modes["streamed"]
             modes = {
-                "streamed": first,
+                **modes,
                 "windowed": {
                     **judged,
                     "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames "
@@ -119,9 +132,8 @@ def judge(
         **({"modes": out["modes"]} if "modes" in out else {}),
         "baseline_method": baselines.describe(spec.name, data.baseline_source),
     }
-    dims = per_dimension(spec.name, pred, base_pred, data.targets)
-    if dims is not None:
-        fields["per_dimension"] = dims
+    if judged.get("per_dimension") is not None:  # the headline mode's
+        fields["per_dimension"] = judged["per_dimension"]
     if "modes" in out and "baseline_chord" in out["modes"]["streamed"]:
         fields["baseline_method"] = (
             f"always the training split's most frequent chord "

@@ -56,7 +56,7 @@ def _in_live_order(
     )
 
 
-def _midi_items(data_cfg: Any) -> tuple[Any, list[Any]]:
+def midi_items(data_cfg: Any) -> tuple[Any, list[Any]]:
     from emotrain.data import emopia, folder
     from emotrain.data.base import DataReport
     from emotrain.data.corpus import resolve
@@ -75,7 +75,7 @@ def melody_streams_from_corpus(data_cfg: Any, songs: list[str]) -> Streams:
     from emotrain.plugin.embedding import emotion_embedding
 
     wanted = set(songs)
-    root, items = _midi_items(data_cfg)
+    root, items = midi_items(data_cfg)
     folder = root / "midis" if (root / "midis").is_dir() else root
     names, groups, inputs, targets = [], [], [], []
     for item in items:

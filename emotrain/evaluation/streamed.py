@@ -12,7 +12,10 @@ same songs (the same seed draws the same songs in each):
 The emotion recognizer streams songs (streams.py) and also reports how fast it follows a change of
 label (response.py); the melody streams clips (melody_streams.py), its live set changes quadrant
 at every join, and it also reports each clip's best-note confidence inside the set against the
-same clip from a reset (live_ratio.py).
+same clip from a reset (live_ratio.py). The dynamics engine and the groove predictor stream their
+clips whole (performance_streams.py); they are dense, with no state to carry, so a live set would
+give each frame the very output it gets from a reset: they get `streamed` and `windowed` only, and
+each streamed block its MAE per named dimension (dimensions.py).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 import torch
 
 from emotrain.evaluation import benchmark, verdicts
+from emotrain.evaluation.dimensions import per_dimension
 from emotrain.evaluation.moments import sequence_sums
 from emotrain.evaluation.streams import Streamer, Streams
 
@@ -90,7 +94,7 @@ def judge_streams(
     scores, base_scores = stat_model(everything), stat_base(everything)
     spread = verdicts.prediction_spread(p, t)
     headline, notes = verdicts.headline(spec, scores, base_scores, results, spread)
-    return {
+    judged: dict[str, Any] = {
         "n_songs": len(set(songs)),
         **({f"n_{streams.stream_unit}": len(keep)} if streams.stream_unit else {}),
         "n_frames": int(sum(o.shape[0] for o in outputs)),
@@ -102,6 +106,10 @@ def judge_streams(
         "bootstrap": verdicts.bootstrap_description(results, streams.unit),
         "notes": notes,
     }
+    dims = per_dimension(spec.name, p, base, t)
+    if dims is not None:
+        judged["per_dimension"] = dims
+    return judged
 
 
 def evaluate_streams(
@@ -113,13 +121,18 @@ def evaluate_streams(
     *,
     what: str = "the model",
 ) -> dict[str, dict[str, Any]]:
-    """`streamed` and `live_set` blocks of the report; CheckpointError for non-finite outputs."""
+    """`streamed` and `live_set` blocks of the report (`streamed` alone for a dense network: a
+    live set gives it the same outputs); CheckpointError for non-finite outputs."""
     from emotrain.errors import CheckpointError
 
-    songs_out, live_out = streamer(streams.inputs, False), streamer(streams.inputs, True)
+    songs_out = streamer(streams.inputs, False)
+    live_out = streamer(streams.inputs, True) if spec.recurrent else songs_out
     if not (_finite(songs_out) and _finite(live_out)):
         raise CheckpointError(f"cannot evaluate {what}: its streamed predictions are not finite")
     streamed = judge_streams(spec, streams, songs_out, baseline_mean, opts)
+    if not spec.recurrent:
+        streamed["how"] = f"{streams.source}; a dense network, no state between frames"
+        return {"streamed": streamed}
     streamed["how"] = f"{streams.source}; one reset() per {streams.each}"
     live = judge_streams(spec, streams, live_out, baseline_mean, opts)
     live["how"] = (

@@ -183,6 +183,13 @@ def test_a_recognizer_gives_the_embedding_as_the_plugin_runs_it_and_resume_is_bi
     report = json.loads((tmp_path / "ev" / "evaluation_results.json").read_text())
     entry = report["models"]["harmonypredictor"]
     assert entry["headline_mode"] == "streamed" and entry["headline"]["metric"] == "wcsr_majmin"
+    # The recognizer's state reaches harmony's input: a live set too, the recognizer from one reset
+    assert set(entry["modes"]) == {"streamed", "live_set", "windowed"}
+    live = entry["modes"]["live_set"]
+    assert live["headline"]["metric"] == "wcsr_majmin" and live["songs"] == ["song1.wav"]
+    # one held-out song: the live set is that song from a reset, the streamed figures exactly
+    assert live["metrics"] == entry["modes"]["streamed"]["metrics"]
+    assert "from a single reset()" in live["how"]
     # the embedding is the recognizer's, streamed from one reset over the song's frames
     import soundfile as sf
 
@@ -195,6 +202,14 @@ def test_a_recognizer_gives_the_embedding_as_the_plugin_runs_it_and_resume_is_bi
     got = data.inputs[rows, 0].numpy()
     assert np.array_equal(got[:, :64], want[: len(rows)].astype(np.float32))
     assert np.array_equal(got[:, 64:], feats[: len(rows), :64])
+    # In the live set the first song's input is the streamed one; the next starts from its state.
+    from emotrain.evaluation.harmony import chord_streams, live_inputs
+
+    streams = chord_streams(cfg, ["song0", "song1", "song2"], tmp_path / "x")
+    joined = live_inputs(streams)
+    assert np.array_equal(joined[0], streams.inputs[0])
+    assert not np.array_equal(joined[1][:, :64], streams.inputs[1][:, :64])
+    assert np.array_equal(joined[1][:, 64:], streams.inputs[1][:, 64:])
 
 
 @settings(max_examples=200, deadline=None)

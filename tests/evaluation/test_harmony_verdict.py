@@ -83,3 +83,49 @@ def test_compare_judges_harmony_by_wcsr_on_the_chord_corpus(harmony_runs, cli, t
     assert report["decided_by"] == ["wcsr_majmin"] and report["headline_mode"] == "streamed"
     assert figures["wcsr_majmin"]["margin"] == 0.02
     assert report["verdict"] == "better" and figures["wcsr_majmin"]["diff"] > 0.5
+
+
+@pytest.fixture(scope="module")
+def recognized_runs(tmp_path_factory) -> dict[str, dict]:
+    """The same two corpora, harmony's emotion input from a recognizer (`--emotion-model`, trained
+    1 epoch on the real corpus's labels.csv): each run's evaluated entry."""
+    from emotrain.cli import main
+
+    root = tmp_path_factory.mktemp("harmony_recognized")
+    real = make_chord_corpus(root / "real_corpus", songs=12, seed=3)
+    emotion = root / "emotion_run"
+    args = ["-m", "emotion", "--epochs", "1", "--seq-len", "8", "--device", "cpu", "--quiet"]
+    assert main(["train", *args, "--data", str(real), "-o", str(emotion)]) == 0
+    entries = {}
+    for name, shuffle in (("real", False), ("shuffled", True)):
+        corpus = (
+            real
+            if not shuffle
+            else make_chord_corpus(root / "shuffled", songs=12, shuffle=True, seed=3)
+        )
+        run, out = root / f"{name}_run", root / f"{name}_eval"
+        model = ["--emotion-model", str(emotion)]
+        assert main(["train", *TRAIN[1:], "--data", str(corpus), *model, "-o", str(run)]) == 0
+        code = main(["evaluate", "--checkpoint-dir", str(run), "-o", str(out), "--device", "cpu"])
+        assert code == 0
+        entries[name] = json.loads((out / "evaluation_results.json").read_text())["models"][
+            "harmonypredictor"
+        ]
+    return entries
+
+
+def test_a_recognizer_fed_harmony_is_judged_as_a_live_set_too(recognized_runs) -> None:
+    """Its input carries the recognizer's state, so the held-out songs also play back to back
+    from one reset: the chords still follow the audio (`better`), and with chords drawn apart
+    from the audio nothing is (`not distinguishable`), in both modes."""
+    for name, want in (("real", "better"), ("shuffled", "not distinguishable")):
+        entry = recognized_runs[name]
+        assert set(entry["modes"]) == {"streamed", "live_set", "windowed"}, name
+        for mode in ("streamed", "live_set"):
+            h = entry["modes"][mode]["headline"]
+            print(name, mode, h["model"], h["baseline"], h["ci"], h["verdict"])
+            assert h["metric"] == "wcsr_majmin" and h["verdict"] == want, (name, mode, h)
+            if want == "better":
+                assert h["model"] - h["baseline"] > 0.5 and h["ci"][0] > 0.3, (name, mode, h)
+        live = entry["modes"]["live_set"]
+        assert live["order"] == "sorted by song id" and len(live["songs"]) >= 4

@@ -182,3 +182,25 @@ def test_compare_says_the_likelihood_decides(melody_runs, cli, tmp_path) -> None
     assert report["verdict"] == "better" and report["decided_by"] == ["bce"]
     assert figures["bce"]["verdict"] == "better"
     assert figures["note_f1"]["a"] == figures["note_f1"]["b"] == 0.0
+    # As `evaluate` plays the melody: each clip whole from a reset (the verdict), and the clips
+    # as one live set, quadrants in turn; the bootstrap resamples the 12 songs.
+    assert report["headline_mode"] == "streamed" and set(report["modes"]) == {
+        "streamed", "live_set"
+    }  # fmt: skip
+    assert report["bootstrap"]["n_songs"] == 12
+    live = report["modes"]["live_set"]
+    print("compare", figures["bce"]["diff"], figures["bce"]["ci_low"], figures["bce"]["ci_high"],
+          live["verdict"], [r["ci_high"] for r in live["figures"] if r["figure"] == "bce"])  # fmt: skip
+    assert live["verdict"] == "better" and live["order"].startswith("taken in turn by quadrant")
+    assert [int(c[1]) for c in live["songs"][:4]] == [1, 2, 3, 4]
+    assert figures["bce"]["ci_high"] < -0.001  # measured diff about -0.003
+    assert "live set (the clips back to back from one reset()" in result.out
+
+    # The learned model against itself, streamed and live: every difference exactly 0.
+    same = cli("compare", b, b, "--data", songs, "-o", tmp_path / "same", "--json")
+    assert same.code == 0, same.err
+    itself = json.loads(same.out)
+    assert itself["verdict"] == "equivalent" and itself["headline_mode"] == "streamed"
+    for mode in ("streamed", "live_set"):
+        for row in itself["modes"][mode]["figures"]:
+            assert row["diff"] == 0 and row["ci_low"] == row["ci_high"] == 0, (mode, row)
