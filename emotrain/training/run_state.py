@@ -88,6 +88,7 @@ def restore_state(t: ModelTrainer, ckpt: dict[str, Any]) -> None:
     metrics = ckpt.get("metrics")
     if isinstance(metrics, dict) and isinstance(metrics.get("epochs"), list):
         t.history = TrainingMetrics.from_dict(metrics)
+    t.history.stream_training = t.config.training.stream_training
     t.history.truncate(t.epoch)
     t.history.status = "running"
     t.history.stopped_epoch = None
