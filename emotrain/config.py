@@ -80,7 +80,8 @@ class TrainingConfig:
     grad_clip_norm: float = 1.0
     lr_factor: float = 0.5
     lr_patience: int | None = None  # None: a third of the early-stopping patience (at least 1)
-    stream_training: str = "windows"  # recurrent networks: windows | stateful (training/streams.py)
+    # recurrent networks: auto | windows | stateful (training/streams.py; auto: per network)
+    stream_training: str = "auto"
     melody_inputs: str = "labels"  # labels | recognizer-like (training/chain_inputs.py)
 
     def problems(self) -> list[str]:
@@ -114,9 +115,9 @@ class TrainingConfig:
             )
         if self.lr_patience is not None and self.lr_patience < 1:
             out.append(f"--lr-patience: must be an integer >= 1, got {self.lr_patience}")
-        if self.stream_training not in ("windows", "stateful"):
+        if self.stream_training not in ("auto", "windows", "stateful"):
             out.append(
-                f"--stream-training: {self.stream_training!r} is not one of windows, stateful"
+                f"--stream-training: {self.stream_training!r} is not one of auto, windows, stateful"
             )
         if self.melody_inputs not in ("labels", "recognizer-like"):
             out.append(
@@ -180,10 +181,13 @@ class RunConfig:
             names = {f.name for f in fields(dc)}
             return dc(**{k: v for k, v in (values or {}).items() if k in names})
 
+        training = dict(d.get("training") or {})
+        # Recorded before --stream-training existed: windows was the only way then.
+        training.setdefault("stream_training", "windows")
         return cls(
             models=tuple(d.get("models", ())),
             data=pick(DataConfig, d.get("data")),
-            training=pick(TrainingConfig, d.get("training")),
+            training=pick(TrainingConfig, training),
             output=d.get("output", "trained_models"),
         )
 

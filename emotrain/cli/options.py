@@ -94,8 +94,9 @@ RUN_OPTIONS: dict[str, RunOption] = {
     "stream_training": RunOption(
         ("--stream-training",),
         "MODE",
-        "Recurrent networks: 'windows' (each window from a zero state) or 'stateful' "
-        "(songs back to back, state carried between windows, random resets).",
+        "Recurrent networks: 'windows' (each window from a zero state), 'stateful' "
+        "(songs back to back, state carried between windows, random resets) or 'auto' "
+        "(stateful for the melody, windows for the recognizer).",
         _T.stream_training,
     ),
     "melody_inputs": RunOption(

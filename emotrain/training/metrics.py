@@ -32,6 +32,9 @@ class TrainingMetrics:
         self.stopped_epoch: int | None = None
         self.stop_reason: str | None = None
         self.status: RunStatus = RunStatus.RUNNING
+        # How a recurrent network read its data (windows | stateful): `--stream-training auto`
+        # resolved for this model, so the history says what was trained.
+        self.stream_training: str | None = None
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append({k: _clean(v) for k, v in row.items()})
@@ -52,6 +55,7 @@ class TrainingMetrics:
             "stopped_epoch": self.stopped_epoch,
             "stop_reason": self.stop_reason,
             "status": str(self.status),  # the plain word: JSON, weights_only
+            "stream_training": self.stream_training,
             "epochs": [dict(r) for r in self.rows],
         }
 
@@ -64,6 +68,7 @@ class TrainingMetrics:
         m.stopped_epoch = d.get("stopped_epoch")
         m.stop_reason = d.get("stop_reason")
         m.status = RunStatus.of(d.get("status"))
+        m.stream_training = d.get("stream_training")
         return m
 
     def csv_text(self) -> str:

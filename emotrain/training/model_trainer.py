@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from emotrain.training.metrics import TrainingMetrics
 from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.progress import Reporter
 from emotrain.training.run_state import checkpoint_payload, restore_state
-from emotrain.training.streams import group_ids
+from emotrain.training.streams import group_ids, resolve_stream_mode
 from emotrain.training.writer import BackgroundWriter
 
 GRAD_CLIP_NORM = 1.0  # the default of --grad-clip-norm
@@ -83,6 +83,10 @@ class ModelTrainer:
         on_epoch: EpochCallback | None = None,
         loggers: LoggerSet | None = None,
     ):
+        # `auto` resolved for this network and recorded so (checkpoint config, history): a resume
+        # reads the mode this model trained in, whatever `auto` means in a later version.
+        mode = resolve_stream_mode(config.training.stream_training, spec.name, spec.recurrent)
+        config = replace(config, training=replace(config.training, stream_training=mode))
         self.spec, self.config, self.paths = spec, config, paths
         self.on_epoch = on_epoch
         self.loggers = loggers
@@ -107,7 +111,7 @@ class ModelTrainer:
         self.x_val = SequenceRows(inputs, val_index)
         self.y_val = SequenceRows(targets, val_index)
         # Stateful training (recurrent networks only): songs back to back, state carried.
-        self.stateful = config.training.stream_training == "stateful" and spec.recurrent
+        self.stateful = mode == "stateful"
         self.train_songs = group_ids(data.groups, split.train_index) if self.stateful else None
         # The melody fed as the chain feeds it: a recognizer's output, not the exact label.
         self.chain_inputs = config.training.melody_inputs == "recognizer-like" and spec.alias == (
@@ -137,6 +141,7 @@ class ModelTrainer:
         )
         self.stopper = EarlyStopping(t.early_stopping_patience, t.min_delta)
         self.history = TrainingMetrics(self.spec.name, self.spec.metric, self.spec.higher_is_better)
+        self.history.stream_training = t.stream_training
         self.epoch = 0  # completed epochs
         self.best_metrics: dict[str, float] = {}
         # Stateful mode: each stream's LSTM state after the last step, carried into the next

@@ -80,6 +80,7 @@ def restore_state(t: ModelTrainer, ckpt: dict[str, Any]) -> None:
     t.epoch = int(c.epoch or 0)
     if isinstance(c.metrics, dict) and isinstance(c.metrics.get("epochs"), list):
         t.history = TrainingMetrics.from_dict(c.metrics)
+    t.history.stream_training = t.config.training.stream_training
     t.history.truncate(t.epoch)
     t.history.status = RunStatus.RUNNING
     t.history.stopped_epoch = None

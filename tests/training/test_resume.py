@@ -84,9 +84,8 @@ def assert_same_run(got: Path, want: Path) -> None:
     assert ea["layers"] == eb["layers"]
 
 
-def killed_then_resumed(out: Path, point: str, epoch: int, args: list[str]) -> None:
-    """`emotrain train *args -o out` SIGKILLed at `point` of `epoch` (kill_runner.py), then
-    `emotrain resume out`, which must finish without a traceback."""
+def sigkilled(out: Path, point: str, epoch: int, args: list[str]) -> None:
+    """`emotrain train *args -o out` SIGKILLed at `point` of `epoch` (kill_runner.py)."""
     proc = subprocess.run(
         [sys.executable, str(RUNNER), point, str(epoch), "--", *args, "-o", str(out)],
         capture_output=True,
@@ -94,6 +93,11 @@ def killed_then_resumed(out: Path, point: str, epoch: int, args: list[str]) -> N
         env=_env(),
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
+
+
+def killed_then_resumed(out: Path, point: str, epoch: int, args: list[str]) -> None:
+    """`sigkilled`, then `emotrain resume out`, which must finish without a traceback."""
+    sigkilled(out, point, epoch, args)
     resumed = _emotrain("resume", out, "--quiet")
     assert "Traceback" not in resumed.stderr
 

@@ -16,9 +16,11 @@ from tests.training.test_resume import (
     _same,
     assert_same_run,
     killed_then_resumed,
+    sigkilled,
 )
 
 STATEFUL = [*ARGS, "--stream-training", "stateful"]
+WINDOWS = [*ARGS, "--stream-training", "windows"]
 
 
 def test_schedule_reads_every_window_with_each_song_in_order():
@@ -56,7 +58,79 @@ def stateful_reference(tmp_path_factory):
     return out
 
 
-def test_carried_state_is_in_the_checkpoint_and_same_seed_same_bits(tmp_path, stateful_reference):
+@pytest.fixture(scope="module")
+def windows_reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("windows") / "run"
+    _emotrain(*WINDOWS, "-o", out)
+    return out
+
+
+def test_auto_is_stateful_for_the_melody_only():
+    from emotrain.models.registry import SPECS
+    from emotrain.training.streams import resolve_stream_mode
+
+    got = {s.alias: resolve_stream_mode("auto", s.name, s.recurrent) for s in SPECS}
+    assert got == {"emotion": "windows", "melody": "stateful", "harmony": "windows",
+                   "dynamics": "windows", "groove": "windows"}  # fmt: skip
+    for mode in ("windows", "stateful"):  # named modes win; dense networks carry no state
+        assert resolve_stream_mode(mode, "emotionrecognizer", True) == mode
+        assert resolve_stream_mode(mode, "groovepredictor", False) == "windows"
+
+
+def test_the_default_trains_the_melody_statefully_and_records_it(tmp_path, stateful_reference):
+    import json
+
+    out = tmp_path / "default"
+    _emotrain(*ARGS, "-o", out)  # no --stream-training: auto
+    assert_same_run(out, stateful_reference)
+    assert json.loads((out / "run_config.json").read_text())["training"]["stream_training"] == (
+        "auto"
+    )
+    ckpt = load_checkpoint(out / f"checkpoints/{NAME}_latest.pt")
+    assert ckpt["config"]["training"]["stream_training"] == "stateful"  # what resume reads
+    history = json.loads((out / f"history/{NAME}_history.json").read_text())
+    assert history["stream_training"] == "stateful"
+
+
+def test_a_config_recorded_before_the_option_reads_as_windows():
+    from emotrain.config import RunConfig
+
+    assert RunConfig.from_dict({"training": {}}).training.stream_training == "windows"
+    assert RunConfig.from_dict({}).training.stream_training == "windows"
+    recorded = {"training": {"stream_training": "windows"}}
+    assert RunConfig.from_dict(recorded).training.stream_training == "windows"
+    assert RunConfig(models=()).training.stream_training == "auto"  # a new run's default
+
+
+def test_windows_resume_is_bit_exact_also_from_a_checkpoint_without_the_mode(
+    tmp_path, windows_reference
+):
+    """A run recorded before --stream-training existed (no key) resumes as it trained: windows,
+    not the new default."""
+    import json
+
+    out = tmp_path / "run"
+    sigkilled(out, "mid-epoch", 3, WINDOWS)
+    for kind in ("latest", "best"):
+        path = out / f"checkpoints/{NAME}_{kind}.pt"
+        ckpt = load_checkpoint(path)
+        del ckpt["config"]["training"]["stream_training"]
+        del ckpt["stream_state"]
+        torch.save(ckpt, path)
+    config = json.loads((out / "run_config.json").read_text())
+    del config["training"]["stream_training"]
+    (out / "run_config.json").write_text(json.dumps(config))
+    resumed = _emotrain("resume", out, "--quiet")
+    assert "Traceback" not in resumed.stderr
+    assert_same_run(out, windows_reference)
+    after = load_checkpoint(out / f"checkpoints/{NAME}_latest.pt")
+    assert after["config"]["training"]["stream_training"] == "windows"
+    assert after["stream_state"] is None
+
+
+def test_carried_state_is_in_the_checkpoint_and_same_seed_same_bits(
+    tmp_path, stateful_reference, windows_reference
+):
     ckpt = load_checkpoint(stateful_reference / f"checkpoints/{NAME}_latest.pt")
     state = ckpt["stream_state"]
     assert state and all(torch.is_tensor(t) for t in state) and state[0].abs().sum() > 0
@@ -64,9 +138,7 @@ def test_carried_state_is_in_the_checkpoint_and_same_seed_same_bits(tmp_path, st
     _emotrain(*STATEFUL, "-o", again)
     assert_same_run(again, stateful_reference)
     assert _same(load_checkpoint(again / f"checkpoints/{NAME}_latest.pt")["stream_state"], state)
-    windows = tmp_path / "windows"
-    _emotrain(*ARGS, "-o", windows)
-    other = load_checkpoint(windows / f"checkpoints/{NAME}_latest.pt")
+    other = load_checkpoint(windows_reference / f"checkpoints/{NAME}_latest.pt")
     assert other["stream_state"] is None
     assert not _same(other["model_state_dict"], ckpt["model_state_dict"])
 
@@ -85,7 +157,7 @@ def test_unknown_mode_is_a_usage_error(cli):
     result = cli("train", "-m", "melody", "--stream-training", "tbptt", "--epochs", "1")
     assert result.code == 2
     err = result.out + result.err
-    assert "--stream-training" in err and "windows, stateful" in err
+    assert "--stream-training" in err and "auto, windows, stateful" in err
 
 
 def test_recognizer_like_inputs_are_seeded_and_glide_between_songs():
