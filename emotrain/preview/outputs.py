@@ -122,6 +122,9 @@ def write_song(
             "bpm": bpm,
             "notes_written": len(notes),
             "rest_steps": int(probs.shape[0] - sum(n.steps for n in notes)),
+            # Mean over steps of the most probable note's probability: how sure the melody is
+            # (compare a song's figure alone and inside a --live-set: docs/preview.md).
+            "best_note_probability": float(probs.max(-1).mean()) if probs.size else None,
             "lowest": min(pitches, default=None),
             "highest": max(pitches, default=None),
             **describe(velocities, offsets),
