@@ -13,6 +13,7 @@ Synthetic data has no clips: each item is its own stream.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -68,46 +69,71 @@ def midi_items(data_cfg: Any) -> tuple[Any, list[Any]]:
     return root, folder.plan(root, report, "midi")
 
 
-def melody_streams_from_corpus(data_cfg: Any, songs: list[str]) -> Streams:
-    """Every clip of the evaluated songs of a MIDI corpus, whole; clips the windows skipped
-    (unreadable, shorter than one window) are skipped too."""
-    from emotrain.data.midi import MidiReadError, piano_roll
-    from emotrain.plugin.embedding import emotion_embedding
+def read_clips(
+    data_cfg: Any, songs: list[str], read: Callable[[Any], tuple[np.ndarray, np.ndarray]]
+) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """(name, song, input on every step, target) of each clip of the evaluated `songs` of a MIDI
+    corpus, whole. `read(item)` gives the clip's input vector and its targets; a clip the windows
+    skipped (unreadable, shorter than one window) is skipped here too."""
+    from emotrain.data.midi import MidiReadError
 
     wanted = set(songs)
     root, items = midi_items(data_cfg)
     folder = root / "midis" if (root / "midis").is_dir() else root
-    names, groups, inputs, targets = [], [], [], []
+    clips = []
     for item in items:
         if item.song not in wanted:
             continue
         try:
-            roll = piano_roll(item.path)
+            x, y = read(item)
         except MidiReadError:
             continue  # the windowed data skipped it too, and said so in the notes
-        if roll.shape[0] < data_cfg.seq_len:
+        if y.shape[0] < data_cfg.seq_len:
             continue
-        emb = emotion_embedding(np.array([item.valence, item.arousal])).astype(np.float32)
         where = folder if item.path.is_relative_to(folder) else root
-        names.append(item.path.relative_to(where).with_suffix("").as_posix())
-        groups.append(item.song)
-        inputs.append(np.ascontiguousarray(np.broadcast_to(emb, (roll.shape[0], emb.shape[0]))))
-        targets.append(roll.astype(np.float32))
-    if not names:
+        name = item.path.relative_to(where).with_suffix("").as_posix()
+        whole = np.ascontiguousarray(np.broadcast_to(x, (y.shape[0], x.shape[0])))
+        clips.append((name, item.song, whole, y.astype(np.float32)))
+    if not clips:
         raise DataError(f"none of the {len(wanted)} evaluated songs could be read from {root}")
-    names, groups, inputs, targets = _in_live_order(names, groups, inputs, targets)
+    return clips
+
+
+def clip_streams(
+    clips: list[tuple[str, str, np.ndarray, np.ndarray]], *, frame_rate: float, how: str, order: str
+) -> Streams:
+    """`read_clips`' clips as Streams, every step scored; `how` ends the source's words."""
+    names, groups, inputs, targets = (list(c) for c in zip(*clips, strict=True))
     return Streams(
         songs=names,
         inputs=inputs,
         targets=targets,
         masks=[np.ones(t.shape[0], dtype=bool) for t in targets],
-        frame_rate=0.0,  # steps follow each clip's tempo: no fixed rate
+        frame_rate=frame_rate,
         unit="songs",
-        source=f"{len(names)} clips of {len(set(groups))} songs, each played whole from its "
-        "first step",
+        source=f"{len(names)} clips of {len(set(groups))} songs, each {how}",
         groups=groups,
-        order=LIVE_SET_ORDER,
+        order=order,
         stream_unit="clips",
+    )
+
+
+def melody_streams_from_corpus(data_cfg: Any, songs: list[str]) -> Streams:
+    """Every clip of the evaluated songs of a MIDI corpus, whole, in the live set's order."""
+    from emotrain.data.midi import piano_roll
+    from emotrain.plugin.embedding import emotion_embedding
+
+    def read(item: Any) -> tuple[np.ndarray, np.ndarray]:
+        emb = emotion_embedding(np.array([item.valence, item.arousal])).astype(np.float32)
+        return emb, piano_roll(item.path)
+
+    clips = read_clips(data_cfg, songs, read)
+    live = round_robin([c[0] for c in clips], [quadrant_of(c[2]) for c in clips])
+    return clip_streams(
+        [clips[i] for i in live],
+        frame_rate=0.0,  # steps follow each clip's tempo: no fixed rate
+        how="played whole from its first step",
+        order=LIVE_SET_ORDER,
     )
 
 
