@@ -31,7 +31,7 @@ from emotrain.config import DataConfig, model_seed
 from emotrain.data.sources import load_data
 from emotrain.data.split import split_by_group
 from emotrain.evaluation.metrics import emotion_metrics
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 
 
 def emotrain_figures(corpus: Path, out: Path, epochs: int, seed: int) -> dict[str, float]:

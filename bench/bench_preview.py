@@ -30,7 +30,7 @@ def export_all(folder: Path) -> None:
     import torch
 
     from emotrain.export.rtneural import export_model
-    from emotrain.models.registry import SPECS
+    from emotrain.models.catalog import SPECS
 
     torch.manual_seed(0)
     for spec in SPECS:

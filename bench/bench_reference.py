@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emotrain import load_model
 from emotrain.export.rtneural import export_checkpoint
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.plugin.reference import ReferenceModel
 from emotrain.training.checkpoint import architecture_dicts, save_checkpoint
 

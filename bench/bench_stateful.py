@@ -41,7 +41,7 @@ from melodies import make_register_emopia  # noqa: E402
 from emotrain.cli import main  # noqa: E402
 
 MODES = ("windows", "stateful")
-#: The default, `auto`, resolves per network (training/streams.py); its row checks it measures
+#: The default, `auto`, resolves per network (training/stream_schedule.py); its row checks it measures
 #: as the mode it resolves to.
 ROWS = (*MODES, "auto")
 

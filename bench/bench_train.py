@@ -18,10 +18,10 @@ import torch
 from emotrain.config import DataConfig, RunConfig, TrainingConfig, model_seed
 from emotrain.data.split import split_by_group
 from emotrain.data.synthetic import make_synthetic
-from emotrain.models.registry import get_spec, resolve_models
+from emotrain.models.catalog import get_spec, resolve_models
 from emotrain.runs.paths import RunPaths
+from emotrain.training.losses import loss_from_logits
 from emotrain.training.model_trainer import GRAD_CLIP_NORM, ModelTrainer
-from emotrain.training.objectives import loss_from_logits
 from emotrain.training.progress import Reporter
 
 

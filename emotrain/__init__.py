@@ -147,7 +147,7 @@ def tune(
     """Run what `emotrain tune` runs and return its `--json` summary. `options` are the
     TrainingConfig/DataConfig fields of the base configuration (epochs, seed, samples, ...)."""
     from emotrain.config import merge_run_config
-    from emotrain.models.registry import resolve_models
+    from emotrain.models.catalog import resolve_models
     from emotrain.tuning.tune import build_spec
     from emotrain.tuning.tune import tune as _tune
 

@@ -80,7 +80,7 @@ class TrainingConfig:
     grad_clip_norm: float = 1.0
     lr_factor: float = 0.5
     lr_patience: int | None = None  # None: a third of the early-stopping patience (at least 1)
-    # recurrent networks: auto | windows | stateful (training/streams.py; auto: per network)
+    # recurrent networks: auto | windows | stateful (training/stream_schedule.py; auto: per network)
     stream_training: str = "auto"
     melody_inputs: str = "labels"  # labels | recognizer-like (training/chain_inputs.py)
 
@@ -262,7 +262,7 @@ def choose_models(given: Any, file_models: Any, data: DataConfig) -> tuple[str, 
     groove), so `emotrain train --data X` and `emotrain.train(data=X)` train the same models.
     Models named one by one are kept as named, and preflight refuses those the corpus cannot train.
     """
-    from emotrain.models.registry import asks_for_all, resolve_models
+    from emotrain.models.catalog import asks_for_all, resolve_models
 
     names = given if given is not None else file_models
     models = resolve_models(names)

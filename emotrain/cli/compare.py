@@ -1,4 +1,4 @@
-"""`emotrain compare A B`: parse, call emotrain.evaluation.compare, print.
+"""`emotrain compare A B`: parse, call emotrain.evaluation.comparison, print.
 
 With `--json` the report goes to stdout and nothing else does, as with `evaluate --json`.
 """
@@ -159,8 +159,8 @@ def compare(
     from rich.markup import escape
 
     from emotrain.errors import ConfigError, DataError
-    from emotrain.evaluation.compare import COMPARISON_FILE
-    from emotrain.evaluation.compare import compare as run_compare
+    from emotrain.evaluation.comparison import COMPARISON_FILE
+    from emotrain.evaluation.comparison import compare as run_compare
     from emotrain.training.device import resolve_device
 
     if batch_size < 1:

@@ -72,7 +72,7 @@ def _run_checkpoints(folder: Path, models: list[str] | None) -> list[tuple[Path,
     """(checkpoint, note) for each selected model of a folder, best first, else latest; the same
     search `evaluate` does, so the old scripts' file names are found too."""
     from emotrain.errors import DataError
-    from emotrain.models.registry import resolve_models
+    from emotrain.models.catalog import resolve_models
     from emotrain.runs.discovery import find_checkpoints, locate
 
     ckpt_dir, _ = locate(folder)
@@ -152,7 +152,7 @@ def export_rtneural(
     check_folder_writable(output)
 
     from emotrain.export.rtneural import export_checkpoint
-    from emotrain.models.registry import model_of_file_name
+    from emotrain.models.catalog import model_of_file_name
     from emotrain.training.readiness import check_not_training
 
     if source.is_dir():
@@ -180,7 +180,7 @@ def export_rtneural(
 
 
 def _check_model_of_file(path: Path, models: list[str]) -> None:
-    from emotrain.models.registry import resolve_models
+    from emotrain.models.catalog import resolve_models
     from emotrain.training.checkpoint import load_checkpoint, spec_for_checkpoint
 
     wanted = resolve_models(models)

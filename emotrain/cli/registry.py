@@ -253,7 +253,7 @@ def promote(
         if require_better:
             expect = None if holder is None else holder.number
             if holder is not None and holder.number != version.number:
-                from emotrain.evaluation.compare import compare
+                from emotrain.evaluation.comparison import compare
 
                 result = compare(
                     holder.ref,

@@ -11,7 +11,7 @@ _SHORT = 12  # characters of a SHA-256 or fingerprint shown to people (`--json`:
 
 
 def headline(version: Any) -> str:
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
 
     metrics = version.lineage.get("val_metrics") or {}
     metric = get_spec(version.name).metric

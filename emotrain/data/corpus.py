@@ -47,7 +47,7 @@ from emotrain.data.labels import (
 from emotrain.data.midi import each_readable, piano_roll
 from emotrain.data.performance import PERFORMANCE_MODELS, performance_sequences
 from emotrain.errors import ConfigError, DataError
-from emotrain.models.registry import MODEL_NAMES
+from emotrain.models.catalog import MODEL_NAMES
 from emotrain.models.spec import ModelSpec
 from emotrain.plugin.embedding import EMBEDDING_DIM, emotion_embedding
 from emotrain.plugin.features import DEFAULT_PARAMS, log_mel

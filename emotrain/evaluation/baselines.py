@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 
 
 def mean_target(targets: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """The statistics of an A/B comparison: which figures decide, their margins, the paired song
 bootstrap with p-values, Holm's correction and the verdict words.
 
-Kept apart from compare.py (which resolves the two sides and their data) so that evaluation's
+Kept apart from comparison.py (which resolves the two sides and their data) so that evaluation's
 own modules, harmony's WCSR included, can ask for a comparison's statistics without importing the
 orchestration that imports them.
 """

@@ -26,7 +26,7 @@ import numpy as np
 
 from emotrain.errors import DataError
 from emotrain.evaluation import verdicts, wcsr
-from emotrain.evaluation.streams import Streamer, song_order
+from emotrain.evaluation.whole_songs import Streamer, song_order
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """One model's figures beside the mean baseline's, whatever runs it (a checkpoint or an export).
 
 Every network is judged on its evaluated sequences (windows); the emotion recognizer also on its
-songs, the melody on its clips, streamed whole and as a live set (streamed.py), which then give
+songs, the melody on its clips, streamed whole and as a live set (stream_modes.py), which then give
 its headline; the dynamics engine and the groove predictor on their clips fed whole (dense
 networks: no live set), their headline too.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from emotrain.evaluation.data import EvalData
 from emotrain.evaluation.dimensions import per_dimension
-from emotrain.evaluation.streams import Streamer
+from emotrain.evaluation.whole_songs import Streamer
 
 
 def _melody_notes(pred: Any, data: EvalData) -> list[str]:
@@ -34,22 +34,22 @@ def _melody_notes(pred: Any, data: EvalData) -> list[str]:
 
 def whole_streams(spec: Any, data: EvalData) -> Any:
     """How `spec`'s evaluated data is rebuilt whole for streaming, None where it is not streamed:
-    the recognizer's songs (streams.py), the melody's clips (melody_streams.py), the dynamics
-    engine's and groove predictor's clips of a MIDI corpus (performance_streams.py; their
+    the recognizer's songs (whole_songs.py), the melody's clips (melody_songs.py), the dynamics
+    engine's and groove predictor's clips of a MIDI corpus (performance_songs.py; their
     synthetic items would stream as the very windows, their outputs depending on no state)."""
     from emotrain.plugin.wiring import DYNAMICS, GROOVE, MELODY
 
     if spec.streamed:
-        from emotrain.evaluation.streams import streams_for
+        from emotrain.evaluation.whole_songs import streams_for
 
         return streams_for
     if spec.name == MELODY:
-        from emotrain.evaluation.melody_streams import melody_streams
+        from emotrain.evaluation.melody_songs import melody_streams
 
         return melody_streams
     cfg = data.data_config
     if spec.name in (DYNAMICS, GROOVE) and cfg is not None and cfg.kind != "synthetic":
-        from emotrain.evaluation.performance_streams import performance_streams
+        from emotrain.evaluation.performance_songs import performance_streams
 
         return performance_streams(spec)
     return None
@@ -86,9 +86,9 @@ def judge(
     out: dict[str, Any] = {"headline_mode": "windowed"}
     whole = whole_streams(spec, data) if streamer is not None else None
     if whole is not None:
-        from emotrain.evaluation import streamed
+        from emotrain.evaluation import stream_modes
 
-        modes = streamed.evaluate_streams(spec, whole(data), streamer, mean, opts, what=what)
+        modes = stream_modes.evaluate_streams(spec, whole(data), streamer, mean, opts, what=what)
         modes["windowed"] = {
             **judged,
             "how": f"{judged['n_items']} windows of {data.inputs.shape[1]} frames"

@@ -12,8 +12,8 @@ import math
 
 import torch
 
+from emotrain.models.catalog import get_spec
 from emotrain.models.directions import LOWER_IS_BETTER
-from emotrain.models.registry import get_spec
 from emotrain.plugin.embedding import EMBEDDING_DIM, HALF
 
 #: Std below this (relative to the mean's magnitude) counts as constant: correlation undefined.

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from emotrain.evaluation.metrics import CONSTANT_STD, quadrant, valence_arousal
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 
 Finish = Callable[[np.ndarray], dict[str, float | None]]
 

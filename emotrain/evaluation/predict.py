@@ -1,6 +1,6 @@
 """A checkpoint over the windowed sequences: each window from a zero state, as training sees them.
 
-The streamed runs (whole songs, state carried) are in streams.py.
+The streamed runs (whole songs, state carried) are in whole_songs.py.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def evaluate_checkpoint(
     import torch
 
     from emotrain.evaluation.judge import judge
-    from emotrain.evaluation.streams import torch_streamer
+    from emotrain.evaluation.whole_songs import torch_streamer
     from emotrain.models.layers import multiply_adds_per_frame
     from emotrain.models.network import count_parameters
     from emotrain.runs.checkpoint import Checkpoint
@@ -104,8 +104,8 @@ def evaluate_export(
 
     from emotrain.evaluation.judge import judge
     from emotrain.evaluation.sides import resolve_side
+    from emotrain.models.catalog import get_spec
     from emotrain.models.layers import multiply_adds_per_frame
-    from emotrain.models.registry import get_spec
 
     side = resolve_side(text, registry=registry)
     spec = get_spec(side.name)
@@ -173,7 +173,7 @@ def evaluate(
     `<output>/evaluation_results.json`.
     """
     from emotrain.config import DATA_FORMATS
-    from emotrain.models.registry import resolve_models
+    from emotrain.models.catalog import resolve_models
     from emotrain.training.device import resolve_device
 
     if batch_size < 1:

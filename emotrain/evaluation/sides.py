@@ -36,7 +36,7 @@ class Side:
     sha256: str | None = None
     ckpt: dict[str, Any] = field(default_factory=dict)  # config/split, for the data choice
     run_dir: Path | None = None
-    #: Whole songs in, outputs out, as the plugin streams (evaluation/streams.py).
+    #: Whole songs in, outputs out, as the plugin streams (evaluation/whole_songs.py).
     streamer: Callable[[list[np.ndarray], bool], list[np.ndarray]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def _export_side(label: str, kind: str, data: bytes, where: str) -> Side:
 
     check_export(data, where)  # a verified emotrain export of a plugin network, intact
     block = json.loads(data)["emotrain"]
-    from emotrain.evaluation.streams import reference_streamer
+    from emotrain.evaluation.whole_songs import reference_streamer
 
     return Side(
         label,
@@ -100,9 +100,9 @@ def _run_context(side: Side, config: dict | None, run_dir: str | None, split: st
 
 def _checkpoint_side(label: str, path: Path, batch_size: int, device: str) -> Side:
     from emotrain.evaluation.predict import predict
-    from emotrain.evaluation.streams import torch_streamer
+    from emotrain.evaluation.whole_songs import torch_streamer
     from emotrain.io import sha256_file
-    from emotrain.models.registry import AUDIO_FEATURES
+    from emotrain.models.catalog import AUDIO_FEATURES
     from emotrain.plugin.wiring import AUDIO_READERS
     from emotrain.runs.paths import run_dir_of_checkpoint
     from emotrain.training.checkpoint import load_checkpoint_model
@@ -190,7 +190,7 @@ def shared_data(
     output_dir: Path | None,
 ) -> EvalData:
     """The songs both sides are judged on: `--data`, else the validation split of their run."""
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
 
     spec = get_spec(a.name)
     external = None

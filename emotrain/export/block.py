@@ -16,7 +16,7 @@ import torch
 from emotrain._version import __version__
 from emotrain.errors import ExportError
 from emotrain.io import sha256_file
-from emotrain.models.registry import AUDIO_FEATURES, SPECS
+from emotrain.models.catalog import AUDIO_FEATURES, SPECS
 from emotrain.plugin.wiring import AUDIO_READERS
 
 FORMAT = "emotrain-rtneural"

@@ -13,7 +13,7 @@ class ModelSpec:
     alias: str
     role: str
     layers: tuple[LayerSpec, ...]
-    loss: str  # "mse" | "bce" | "kl"  (see training/objectives.py)
+    loss: str  # "mse" | "bce" | "kl"  (see training/losses.py)
     metric: str  # the headline metric plotted and shown in the summary
     higher_is_better: bool  # for the headline metric
     parameters: int  # the contract's count; a test checks the built model against it
@@ -25,7 +25,7 @@ class ModelSpec:
     #: The validation figures training records each epoch (history `val_<name>`); a study may
     #: optimise any of them (`tune --metric`), each in the direction models/directions.py gives.
     val_metrics: tuple[str, ...] = ("mae",)
-    # How evaluation judges it (evaluation/verdicts.py, judge.py, compare.py, baselines.py):
+    # How evaluation judges it (evaluation/verdicts.py, judge.py, comparison.py, baselines.py):
     judged_by: str | None = None  # the report's headline figure, where not `metric`
     streamed: bool = False  # judged on whole songs streamed from one reset, as the plugin runs it
     baseline: str = "mean"  # the constant it must beat: "mean" target or smoothed "note_rates"

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from emotrain.plotting.compare import compare_loss_figure, compare_metric_figure, plot_comparison
 from emotrain.plotting.figures import (
     DPI,
     FIGSIZE,
@@ -17,6 +16,7 @@ from emotrain.plotting.figures import (
     wants_log_scale,
 )
 from emotrain.plotting.history import find_histories, load_history, validate_history
+from emotrain.plotting.overlay import compare_loss_figure, compare_metric_figure, plot_comparison
 from emotrain.plotting.runs import plot_runs
 
 __all__ = [

@@ -79,7 +79,7 @@ def load_history(path: str | Path) -> dict[str, Any]:
 
 def find_histories(run_dir: str | Path, models: tuple[str, ...] | None = None) -> dict[str, Path]:
     """`{model: history path}` of a run folder, contract order; with `models`, each must exist."""
-    from emotrain.models.registry import MODEL_NAMES
+    from emotrain.models.catalog import MODEL_NAMES
 
     root = Path(run_dir)
     if not root.exists():

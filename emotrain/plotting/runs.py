@@ -7,9 +7,9 @@ from pathlib import Path
 
 from emotrain.errors import DataError
 from emotrain.io import check_folder_writable
-from emotrain.plotting.compare import plot_comparison
 from emotrain.plotting.figures import plot_history
 from emotrain.plotting.history import find_histories, load_history
+from emotrain.plotting.overlay import plot_comparison
 
 DEFAULT_COMPARISON_DIR = "plots-compared"  # not ./comparison, which `compare` writes
 
@@ -36,7 +36,7 @@ def plot_runs(
     still get their plots; only when no history at all has an epoch is that an error.
     Returns the PNG paths written.
     """
-    from emotrain.models.registry import resolve_models
+    from emotrain.models.catalog import resolve_models
 
     dirs = [Path(run_dirs)] if isinstance(run_dirs, (str, Path)) else [Path(p) for p in run_dirs]
     if not dirs:

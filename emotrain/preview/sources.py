@@ -117,7 +117,7 @@ def _load(name: str, file: str, data: bytes | None, missing: str, **known: Any) 
 def _check_recipe(net: Network) -> None:
     """A network exported for other audio features still runs in the plugin, on the features the
     plugin computes today, which is what preview feeds it: worth a warning, not a refusal."""
-    from emotrain.models.registry import AUDIO_FEATURES
+    from emotrain.models.catalog import AUDIO_FEATURES
 
     recipe = net.feature_recipe
     if net.name in (EMOTION, HARMONY) and recipe is not None and recipe != AUDIO_FEATURES:

@@ -122,7 +122,7 @@ def collect(
 
     Models of a run that is still training are refused (training/readiness.py), and so is a
     checkpoint that never finished an epoch unless `allow_untrained`."""
-    from emotrain.models.registry import model_of_file_name, resolve_models
+    from emotrain.models.catalog import model_of_file_name, resolve_models
     from emotrain.runs.discovery import find_checkpoints, locate
     from emotrain.training.readiness import check_not_training
 

@@ -22,7 +22,7 @@ def check_export(
     """Refuse (ExportError) an exported file that is not a verified emotrain export of a plugin
     network; return its verification figures, with the replay of its test vectors added."""
     from emotrain.export.verify import stored_test_vectors
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
     from emotrain.plugin.reference import ReferenceModel, load_document
 
     doc = load_document(data)

@@ -87,7 +87,7 @@ def sha256_bytes(data: bytes) -> str:
 
 def canonical_name(text: str) -> str:
     """A model's canonical name from its name or alias, as a one-line usage error otherwise."""
-    from emotrain.models.registry import MODEL_NAMES, get_spec
+    from emotrain.models.catalog import MODEL_NAMES, get_spec
 
     try:
         return get_spec(text).name

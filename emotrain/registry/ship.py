@@ -203,7 +203,7 @@ def ship(
     this ship would replace is refused by name unless `replace_unlisted`; anything else is kept.
     """
     from emotrain.export.companions import companion_files
-    from emotrain.models.registry import MODEL_NAMES, resolve_models
+    from emotrain.models.catalog import MODEL_NAMES, resolve_models
 
     # The real folder: a symlinked models folder keeps its link, and `--to .` has a name.
     target = Path(to).resolve()
@@ -301,7 +301,7 @@ def ship(
 
 def verify_folder(folder: str | Path) -> VerifyResult:
     """Check a plugin's models folder against its lock file; every mismatch is one problem."""
-    from emotrain.models.registry import MODEL_NAMES
+    from emotrain.models.catalog import MODEL_NAMES
 
     folder = Path(folder)
     if not folder.is_dir():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emotrain.errors import ConfigError, DataError
-from emotrain.models.registry import CHECKPOINT_FILE, MODEL_NAMES, model_of_file_name
+from emotrain.models.catalog import CHECKPOINT_FILE, MODEL_NAMES, model_of_file_name
 from emotrain.runs.paths import CHECKPOINTS, RunPaths
 
 _FILE = CHECKPOINT_FILE

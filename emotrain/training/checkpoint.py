@@ -21,8 +21,8 @@ import torch
 
 from emotrain.errors import CheckpointError
 from emotrain.io import atomic_torch_save, atomic_write_bytes
+from emotrain.models.catalog import SPECS, model_of_file_name
 from emotrain.models.layers import layer_from_dict, layer_to_dict
-from emotrain.models.registry import SPECS, model_of_file_name
 from emotrain.models.spec import ModelSpec
 from emotrain.runs.checkpoint import FORMAT, FORMAT_VERSION, Checkpoint
 

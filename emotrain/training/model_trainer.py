@@ -35,11 +35,11 @@ from emotrain.training.checkpoint import (
 )
 from emotrain.training.early_stopping import EarlyStopping
 from emotrain.training.loggers.base import LoggerSet
+from emotrain.training.losses import MetricAccumulator, loss_from_logits
 from emotrain.training.metrics import TrainingMetrics
-from emotrain.training.objectives import MetricAccumulator, loss_from_logits
 from emotrain.training.progress import Reporter
 from emotrain.training.run_state import checkpoint_payload, restore_state
-from emotrain.training.streams import group_ids, resolve_stream_mode
+from emotrain.training.stream_schedule import group_ids, resolve_stream_mode
 from emotrain.training.writer import BackgroundWriter
 
 GRAD_CLIP_NORM = 1.0  # the default of --grad-clip-norm

@@ -15,7 +15,7 @@ from typing import Any
 
 from emotrain.config import RunConfig
 from emotrain.errors import CheckpointError, ConfigError
-from emotrain.models.registry import MODEL_NAMES, resolve_models
+from emotrain.models.catalog import MODEL_NAMES, resolve_models
 from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
 from emotrain.runs.status import ENDED_EARLY, FINAL_STATUSES, RunStatus

@@ -13,12 +13,12 @@ from typing import Any
 import torch
 
 from emotrain.training.chain_inputs import last_valence_arousal, perturb
-from emotrain.training.objectives import loss_from_logits
-from emotrain.training.streams import stream_schedule
+from emotrain.training.losses import loss_from_logits
+from emotrain.training.stream_schedule import stream_schedule
 
 
 def train_stateful_epoch(self: Any, epoch: int, interrupted: type[Exception]) -> float:
-    """Truncated backpropagation through time over parallel streams (training/streams.py)."""
+    """Truncated backpropagation through time over parallel streams (training/stream_schedule.py)."""
     gen = torch.Generator().manual_seed(self.seed + epoch)
     plan = stream_schedule(self.train_songs, self.config.training.batch_size, gen)
     index, keep = plan.index.to(self.device), (~plan.reset).to(self.device)

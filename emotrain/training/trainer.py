@@ -21,7 +21,7 @@ from emotrain.errors import (
     RunInterrupted,
 )
 from emotrain.io import atomic_write_json, check_folder_writable
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.runs.checkpoint import Checkpoint
 from emotrain.runs.paths import RunPaths
 from emotrain.runs.status import RunStatus
@@ -254,7 +254,7 @@ def _merged_run_config(paths: RunPaths, config: RunConfig) -> dict[str, Any]:
         models.update(m for m in earlier if isinstance(m, str) and paths.has_run(m))
     except (OSError, ValueError, AttributeError):
         pass  # no earlier run, or an unreadable file that this write replaces
-    from emotrain.models.registry import MODEL_NAMES
+    from emotrain.models.catalog import MODEL_NAMES
 
     return config.with_models(tuple(n for n in MODEL_NAMES if n in models)).to_dict()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from emotrain.io import atomic_write_bytes, atomic_write_text
-from emotrain.tuning.objective import trial_dir
 from emotrain.tuning.study import StudySpec
+from emotrain.tuning.trial import trial_dir
 
 
 def _value(t: Any) -> float | None:

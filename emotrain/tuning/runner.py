@@ -20,9 +20,9 @@ from typing import Any
 
 from emotrain.errors import RunInterrupted, StorageError, TrainingError
 from emotrain.tuning import rdb, recovery
-from emotrain.tuning.objective import DataMemo, TrialLost, run_trial, seed_retry, storage_call
 from emotrain.tuning.space import Param
 from emotrain.tuning.study import StudySpec, load_optuna_study, open_storage
+from emotrain.tuning.trial import DataMemo, TrialLost, run_trial, seed_retry, storage_call
 
 POLL_S = 1.0
 RESUMED_ATTR = "emotrain_resumed"  # journal: how many times a stale trial was picked up again

@@ -108,7 +108,7 @@ class Param:
 def default_space(model: str) -> dict[str, Param]:
     """Ranges that hold for every network; the recurrent ones also search the sequence length
     (how much context an LSTM trains on), the dense ones do not (frames are independent)."""
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
 
     spec = get_spec(model)
     recurrent = any(type(layer).__name__.lower().startswith("lstm") for layer in spec.layers)

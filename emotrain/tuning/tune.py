@@ -34,8 +34,8 @@ from emotrain.tuning.study import (
 
 def metric_direction(model: str, metric: str) -> str:
     """A study optimises val_loss or a validation figure the network's spec says it records."""
+    from emotrain.models.catalog import get_spec
     from emotrain.models.directions import higher_is_better
-    from emotrain.models.registry import get_spec
 
     allowed = {"val_loss": "minimize"}
     for name in get_spec(model).val_metrics:
@@ -60,7 +60,7 @@ def build_spec(
     metric: str = "val_loss",
 ) -> StudySpec:
     """Validate everything a study needs; reads files only."""
-    from emotrain.models.registry import resolve_models
+    from emotrain.models.catalog import resolve_models
     from emotrain.training.preflight import check_models_fit_data, check_validation_songs
     from emotrain.tuning.space import read_space, space_to_dict
 
@@ -178,9 +178,9 @@ def finish_study(spec: StudySpec, storage: Any) -> dict[str, Any]:
     holder, so the finishers sharing the study folder take turns (the later ones find the export
     made and only rewrite the report)."""
     from emotrain.tuning import report, tracking
-    from emotrain.tuning.objective import ensure_export, trial_dir
     from emotrain.tuning.rdb import host_lock
     from emotrain.tuning.study import load_optuna_study
+    from emotrain.tuning.trial import ensure_export, trial_dir
 
     with host_lock(spec.dir / FINISH_LOCK):
         study = load_optuna_study(spec, storage)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emotrain.models.registry import SPECS
+from emotrain.models.catalog import SPECS
 from emotrain.plugin import embedding, timing, wiring
 from emotrain.plugin.features import DEFAULT_PARAMS
 

@@ -10,7 +10,7 @@ import torch
 from emotrain.config import RunConfig, model_seed
 from emotrain.data.sources import load_data
 from emotrain.data.split import split_by_group
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.training.checkpoint import save_checkpoint
 from tests.evaluation.evalruns import SEED, fit_briefly, write_run
 

@@ -42,7 +42,7 @@ def test_detected_as_chords_and_what_it_can_train(corpus):
 
 def test_each_frame_is_the_chord_sounding_at_its_centre(corpus):
     from emotrain.data.sources import load_data
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
 
     data = load_data(get_spec("harmony"), DataConfig(format="chords", path=str(corpus), seq_len=1),
                      0, output_dir=corpus.parent / "out")  # fmt: skip
@@ -157,7 +157,7 @@ def test_a_recognizer_gives_the_embedding_as_the_plugin_runs_it_and_resume_is_bi
 
     from emotrain.data.emotion_source import resolve_emotion_model
     from emotrain.data.sources import load_data
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
     from emotrain.plugin.features import log_mel
     from emotrain.training.checkpoint import load_checkpoint
 

@@ -11,7 +11,7 @@ from emotrain.config import DataConfig, RunConfig, TrainingConfig, model_seed
 from emotrain.data.sources import load_data
 from emotrain.data.split import split_by_group, write_manifest
 from emotrain.io import atomic_write_json
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.training.checkpoint import architecture_dicts, save_checkpoint
 
 SEED = 7

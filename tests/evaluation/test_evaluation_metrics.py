@@ -182,7 +182,7 @@ def test_is_better_directions() -> None:
     ],
 )
 def test_model_metrics_and_baseline_are_json_safe(model: str, keys: set[str]) -> None:
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
 
     spec = get_spec(model)
     g = torch.Generator().manual_seed(1)

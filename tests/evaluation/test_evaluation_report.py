@@ -14,7 +14,7 @@ from emotrain.config import DataConfig, model_seed
 from emotrain.data.sources import load_data
 from emotrain.errors import CheckpointError, ConfigError, DataError
 from emotrain.evaluation import REPORT_FILE, evaluate
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.training.checkpoint import load_checkpoint, load_model, save_checkpoint
 
 

@@ -15,7 +15,7 @@ from evalruns import write_run
 from emotrain.evaluation import benchmark
 from emotrain.evaluation.moments import sequence_sums
 from emotrain.evaluation.report import evaluate, evaluate_checkpoint
-from emotrain.evaluation.streams import (
+from emotrain.evaluation.whole_songs import (
     CHUNK,
     LIVE_SET_ORDER,
     song_order,
@@ -79,7 +79,7 @@ def test_song_order_is_natural() -> None:
 
 
 def test_torch_streamer_equals_one_forward_over_the_song_in_blocks() -> None:
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
 
     torch.manual_seed(0)
     model = get_spec("emotion").build().eval()

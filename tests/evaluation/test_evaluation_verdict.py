@@ -19,7 +19,7 @@ from emotrain.evaluation import REPORT_FILE, evaluate
 from emotrain.evaluation.metrics import model_metrics
 from emotrain.evaluation.moments import sequence_sums, statistic
 from emotrain.evaluation.verdicts import BootstrapOptions, compare, headline, prediction_spread
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.training.checkpoint import load_checkpoint, save_checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

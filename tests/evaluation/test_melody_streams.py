@@ -8,7 +8,7 @@ import torch
 
 from emotrain.evaluation.data import EvalData
 from emotrain.evaluation.live_ratio import ratio_summary
-from emotrain.evaluation.melody_streams import round_robin
+from emotrain.evaluation.melody_songs import round_robin
 
 
 def test_the_live_set_takes_the_quadrants_in_turn() -> None:
@@ -37,7 +37,7 @@ def test_the_melody_baseline_prices_an_unheard_note_as_rare_in_the_report() -> N
     then cost the baseline 16 nats a step, and any model looked better than it."""
     from emotrain.evaluation.judge import judge
     from emotrain.evaluation.verdicts import BootstrapOptions
-    from emotrain.models.registry import get_spec
+    from emotrain.models.catalog import get_spec
 
     spec = get_spec("melodytransformer")
     train = torch.zeros(8, 16, 128)

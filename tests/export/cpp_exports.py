@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from emotrain.export.rtneural import export_model
-from emotrain.models.registry import SPECS
+from emotrain.models.catalog import SPECS
 
 #: Real-looking raw dB frames of the recognizer's validation split (a test cannot ship audio).
 VALIDATION_FRAMES = np.clip(

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.plugin.reference import ReferenceModel
 from emotrain.training.checkpoint import FORMAT, architecture_dicts
 

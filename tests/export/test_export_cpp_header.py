@@ -12,8 +12,8 @@ import subprocess
 import numpy as np
 import pytest
 
+from emotrain.models.catalog import SPECS
 from emotrain.models.layers import Dense
-from emotrain.models.registry import SPECS
 
 ACT = {"tanh": "TanhActivationT", "relu": "ReLuActivationT", "sigmoid": "SigmoidActivationT",
        "softmax": "SoftmaxActivationT", "elu": "ELuActivationT"}  # fmt: skip

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from emotrain.export.rtneural import export_checkpoint
+from emotrain.models.catalog import MODEL_NAMES, get_spec
 from emotrain.models.network import count_parameters
-from emotrain.models.registry import MODEL_NAMES, get_spec
 from emotrain.plugin.reference import ReferenceModel, load_document
 from emotrain.training.checkpoint import (
     FORMAT,

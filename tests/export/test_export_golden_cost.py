@@ -11,7 +11,7 @@ import pytest
 
 from emotrain.export.cost import cost_report, cost_table, summary_lines
 from emotrain.export.golden import read_csv
-from emotrain.models.registry import SPECS
+from emotrain.models.catalog import SPECS
 from emotrain.plugin.features import log_mel
 from emotrain.plugin.reference import ReferenceModel
 from tests.export.cpp_exports import VALIDATION_FRAMES

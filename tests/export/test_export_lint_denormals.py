@@ -16,7 +16,7 @@ from emotrain.errors import ExportError
 from emotrain.export.cost import denormal_audit
 from emotrain.export.lint import cpp_layers, lint_document
 from emotrain.export.rtneural import export_layers, export_model
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from emotrain.export.rtneural import export_model
-from emotrain.models.registry import MODEL_NAMES, get_spec
+from emotrain.models.catalog import MODEL_NAMES, get_spec
 from emotrain.plugin.reference import ReferenceModel
 
 EXPECTED_TYPES = {

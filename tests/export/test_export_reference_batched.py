@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from emotrain.export.rtneural import export_checkpoint, export_layers
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.plugin.reference import ReferenceModel
 from emotrain.training.checkpoint import architecture_dicts, load_model, save_checkpoint
 

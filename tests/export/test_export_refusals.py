@@ -11,7 +11,7 @@ from torch import nn
 
 from emotrain.errors import ConfigError, ExportError
 from emotrain.export.rtneural import export_layers, export_model
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 
 
 def _assert_refused(tmp_path, layers, in_features, *patterns: str) -> str:

@@ -89,7 +89,7 @@ def test_the_spec_declares_the_figures_training_and_evaluation_compute(spec):
     figures and their bootstrap sums come from its family, and `tune --metric` offers them."""
     from emotrain.evaluation.metrics import model_metrics
     from emotrain.evaluation.moments import sequence_sums
-    from emotrain.training.objectives import MetricAccumulator
+    from emotrain.training.losses import MetricAccumulator
     from emotrain.tuning.tune import metric_direction
 
     torch.manual_seed(0)

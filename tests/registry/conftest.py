@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from emotrain.export.rtneural import export_model
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from tests.evaluation.evalruns import write_run
 
 

@@ -137,8 +137,8 @@ def test_statistics_come_from_the_training_split_and_the_export_takes_raw_db(
     from emotrain.config import DataConfig, model_seed
     from emotrain.data.sources import load_data
     from emotrain.data.split import split_from_manifest
+    from emotrain.models.catalog import get_spec
     from emotrain.models.normalization import feature_statistics
-    from emotrain.models.registry import get_spec
     from emotrain.plugin.reference import ReferenceModel, load_document
     from emotrain.training.checkpoint import load_checkpoint, load_model
 

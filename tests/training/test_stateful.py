@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 from emotrain.training.checkpoint import load_checkpoint
-from emotrain.training.streams import group_ids, stream_schedule
+from emotrain.training.stream_schedule import group_ids, stream_schedule
 from tests.training.test_resume import (
     ARGS,
     NAME,
@@ -66,8 +66,8 @@ def windows_reference(tmp_path_factory):
 
 
 def test_auto_is_stateful_for_the_melody_only():
-    from emotrain.models.registry import SPECS
-    from emotrain.training.streams import resolve_stream_mode
+    from emotrain.models.catalog import SPECS
+    from emotrain.training.stream_schedule import resolve_stream_mode
 
     got = {s.alias: resolve_stream_mode("auto", s.name, s.recurrent) for s in SPECS}
     assert got == {"emotion": "windows", "melody": "stateful", "harmony": "windows",

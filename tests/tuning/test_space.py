@@ -26,7 +26,7 @@ from emotrain.tuning.space import PARAMETERS, apply_params, default_space, parse
 def test_default_space_searches_sequence_length_only_for_recurrent_networks(
     model, searches_seq_len
 ):
-    from emotrain.models.registry import resolve_models
+    from emotrain.models.catalog import resolve_models
 
     space = default_space(resolve_models(model)[0])
     assert ("seq_len" in space) == searches_seq_len

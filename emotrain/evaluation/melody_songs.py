@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from emotrain.errors import DataError
-from emotrain.evaluation.streams import Streams, song_order, streams_from_sequences
+from emotrain.evaluation.whole_songs import Streams, song_order, streams_from_sequences
 
 #: The live set's order, in the report's words.
 LIVE_SET_ORDER = (

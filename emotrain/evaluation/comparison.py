@@ -39,7 +39,7 @@ from emotrain.evaluation.comparison_stats import (
     parse_margins,
 )
 from emotrain.evaluation.sides import check_pair, resolve_side, shared_data
-from emotrain.models.registry import get_spec
+from emotrain.models.catalog import get_spec
 
 COMPARISON_FILE = "comparison.json"
 PLOT_FILE = "comparison_intervals.png"

@@ -9,11 +9,11 @@ same songs (the same seed draws the same songs in each):
   song's frames scored from that one pass;
 - `windowed`: the training windows (`--seq-len` frames), each from a zero state, as before.
 
-The emotion recognizer streams songs (streams.py) and also reports how fast it follows a change of
-label (response.py); the melody streams clips (melody_streams.py), its live set changes quadrant
+The emotion recognizer streams songs (whole_songs.py) and also reports how fast it follows a change of
+label (response.py); the melody streams clips (melody_songs.py), its live set changes quadrant
 at every join, and it also reports each clip's best-note confidence inside the set against the
 same clip from a reset (live_ratio.py). The dynamics engine and the groove predictor stream their
-clips whole (performance_streams.py); they are dense, with no state to carry, so a live set would
+clips whole (performance_songs.py); they are dense, with no state to carry, so a live set would
 give each frame the very output it gets from a reset: they get `streamed` and `windowed` only, and
 each streamed block its MAE per named dimension (dimensions.py).
 """
@@ -28,7 +28,7 @@ import torch
 from emotrain.evaluation import benchmark, verdicts
 from emotrain.evaluation.dimensions import per_dimension
 from emotrain.evaluation.moments import sequence_sums
-from emotrain.evaluation.streams import Streamer, Streams
+from emotrain.evaluation.whole_songs import Streamer, Streams
 
 #: The report's order of the emotion figures: the frame figures, the headline, the benchmark's.
 ORDER = (

@@ -9,7 +9,7 @@ song's clips travel together (`Streams.groups`).
 
 Both networks are dense: no state, so an output depends on its frame's input alone. Played from a
 reset per clip or as a live set from one reset, every frame gets the same output, so `evaluate`
-reports `streamed` (the headline) and the windows, and no live set (streamed.py).
+reports `streamed` (the headline) and the windows, and no live set (stream_modes.py).
 
 Synthetic data is not streamed: its items are the windows themselves, and a dense network's
 outputs on them would be the windowed figures again (judge.py).
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from emotrain.evaluation.melody_streams import clip_streams, read_clips
-from emotrain.evaluation.streams import Streams, song_order
+from emotrain.evaluation.melody_songs import clip_streams, read_clips
+from emotrain.evaluation.whole_songs import Streams, song_order
 
 #: The clips' order in the report (a dense network's outputs do not depend on it).
 ORDER = "in name order"
