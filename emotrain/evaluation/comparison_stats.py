@@ -16,6 +16,7 @@ import torch
 
 from emotrain.errors import ConfigError
 from emotrain.evaluation import metrics as M
+from emotrain.models.catalog import SPECS, get_spec
 
 COMPARISON_FILE = "comparison.json"
 PLOT_FILE = "comparison_intervals.png"
@@ -31,27 +32,31 @@ def _va(i: int, fn: Callable) -> Callable:
     return lambda p, t: fn(M.valence_arousal(p)[i], M.valence_arousal(t)[i])
 
 
-#: The figures compared per network, each with its default equivalence margin (absolute, in the
-#: figure's own units): differences smaller than these do not matter for the plugin.
-FIGURES: dict[str, dict[str, tuple[Callable, float]]] = {
-    "emotionrecognizer": {
+#: The figures compared per family of figures (a network's `spec.figures`), each with its default
+#: equivalence margin (absolute, in the figure's own units): differences smaller than these do
+#: not matter for the plugin.
+_BY_FAMILY: dict[str, dict[str, tuple[Callable, float]]] = {
+    "emotion": {
         "mse": (M.mse, 0.005),
         "cosine_similarity": (M.cosine_similarity, 0.01),
         "valence_ccc": (_va(0, M.ccc), 0.02),
         "arousal_ccc": (_va(1, M.ccc), 0.02),
         "quadrant_accuracy": (M.quadrant_accuracy, 0.02),
     },
-    "melodytransformer": {
+    "notes": {
         "bce": (M.bce, 0.005),
         "note_f1": (_f1(M.threshold_prf), 0.01),
         "topk_f1": (_f1(M.topk_prf), 0.01),
     },
-    "harmonypredictor": {
+    "chords": {
         "kl": (M.kl_divergence, 0.01),
         "top1_accuracy": (M.top1_accuracy, 0.01),
     },
-    "dynamicsengine": {"mse": (M.mse, 0.001), "mae": (M.mae, 0.005)},
-    "groovepredictor": {"mse": (M.mse, 0.001), "mae": (M.mae, 0.005)},
+    "regression": {"mse": (M.mse, 0.001), "mae": (M.mae, 0.005)},
+}
+#: The same, per network name (what `compare` and its tests look up).
+FIGURES: dict[str, dict[str, tuple[Callable, float]]] = {
+    s.name: _BY_FAMILY[s.figures] for s in SPECS
 }
 
 
@@ -75,18 +80,21 @@ FIGURES[CHORDS] = {
     "wcsr_sevenths": (_wcsr(2), 0.01),
 }
 
-#: Per network, the figures the overall verdict is decided by, where not all of them.
-DECIDING: dict[str, tuple[str, ...]] = {"melodytransformer": ("bce",), CHORDS: ("wcsr_majmin",)}
+#: The figures the overall verdict is decided by, where not all of them: the melody's proper
+#: scoring rule (its notes are a distribution, not a function of the emotion), a chord
+#: corpus's major/minor WCSR.
+DECIDING: dict[str, tuple[str, ...]] = {"notes": ("bce",), CHORDS: ("wcsr_majmin",)}
 
 
 def deciding_figures(model: str) -> tuple[str, ...]:
-    return DECIDING.get(model, tuple(FIGURES[model]))
+    family = model if model == CHORDS else get_spec(model).figures
+    return DECIDING.get(family, tuple(FIGURES[model]))
 
 
 def parse_margins(model: str, given: list[str] | None) -> dict[str, float]:
     """`--margin 0.02` (every figure) and/or `--margin mae=0.01` (one), over the defaults."""
     margins = {name: margin for name, (_, margin) in FIGURES[model].items()}
-    if model == "harmonypredictor":  # a chord corpus compares by WCSR instead
+    if model != CHORDS and get_spec(model).judged_whole == "chord_songs":  # by WCSR on chords
         margins.update({name: margin for name, (_, margin) in FIGURES[CHORDS].items()})
     for item in given or []:
         key, sep, value = item.rpartition("=")

@@ -13,15 +13,9 @@ from typing import Any
 
 def dimension_names(model: str) -> tuple[str, ...] | None:
     """The contract's names of `model`'s outputs, or None for a model not judged per dimension."""
-    if model == "dynamicsengine":
-        from emotrain.plugin.dynamics import NAMES
+    from emotrain.plugin.wiring import output_names
 
-        return NAMES
-    if model == "groovepredictor":
-        from emotrain.plugin.groove import NAMES
-
-        return NAMES
-    return None
+    return output_names(model)
 
 
 def per_dimension(model: str, pred: Any, base_pred: Any, targets: Any) -> dict[str, Any] | None:

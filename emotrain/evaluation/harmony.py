@@ -208,7 +208,7 @@ def evaluate_chords(
 
 def is_chord_data(spec: Any, data: Any) -> bool:
     cfg = getattr(data, "data_config", None)
-    if spec.name != "harmonypredictor" or cfg is None or cfg.kind == "synthetic":
+    if spec.judged_whole != "chord_songs" or cfg is None or cfg.kind == "synthetic":
         return False
     from emotrain.data.corpus import resolve
 

@@ -33,22 +33,22 @@ def _melody_notes(pred: Any, data: EvalData) -> list[str]:
 
 
 def whole_streams(spec: Any, data: EvalData) -> Any:
-    """How `spec`'s evaluated data is rebuilt whole for streaming, None where it is not streamed:
-    the recognizer's songs (whole_songs.py), the melody's clips (melody_songs.py), the dynamics
-    engine's and groove predictor's clips of a MIDI corpus (performance_songs.py; their
-    synthetic items would stream as the very windows, their outputs depending on no state)."""
-    from emotrain.plugin.wiring import DYNAMICS, GROOVE, MELODY
-
-    if spec.streamed:
+    """How `spec`'s evaluated data is rebuilt whole for streaming (its spec's `judged_whole`),
+    None where it is not streamed: the recognizer's songs (whole_songs.py), the melody's clips
+    (melody_songs.py), the dynamics engine's and groove predictor's clips of a MIDI corpus
+    (performance_songs.py; their synthetic items would stream as the very windows, their outputs
+    depending on no state). Harmony's chord songs are judged by harmony.py, by WCSR."""
+    whole = spec.judged_whole
+    if whole == "songs":
         from emotrain.evaluation.whole_songs import streams_for
 
         return streams_for
-    if spec.name == MELODY:
+    if whole == "clips":
         from emotrain.evaluation.melody_songs import melody_streams
 
         return melody_streams
     cfg = data.data_config
-    if spec.name in (DYNAMICS, GROOVE) and cfg is not None and cfg.kind != "synthetic":
+    if whole == "performances" and cfg is not None and cfg.kind != "synthetic":
         from emotrain.evaluation.performance_songs import performance_streams
 
         return performance_streams(spec)
@@ -69,7 +69,7 @@ def judge(
     results = verdicts.compare(spec.name, pred, data.targets, base_pred, data.groups, opts)
     spread = verdicts.prediction_spread(pred, data.targets)
     headline, notes = verdicts.headline(spec, scores, base_scores, results, spread)
-    if spec.name == "melodytransformer":
+    if spec.figures == "notes":
         notes = _melody_notes(pred, data) + notes
     judged: dict[str, Any] = {
         "n_items": int(data.inputs.shape[0]),

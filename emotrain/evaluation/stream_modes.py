@@ -50,7 +50,6 @@ def judge_streams(
     opts: verdicts.BootstrapOptions,
 ) -> dict[str, Any]:
     """Figures of streamed outputs beside the constant baseline, bootstrapped over songs."""
-    from emotrain.plugin.wiring import EMOTION
     from emotrain.stats import paired_bootstrap_many
 
     keep = [i for i, m in enumerate(streams.masks) if m.any()]
@@ -66,7 +65,7 @@ def judge_streams(
     masks = [streams.masks[i] for i in keep]
     targets = [streams.targets[i] for i in keep]
     constant = [np.broadcast_to(const, (m.shape[0], const.shape[0])) for m in masks]
-    with_benchmark = spec.name == EMOTION  # the MediaEval figures are the recognizer's
+    with_benchmark = spec.figures == "emotion"  # MediaEval's figures are valence/arousal ones
     sides = []
     for frames_pred, per_song in ((p, [outputs[i] for i in keep]), (base, constant)):
         sums, finish = sequence_sums(spec.name, frames_pred, t, segments=starts)
@@ -141,16 +140,14 @@ def evaluate_streams(
     )
     live["order"] = streams.order
     live["songs"] = list(streams.songs)
-    from emotrain.plugin.wiring import EMOTION, MELODY
-
-    if spec.name == EMOTION:
+    if spec.figures == "emotion":  # how fast valence and arousal follow a change
         from emotrain.evaluation.response import response_summary
 
         rate = streams.frame_rate
         streamed["response"] = response_summary(songs_out, streams.targets, streams.masks, rate)
         joined = [np.concatenate(x) for x in (live_out, streams.targets, streams.masks)]
         live["response"] = response_summary([joined[0]], [joined[1]], [joined[2]], rate)
-    if spec.name == MELODY:
+    if spec.figures == "notes":  # how sure of its best note it stays inside the set
         from emotrain.evaluation.live_ratio import ratio_summary
 
         live["live_ratio"] = ratio_summary(streams.songs, songs_out, live_out)

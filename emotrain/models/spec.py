@@ -27,13 +27,29 @@ class ModelSpec:
     val_metrics: tuple[str, ...] = ("mae",)
     # How evaluation judges it (evaluation/verdicts.py, judge.py, comparison.py, baselines.py):
     judged_by: str | None = None  # the report's headline figure, where not `metric`
-    streamed: bool = False  # judged on whole songs streamed from one reset, as the plugin runs it
+    #: The whole pieces evaluation streams it over, each from one reset as the plugin plays them
+    #: (evaluation/judge.py `whole_streams`): "songs" (a corpus's audio songs), "clips" (a MIDI
+    #: corpus's clips, also as a live set), "performances" (a MIDI corpus's clips, every frame),
+    #: "chord_songs" (a chord corpus's songs, by WCSR); None: judged on windows only.
+    judged_whole: str | None = None
+    #: The mode `--stream-training auto` trains it in ("windows" | "stateful"), each network's
+    #: measured best (bench/bench_stateful.py); a dense network always reads windows.
+    auto_stream_training: str = "windows"
+    #: Its training inputs are embeddings built from labels where the plugin feeds the recognizer's
+    #: output, so `--melody-inputs recognizer-like` perturbs them as one (training/chain_inputs.py).
+    recognizer_like_inputs: bool = False
     baseline: str = "mean"  # the constant it must beat: "mean" target or smoothed "note_rates"
     baseline_meaning: str = "mean target"  # that constant, in the report's words
 
     @property
     def headline_metric(self) -> str:
         return self.judged_by or self.metric
+
+    @property
+    def streamed(self) -> bool:
+        """Judged with the streamed figures as its headline on any data (the recognizer's songs
+        come from every audio corpus; the others' whole pieces only from a real corpus)."""
+        return self.judged_whole == "songs"
 
     @property
     def in_features(self) -> int:

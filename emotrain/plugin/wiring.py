@@ -31,6 +31,20 @@ HARMONY_BANDS = 64
 DYNAMICS_DIMS = slice(16, 48)
 
 
+def output_names(name: str) -> tuple[str, ...] | None:
+    """The contract's name of each output of network `name` (plugin/dynamics.py, groove.py),
+    None where its outputs are not a list of named quantities."""
+    if name == DYNAMICS:
+        from emotrain.plugin.dynamics import NAMES as dynamics_names
+
+        return dynamics_names
+    if name == GROOVE:
+        from emotrain.plugin.groove import NAMES as groove_names
+
+        return groove_names
+    return None
+
+
 def harmony_input(embedding: np.ndarray, features: np.ndarray) -> np.ndarray:
     return np.concatenate([embedding, features[..., :HARMONY_BANDS]], axis=-1)
 

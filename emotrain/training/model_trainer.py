@@ -114,8 +114,8 @@ class ModelTrainer:
         self.stateful = mode == "stateful"
         self.train_songs = group_ids(data.groups, split.train_index) if self.stateful else None
         # The melody fed as the chain feeds it: a recognizer's output, not the exact label.
-        self.chain_inputs = config.training.melody_inputs == "recognizer-like" and spec.alias == (
-            "melody"
+        self.chain_inputs = (
+            config.training.melody_inputs == "recognizer-like" and spec.recognizer_like_inputs
         )
         self._setup()
 

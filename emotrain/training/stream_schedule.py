@@ -16,12 +16,9 @@ import torch
 
 #: `--stream-training` choices: `windows` runs every window from a zero state (the old way);
 #: `stateful` carries the state from window to window as described above; `auto` (the default)
-#: is each network's measured best (AUTO_STATEFUL, docs/train.md "Which mode by default").
+#: is each network's measured best (its spec's `auto_stream_training`, docs/train.md "Which mode
+#: by default").
 STREAM_MODES = ("auto", "windows", "stateful")
-#: The recurrent networks `auto` trains statefully. Measured (bench/bench_stateful.py): stateful
-#: lifts the melody's worst live-set clip from 0.62 to 0.93 of its from-reset confidence, while
-#: the recognizer loses a little arousal CCC with it and gains nothing in a live set.
-AUTO_STATEFUL = frozenset({"melodytransformer"})
 #: On average one reset per this many windows of a stream (16-frame windows: ~12 s of audio).
 RESET_EVERY = 24
 
@@ -32,7 +29,9 @@ def resolve_stream_mode(mode: str, name: str, recurrent: bool) -> str:
     if not recurrent:
         return "windows"
     if mode == "auto":
-        return "stateful" if name in AUTO_STATEFUL else "windows"
+        from emotrain.models.catalog import get_spec
+
+        return get_spec(name).auto_stream_training
     return mode
 
 

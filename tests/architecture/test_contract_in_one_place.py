@@ -57,3 +57,49 @@ def test_each_network_carries_its_judging_rules_on_its_spec():
         metric, higher = headline_metric(spec)
         assert higher == (metric not in LOWER_IS_BETTER)
         assert spec.baseline in ("mean", "note_rates") and spec.baseline_meaning
+
+
+def _names_a_network(node: object) -> bool:
+    """A string of a network's name, wiring's constant for one, or a spec's alias (whose words,
+    such as "emotion", are also families of figures, so the strings alone cannot tell)."""
+    import ast
+
+    if isinstance(node, ast.Constant):
+        return node.value in {s.name for s in SPECS}
+    if isinstance(node, ast.Name | ast.Attribute):
+        word = node.id if isinstance(node, ast.Name) else node.attr
+        return word in ("EMOTION", "MELODY", "HARMONY", "DYNAMICS", "GROOVE", "alias")
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_names_a_network(e) for e in node.elts)
+    return False
+
+
+def test_training_and_evaluation_ask_the_spec_not_a_network_name():
+    """`spec.name == "melodytransformer"` hides a rule that belongs on the spec (or, for which
+    vector feeds which network, in plugin/wiring.py): a new network would silently miss it."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "emotrain"
+    found = []
+    for package in ("training", "evaluation"):
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Compare):
+                    continue
+                # `x == MELODY` picks by name; `MELODY in config.models` only asks what was
+                # chosen, while `spec.name in (DYNAMICS, GROOVE)` picks by name again
+                literal = (ast.Tuple, ast.List, ast.Set)
+                picks = any(
+                    _names_a_network(side)
+                    if not isinstance(op, ast.In | ast.NotIn)
+                    else isinstance(side, literal) and _names_a_network(side)
+                    for op, side in zip(node.ops, node.comparators, strict=True)
+                ) or (
+                    not any(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+                    and _names_a_network(node.left)
+                )
+                if picks:
+                    where = f"{path.relative_to(root)}:{node.lineno}"
+                    found.append(f"{where}: {ast.unparse(node)}")
+    assert found == []
