@@ -142,36 +142,23 @@ def streams_for(data: Any) -> Streams:
 
 
 def torch_streamer(model: Any, device: Any = "cpu") -> Streamer:
-    """A PluginNetwork over whole songs in blocks of CHUNK frames, its LSTM state carried along:
-    the same outputs as one forward() over the song (tests check it), in bounded memory."""
+    """A PluginNetwork over whole songs in blocks of CHUNK frames, its LSTM state carried along
+    by the very pass stateful training runs (`PluginNetwork.stream`): the same outputs as one
+    forward() over the song (tests check it), in bounded memory."""
     import torch
-    from torch import nn
-
-    from emotrain.models.network import ACTIVATIONS as acts
-
-    layers = list(model.rtneural_layers())
-
-    def block(x: torch.Tensor, state: list[Any]) -> torch.Tensor:
-        x = model.normalization(x)
-        for i, (layer, act) in enumerate(layers):
-            if isinstance(layer, nn.LSTM):
-                x, state[i] = layer(x, state[i])
-            else:
-                x = layer(x)
-            x = acts[act](x)
-        return x
 
     def stream(songs: list[np.ndarray], carry: bool) -> list[np.ndarray]:
-        state: list[Any] = [None] * len(layers)
+        state = None
         outputs = []
         with torch.no_grad():
             for song in songs:
                 if not carry:
-                    state = [None] * len(layers)
-                parts = [
-                    block(torch.from_numpy(song[s : s + CHUNK]).unsqueeze(0).to(device), state)[0]
-                    for s in range(0, song.shape[0], CHUNK)
-                ]
+                    state = None
+                parts = []
+                for s in range(0, song.shape[0], CHUNK):
+                    x = torch.from_numpy(song[s : s + CHUNK]).unsqueeze(0).to(device)
+                    y, state = model.stream(x, state)
+                    parts.append(y[0])
                 outputs.append(torch.cat(parts).to("cpu", torch.float64).numpy())
         return outputs
 
