@@ -238,3 +238,15 @@ def test_no_module_is_past_400_lines():
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert long == {}
+
+
+def test_the_detail_names_every_module():
+    """A contributor reads the doc first: a module the detail never names is one nobody finds."""
+    text = DOC.read_text(encoding="utf-8")
+    detail = text[text.index("## The detail") :].split("```")[1]
+    unnamed = sorted(
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if path.name != "__init__.py" and path.name not in detail
+    )
+    assert unnamed == []
