@@ -129,16 +129,32 @@ class _Recorder:
     Holm's correction needs is read (the same resamples as the interval, so the two agree).
     """
 
-    def __init__(self, pred: torch.Tensor, targets: torch.Tensor, figures: dict[str, Callable]):
-        self.pred, self.targets, self.figures = pred, targets, figures
+    def __init__(self, figures_of: Callable[[np.ndarray], dict[str, Any]], names: list[str]):
+        self.figures_of, self.names = figures_of, names
         self.calls: list[list[float]] = []
 
     def __call__(self, idx: np.ndarray) -> dict[str, float | None]:
-        index = torch.from_numpy(np.asarray(idx, dtype=np.int64))
-        pred, targets = self.pred[index], self.targets[index]
-        values = {name: fn(pred, targets) for name, fn in self.figures.items()}
+        every = self.figures_of(np.asarray(idx, dtype=np.int64))
+        values = {name: every[name] for name in self.names}
         self.calls.append([np.nan if v is None else float(v) for v in values.values()])
         return values
+
+
+def _figures_of(model: str, pred: torch.Tensor, targets: torch.Tensor) -> Callable:
+    """A side's figures of any index set. A network's figures are finished from per-item sums
+    (moments.py: each resample only adds rows, where recomputing the melody's top-k over every
+    frame took seconds per comparison); a chord corpus's rows are already per-file sums."""
+    if model == CHORDS:
+        figures = {name: fn for name, (fn, _) in FIGURES[model].items()}
+
+        def direct(idx: np.ndarray) -> dict[str, Any]:
+            index = torch.from_numpy(idx)
+            return {name: fn(pred[index], targets[index]) for name, fn in figures.items()}
+
+        return direct
+    from emotrain.evaluation.moments import sequence_sums, statistic
+
+    return statistic(*sequence_sums(model, pred, targets))
 
 
 def _bootstrap_p(b: _Recorder, a: _Recorder, column: int, n_resamples: int) -> float | None:
@@ -194,8 +210,9 @@ def compare_predictions(
     from emotrain.stats import holm, mcnemar_exact, paired_bootstrap_many, verdict
 
     margins = margins or parse_margins(model, None)
-    figures = {name: fn for name, (fn, _) in FIGURES[model].items()}
-    side_b, side_a = _Recorder(pred_b, targets, figures), _Recorder(pred_a, targets, figures)
+    names = list(FIGURES[model])
+    side_b = _Recorder(_figures_of(model, pred_b, targets), names)
+    side_a = _Recorder(_figures_of(model, pred_a, targets), names)
     # Thousands of figures on small resampled tensors: torch's thread pool only adds waiting
     # (25x slower measured on a busy 2-core machine), and the figures are the same on one thread.
     threads = torch.get_num_threads()

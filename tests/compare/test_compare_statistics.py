@@ -92,3 +92,40 @@ def test_margins_parse():
     assert parse_margins("groovepredictor", ["0.5"]) == {"mse": 0.5, "mae": 0.5}
     assert parse_margins("groovepredictor", ["0.5", "mae=0.1"]) == {"mse": 0.5, "mae": 0.1}
     assert np.isclose(parse_margins("groovepredictor", None)["mae"], 0.005)
+
+
+@pytest.mark.parametrize(
+    "model", ["emotionrecognizer", "melodytransformer", "harmonypredictor", "groovepredictor"]
+)
+def test_each_side_figure_is_the_metric_on_all_the_data(model):
+    """The comparison finishes its figures from per-item sums (fast resamples); on all the data
+    they are the very figures `evaluate` reports (metrics.model_metrics), for every family."""
+    from emotrain.evaluation.metrics import model_metrics
+    from emotrain.models.catalog import get_spec
+    from emotrain.plugin.embedding import emotion_embedding
+
+    g = torch.Generator().manual_seed(3)
+    n, t, width = 12, 8, get_spec(model).out_features
+    if model == "emotionrecognizer":
+        va = torch.rand(n, t, 2, generator=g, dtype=torch.float64) * 2 - 1
+        target = torch.from_numpy(emotion_embedding(va.numpy())).double()
+    elif model == "melodytransformer":
+        target = (torch.rand(n, t, width, generator=g) < 0.05).double()
+    elif model == "harmonypredictor":
+        target = torch.randn(n, t, width, generator=g, dtype=torch.float64).softmax(-1)
+    else:
+        target = torch.rand(n, t, width, generator=g, dtype=torch.float64)
+    noise = lambda s: s * torch.randn(n, t, width, generator=g, dtype=torch.float64)  # noqa: E731
+    if model in ("melodytransformer", "harmonypredictor"):
+        a = (target.log1p() + noise(1.0)).softmax(-1) if model == "harmonypredictor" else None
+        a = a if a is not None else (0.2 * target + noise(0.05).abs()).clamp(0, 1)
+        b = (a + 0.1 * target).clamp(0, 1)
+    else:
+        a, b = target + noise(0.3), target + noise(0.2)
+    groups = [f"song-{i // 2}" for i in range(n)]
+    result = compare_predictions(model, a, b, target, groups, n_resamples=50)
+    want_a, want_b = model_metrics(model, a, target), model_metrics(model, b, target)
+    assert [r["figure"] for r in result["figures"]]
+    for row in result["figures"]:
+        assert row["a"] == pytest.approx(want_a[row["figure"]], abs=1e-9), row["figure"]
+        assert row["b"] == pytest.approx(want_b[row["figure"]], abs=1e-9), row["figure"]
