@@ -39,7 +39,7 @@ def whole_streams(spec: Any, data: EvalData) -> Any:
     (performance_songs.py; their synthetic items would stream as the very windows, their outputs
     depending on no state). Harmony's chord songs are judged by harmony.py, by WCSR."""
     whole = spec.judged_whole
-    if whole == "songs":
+    if spec.streamed:  # the recognizer's songs, from any data
         from emotrain.evaluation.whole_songs import streams_for
 
         return streams_for
