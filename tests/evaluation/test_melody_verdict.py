@@ -169,8 +169,8 @@ def test_compare_says_the_likelihood_decides(melody_runs, cli, tmp_path) -> None
     B is better, decided by bce, while note_f1 is 0 on both sides."""
     best = "checkpoints/melodytransformer_best.pt"
     a, b = melody_runs["shuffled"] / best, melody_runs["real"] / best
-    # New songs of the same quadrants, one sequence each: compare's 2000 resamples of the top-k
-    # figures cost about 20 ms each on the training corpus's 3,000 steps.
+    # New songs of the same quadrants, one sequence each (small, as the clips are streamed
+    # through both models twice: each clip from a reset, then as a live set).
     songs = make_random_note_emopia(tmp_path / "new_songs", songs_per_quadrant=3, clips=1,
                                     bars=1, seed=5)  # fmt: skip
     args = ["compare", a, b, "--data", songs, "-o", tmp_path / "cmp"]
