@@ -16,6 +16,7 @@ import torch
 
 from emotrain.errors import ConfigError
 from emotrain.evaluation import metrics as M
+from emotrain.evaluation import wcsr
 from emotrain.models.catalog import SPECS, get_spec
 
 COMPARISON_FILE = "comparison.json"
@@ -24,61 +25,28 @@ MIN_RESAMPLES = 2000
 ALPHA = 0.05
 
 
-def _f1(fn: Callable) -> Callable:
-    return lambda p, t: fn(p, t)[2]
-
-
-def _va(i: int, fn: Callable) -> Callable:
-    return lambda p, t: fn(M.valence_arousal(p)[i], M.valence_arousal(t)[i])
-
-
 #: The figures compared per family of figures (a network's `spec.figures`), each with its default
 #: equivalence margin (absolute, in the figure's own units): differences smaller than these do
-#: not matter for the plugin.
-_BY_FAMILY: dict[str, dict[str, tuple[Callable, float]]] = {
+#: not matter for the plugin. Their values are `evaluate`'s (moments.py finishes them).
+_BY_FAMILY: dict[str, dict[str, float]] = {
     "emotion": {
-        "mse": (M.mse, 0.005),
-        "cosine_similarity": (M.cosine_similarity, 0.01),
-        "valence_ccc": (_va(0, M.ccc), 0.02),
-        "arousal_ccc": (_va(1, M.ccc), 0.02),
-        "quadrant_accuracy": (M.quadrant_accuracy, 0.02),
+        "mse": 0.005,
+        "cosine_similarity": 0.01,
+        "valence_ccc": 0.02,
+        "arousal_ccc": 0.02,
+        "quadrant_accuracy": 0.02,
     },
-    "notes": {
-        "bce": (M.bce, 0.005),
-        "note_f1": (_f1(M.threshold_prf), 0.01),
-        "topk_f1": (_f1(M.topk_prf), 0.01),
-    },
-    "chords": {
-        "kl": (M.kl_divergence, 0.01),
-        "top1_accuracy": (M.top1_accuracy, 0.01),
-    },
-    "regression": {"mse": (M.mse, 0.001), "mae": (M.mae, 0.005)},
+    "notes": {"bce": 0.005, "note_f1": 0.01, "topk_f1": 0.01},
+    "chords": {"kl": 0.01, "top1_accuracy": 0.01},
+    "regression": {"mse": 0.001, "mae": 0.005},
 }
 #: The same, per network name (what `compare` and its tests look up).
-FIGURES: dict[str, dict[str, tuple[Callable, float]]] = {
-    s.name: _BY_FAMILY[s.figures] for s in SPECS
-}
-
-
-def _wcsr(k: int) -> Callable:
-    """WCSR of rule k from per-file (right, scored) seconds (evaluation/wcsr.song_parts rows)."""
-
-    def figure(parts: torch.Tensor, _targets: torch.Tensor) -> float | None:
-        total = parts.sum(0)
-        scored = float(total[2 * k + 1])
-        return float(total[2 * k]) / scored if scored > 0 else None
-
-    return figure
-
+FIGURES: dict[str, dict[str, float]] = {s.name: _BY_FAMILY[s.figures] for s in SPECS}
 
 #: Harmony on a chord corpus is compared by WCSR of the songs streamed whole (the evaluation's
 #: figures), each "prediction" row being one file's right and scored seconds per rule.
 CHORDS = "harmonypredictor/chords"
-FIGURES[CHORDS] = {
-    "wcsr_root": (_wcsr(0), 0.01),
-    "wcsr_majmin": (_wcsr(1), 0.01),
-    "wcsr_sevenths": (_wcsr(2), 0.01),
-}
+FIGURES[CHORDS] = dict.fromkeys(wcsr.FIGURES, 0.01)
 
 #: The figures the overall verdict is decided by, where not all of them: the melody's proper
 #: scoring rule (its notes are a distribution, not a function of the emotion), a chord
@@ -93,9 +61,9 @@ def deciding_figures(model: str) -> tuple[str, ...]:
 
 def parse_margins(model: str, given: list[str] | None) -> dict[str, float]:
     """`--margin 0.02` (every figure) and/or `--margin mae=0.01` (one), over the defaults."""
-    margins = {name: margin for name, (_, margin) in FIGURES[model].items()}
+    margins = dict(FIGURES[model])
     if model != CHORDS and get_spec(model).judged_whole == "chord_songs":  # by WCSR on chords
-        margins.update({name: margin for name, (_, margin) in FIGURES[CHORDS].items()})
+        margins.update(FIGURES[CHORDS])
     for item in given or []:
         key, sep, value = item.rpartition("=")
         try:
@@ -141,19 +109,13 @@ class _Recorder:
 
 
 def _figures_of(model: str, pred: torch.Tensor, targets: torch.Tensor) -> Callable:
-    """A side's figures of any index set. A network's figures are finished from per-item sums
-    (moments.py: each resample only adds rows, where recomputing the melody's top-k over every
-    frame took seconds per comparison); a chord corpus's rows are already per-file sums."""
-    if model == CHORDS:
-        figures = {name: fn for name, (fn, _) in FIGURES[model].items()}
-
-        def direct(idx: np.ndarray) -> dict[str, Any]:
-            index = torch.from_numpy(idx)
-            return {name: fn(pred[index], targets[index]) for name, fn in figures.items()}
-
-        return direct
+    """A side's figures of any index set, finished from per-item sums (a resample only adds
+    rows): a network's from moments.py, as `evaluate` reports them; a chord corpus's rows are
+    already each file's right and scored seconds, finished as wcsr.py does."""
     from emotrain.evaluation.moments import sequence_sums, statistic
 
+    if model == CHORDS:
+        return statistic(pred.numpy(), wcsr.figures)
     return statistic(*sequence_sums(model, pred, targets))
 
 
